@@ -1,0 +1,419 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {RaptrError} from '../errors.js'
+import {cidFromSha256} from '../core/cid.js'
+import {renderStanza} from '../core/deb822.js'
+import {packagesStanza, sourcesStanza} from '../core/index-stanza.js'
+import {
+  DISTS,
+  PACKAGES,
+  linkPath,
+  parseRecordName,
+  poolDirForSource,
+  poolKeyForBinary,
+  recordDir,
+  recordPath,
+} from '../core/layout.js'
+import {validateComponentName, validatePackageName, validateSuiteName} from '../core/names.js'
+import {selectVersions, type VersionChoice} from '../core/selection.js'
+import {compareVersions} from '../core/version.js'
+import {readDeb} from '../debian/deb.js'
+import {readDsc} from '../debian/dsc.js'
+import type {Archive, Transaction} from '../store/archive.js'
+import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
+import {listCategoryNames, listDistributionNames, requireCategory, requireDistribution} from './settings.js'
+
+const BINARY_EXT = ['.deb', '.udeb', '.ddeb']
+
+/** A package file read from disk, ready to enter the archive. */
+export interface IncomingPackage {
+  record: PackageRecord
+  /** Every file to store in the blob cache: [path on disk, sha256]. */
+  files: Array<[string, string]>
+}
+
+export interface PackageSummary {
+  name: string
+  version: string
+  architecture: string
+  kind: string
+  category: string
+  sha256: string
+  cid: string
+}
+
+export interface AddResult extends PackageSummary {
+  status: 'added' | 'unchanged' | 'replaced'
+  linked: string[]
+}
+
+/** Expands files and directories into the package files they hold (.deb, .udeb, .ddeb, .dsc), sorted. */
+export async function findPackageFiles(inputs: string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const input of inputs) {
+    let st: fs.Stats
+    try {
+      st = await fs.promises.stat(input)
+    } catch {
+      throw new RaptrError('NOT_FOUND', `no such file or directory: ${input}`, 'check the path')
+    }
+    if (st.isDirectory()) {
+      const entries = await fs.promises.readdir(input, {recursive: true, withFileTypes: true})
+      const found = entries
+        .filter((e) => e.isFile() && isPackageFile(e.name))
+        .map((e) => path.join(e.parentPath, e.name))
+      out.push(...found.sort())
+    } else if (isPackageFile(input)) {
+      out.push(input)
+    } else {
+      throw new RaptrError('BAD_ARGUMENT', `not a package file: ${input}`, 'raptr adds .deb, .udeb, .ddeb and .dsc files (or directories holding them)')
+    }
+  }
+  return [...new Set(out.map((p) => path.resolve(p)))]
+}
+
+function isPackageFile(name: string): boolean {
+  return name.endsWith('.dsc') || BINARY_EXT.some((e) => name.endsWith(e))
+}
+
+/** Reads one package file into a record for `category`, validating it completely. */
+export async function readPackageFile(file: string, category: string): Promise<IncomingPackage> {
+  if (file.endsWith('.dsc')) {
+    const dsc = await readDsc(file)
+    const sha = dsc.digests.sha256
+    const stanza = renderStanza(sourcesStanza(dsc, poolDirForSource(sha)))
+    const name = field(dsc.control, 'Source')
+    validatePackageName(name)
+    return {
+      record: {
+        name,
+        version: field(dsc.control, 'Version'),
+        arch: 'source',
+        kind: 'dsc',
+        category,
+        fileName: dsc.fileName,
+        stanza,
+        blobs: [
+          {name: dsc.fileName, sha256: sha, size: dsc.digests.size},
+          ...dsc.files.map((f) => ({name: f.name, sha256: f.digests.sha256, size: f.digests.size})),
+        ],
+      },
+      files: [[dsc.path, sha], ...dsc.files.map((f): [string, string] => [f.path, f.digests.sha256])],
+    }
+  }
+  const deb = await readDeb(file)
+  const stanza = renderStanza(packagesStanza(deb, poolKeyForBinary(deb.digests.sha256, deb.kind)))
+  return {
+    record: {
+      name: field(deb.control, 'Package'),
+      version: field(deb.control, 'Version'),
+      arch: field(deb.control, 'Architecture'),
+      kind: deb.kind,
+      category,
+      fileName: deb.fileName,
+      stanza,
+      blobs: [{name: deb.fileName, sha256: deb.digests.sha256, size: deb.digests.size}],
+    },
+    files: [[path.resolve(file), deb.digests.sha256]],
+  }
+}
+
+function field(control: Array<[string, string]>, name: string): string {
+  const hit = control.find(([k]) => k.toLowerCase() === name.toLowerCase())
+  return hit ? hit[1].trim() : ''
+}
+
+export function summary(r: PackageRecord): PackageSummary {
+  const sha256 = recordSha256(r)
+  return {name: r.name, version: r.version, architecture: r.arch, kind: r.kind, category: r.category, sha256, cid: cidFromSha256(sha256)}
+}
+
+/** Checks that a record may be linked into `dist`: the distribution carries its architecture. */
+async function checkLinkable(tx: Transaction, r: PackageRecord, dist: string, cat: string): Promise<void> {
+  const d = await requireDistribution(tx, dist)
+  await requireCategory(tx, dist, cat)
+  if (r.arch !== 'all' && r.arch !== 'source' && !d.architectures.includes(r.arch)) {
+    throw new RaptrError(
+      'BAD_ARGUMENT',
+      `distribution "${dist}" does not carry architecture ${r.arch} (it has ${d.architectures.join(', ')})`,
+      `add it with: raptr distribution add ${dist} --architectures ${[...d.architectures, r.arch].join(',')}`,
+    )
+  }
+}
+
+/** Every (dist, category) where a link to this name/version/arch exists. */
+async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'version' | 'arch'>): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = []
+  for (const dist of await listDistributionNames(tx)) {
+    for (const cat of await listCategoryNames(tx, dist)) {
+      if ((await tx.read(linkPath(dist, cat, r.arch, r.name, r.version))) !== undefined) out.push([dist, cat])
+    }
+  }
+  return out
+}
+
+/**
+ * Adds package files (and directories of them) to the archive in one commit,
+ * optionally linking them into distributions. Adding the same bytes again changes
+ * nothing; the same name/version/architecture with other bytes is refused unless
+ * `replace` is set. Everything is read and validated before anything is written.
+ *
+ * @example
+ *   await addPackages(archive, ['build/'], {category: 'public', link: ['staging']})
+ */
+export async function addPackages(
+  archive: Archive,
+  inputs: string[],
+  opts: {category: string; link?: string[]; replace?: boolean; extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>},
+): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
+  validateComponentName(opts.category)
+  for (const d of opts.link ?? []) validateSuiteName(d)
+  const files = await findPackageFiles(inputs)
+  if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
+  const incoming = await mapLimit(files, 4, (f) => readPackageFile(f, opts.category))
+  const seen = new Map<string, IncomingPackage>()
+  for (const inc of incoming) {
+    const key = describe(inc.record)
+    const prev = seen.get(key)
+    if (prev && prev.record.stanza !== inc.record.stanza) {
+      throw new RaptrError('CONFLICT', `two different files are ${key}: ${prev.record.fileName} and ${inc.record.fileName}`, 'add only one of them')
+    }
+    seen.set(key, inc)
+  }
+  const unique = [...seen.values()]
+
+  const {commit, result} = await archive.transaction(async (tx) => {
+    const links = opts.link ?? []
+    if (links.length === 0) {
+      const dists = await listDistributionNames(tx)
+      let found = false
+      for (const d of dists) if ((await listCategoryNames(tx, d)).includes(opts.category)) found = true
+      if (!found) {
+        throw new RaptrError('UNKNOWN_CATEGORY', `no distribution has a category "${opts.category}"`, `add it with: raptr category add ${opts.category} --to DIST`)
+      }
+    }
+    const results: AddResult[] = []
+    for (const inc of unique) {
+      const r = inc.record
+      for (const d of links) await checkLinkable(tx, r, d, opts.category)
+      const rp = recordPath(r.name, r.version, r.arch)
+      const existingText = await tx.read(rp)
+      let status: AddResult['status'] = 'added'
+      if (existingText !== undefined) {
+        const existing = parseRecord(existingText, rp)
+        if (existing.stanza === r.stanza) status = 'unchanged'
+        else if (!opts.replace) {
+          throw new RaptrError('CONFLICT', `${describe(r)} is already in the archive with different contents`, 'pass --replace to replace it, or bump the version')
+        } else status = 'replaced'
+        if (status === 'unchanged') r.category = existing.category
+      }
+      if (status !== 'unchanged') tx.write(rp, formatRecord(r))
+      if (status === 'replaced') {
+        for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version), r.stanza)
+      }
+      const linked: string[] = []
+      for (const d of links) {
+        const lp = linkPath(d, opts.category, r.arch, r.name, r.version)
+        if ((await tx.read(lp)) !== r.stanza) tx.write(lp, r.stanza)
+        linked.push(`${d}/${opts.category}`)
+      }
+      results.push({...summary(r), status, linked})
+    }
+    const extraMessage = opts.extra ? await opts.extra(tx, unique.map((u) => u.record)) : undefined
+    // Blobs go into the cache only once everything validated, and before the commit
+    // that references them.
+    if (tx.changes.size > 0) {
+      for (const inc of unique) for (const [file, sha] of inc.files) await archive.blobs.put(file, sha)
+    }
+    return {message: extraMessage ?? addMessage(results, links, opts.category), result: results}
+  })
+  return {commit, packages: result, records: unique.map((u) => u.record)}
+}
+
+function addMessage(results: AddResult[], links: string[], category: string): string {
+  const changed = results.filter((r) => r.status !== 'unchanged' || r.linked.length > 0)
+  const where = links.length ? ` to ${links.map((d) => `${d}/${category}`).join(', ')}` : ` (category ${category})`
+  if (changed.length === 1) {
+    const r = changed[0]
+    const verb = r.status === 'replaced' ? 'replaced' : 'added'
+    return `package ${verb}: ${r.name} ${r.version} ${r.architecture}${where}`
+  }
+  return `packages added: ${changed.length}${where}\n\n${changed.map((r) => `${r.status} ${r.name} ${r.version} ${r.architecture}`).join('\n')}`
+}
+
+/** Every record for `name` (all versions and architectures). */
+export async function recordsOf(tx: Transaction, name: string): Promise<PackageRecord[]> {
+  const dir = recordDir(name)
+  const out: PackageRecord[] = []
+  for (const entry of await tx.list(dir)) {
+    const text = await tx.read(`${dir}/${entry}`)
+    if (text !== undefined) out.push(parseRecord(text, `${dir}/${entry}`))
+  }
+  return out
+}
+
+/** Picks records of `name` by version choice and optional architecture. */
+export function choose(name: string, records: PackageRecord[], choice: VersionChoice, arch?: string): PackageRecord[] {
+  const pool = arch ? records.filter((r) => r.arch === arch) : records
+  if (pool.length === 0) {
+    throw new RaptrError(
+      'UNKNOWN_PACKAGE',
+      arch ? `no package "${name}" for architecture ${arch}` : `no package named "${name}"`,
+      'list packages with: raptr package list',
+    )
+  }
+  const versions = selectVersions(name, pool.map((r) => r.version), choice)
+  return pool.filter((r) => versions.some((v) => compareVersions(v, r.version) === 0))
+}
+
+/** Removes packages from the archive: the records and every link to them. Blobs stay until purge. */
+export async function removePackages(
+  archive: Archive,
+  name: string,
+  choice: VersionChoice,
+  arch?: string,
+): Promise<{commit?: string; removed: PackageSummary[]}> {
+  validatePackageName(name)
+  const {commit, result} = await archive.transaction(async (tx) => {
+    const chosen = choose(name, await recordsOf(tx, name), choice, arch)
+    for (const r of chosen) {
+      tx.remove(recordPath(r.name, r.version, r.arch))
+      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version))
+    }
+    return {message: listMessage('removed', chosen), result: chosen.map(summary)}
+  })
+  return {commit, removed: result}
+}
+
+function listMessage(verb: string, rs: PackageRecord[], where = ''): string {
+  if (rs.length === 1) return `package ${verb}: ${describe(rs[0])}${where}`
+  return `packages ${verb}: ${rs.length}${where}\n\n${rs.map(describe).join('\n')}`
+}
+
+/** Links packages into distributions (under their own category unless one is given). */
+export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: string[], category?: string): Promise<string[]> {
+  const done: string[] = []
+  for (const r of chosen) {
+    const cat = category ?? r.category
+    for (const d of to) {
+      await checkLinkable(tx, r, d, cat)
+      const lp = linkPath(d, cat, r.arch, r.name, r.version)
+      if ((await tx.read(lp)) !== r.stanza) {
+        tx.write(lp, r.stanza)
+        done.push(`${describe(r)} to ${d}/${cat}`)
+      }
+    }
+  }
+  return done
+}
+
+export async function linkPackages(
+  archive: Archive,
+  name: string,
+  choice: VersionChoice,
+  opts: {to: string[]; category?: string; arch?: string},
+): Promise<{commit?: string; linked: string[]}> {
+  validatePackageName(name)
+  if (opts.category) validateComponentName(opts.category)
+  const {commit, result} = await archive.transaction(async (tx) => {
+    const chosen = choose(name, await recordsOf(tx, name), choice, opts.arch)
+    const done = await linkRecords(tx, chosen, opts.to, opts.category)
+    return {message: done.length === 1 ? `package linked: ${done[0]}` : `packages linked: ${done.length}\n\n${done.join('\n')}`, result: done}
+  })
+  return {commit, linked: result}
+}
+
+/** Unlinks from distributions: versions are chosen among those linked there. */
+export async function unlinkRecords(tx: Transaction, name: string, choice: VersionChoice, from: string[], arch?: string): Promise<string[]> {
+  const done: string[] = []
+  const linked: Array<{r: PackageRecord; dist: string; cat: string}> = []
+  for (const r of await recordsOf(tx, name)) {
+    if (arch && r.arch !== arch) continue
+    for (const d of from) {
+      await requireDistribution(tx, d)
+      for (const cat of await listCategoryNames(tx, d)) {
+        if ((await tx.read(linkPath(d, cat, r.arch, r.name, r.version))) !== undefined) linked.push({r, dist: d, cat})
+      }
+    }
+  }
+  if (linked.length === 0) {
+    throw new RaptrError('UNKNOWN_PACKAGE', `"${name}" is not linked in ${from.join(', ')}`, `see what is there with: raptr package list --distribution ${from[0]}`)
+  }
+  const versions = selectVersions(name, linked.map((l) => l.r.version), choice)
+  for (const l of linked) {
+    if (!versions.some((v) => compareVersions(v, l.r.version) === 0)) continue
+    tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version))
+    done.push(`${describe(l.r)} from ${l.dist}/${l.cat}`)
+  }
+  return done
+}
+
+export async function unlinkPackages(
+  archive: Archive,
+  name: string,
+  choice: VersionChoice,
+  opts: {from: string[]; arch?: string},
+): Promise<{commit?: string; unlinked: string[]}> {
+  validatePackageName(name)
+  const {commit, result} = await archive.transaction(async (tx) => {
+    const done = await unlinkRecords(tx, name, choice, opts.from, opts.arch)
+    return {message: done.length === 1 ? `package unlinked: ${done[0]}` : `packages unlinked: ${done.length}\n\n${done.join('\n')}`, result: done}
+  })
+  return {commit, unlinked: result}
+}
+
+export interface ListedPackage extends PackageSummary {
+  distribution?: string
+}
+
+/**
+ * Lists packages: every record in the archive, or what is linked in one distribution
+ * (and category). Sorted by name, then Debian version order, then architecture.
+ */
+export async function listPackages(view: Transaction, opts: {distribution?: string; category?: string}): Promise<ListedPackage[]> {
+  const out: ListedPackage[] = []
+  if (opts.distribution) {
+    await requireDistribution(view, opts.distribution)
+    const cats = opts.category ? [opts.category] : await listCategoryNames(view, opts.distribution)
+    if (opts.category) await requireCategory(view, opts.distribution, opts.category)
+    for (const cat of cats) {
+      for (const arch of await view.list(`${DISTS}/${opts.distribution}/${cat}`)) {
+        const archDir = `${DISTS}/${opts.distribution}/${cat}/${arch}`
+        for (const shard of await view.list(archDir)) {
+          for (const name of await view.list(`${archDir}/${shard}`)) {
+            for (const v of await view.list(`${archDir}/${shard}/${name}`)) {
+              const rp = recordPath(name, parseRecordName(`${v}_${arch}`).version, arch)
+              const text = await view.read(rp)
+              if (text === undefined) continue
+              const r = parseRecord(text, rp)
+              out.push({...summary(r), category: cat, distribution: opts.distribution})
+            }
+          }
+        }
+      }
+    }
+  } else {
+    for (const shard of await view.list(PACKAGES)) {
+      for (const name of await view.list(`${PACKAGES}/${shard}`)) {
+        for (const r of await recordsOf(view, name)) {
+          if (!opts.category || r.category === opts.category) out.push(summary(r))
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version) || a.architecture.localeCompare(b.architecture))
+}
+
+/** Runs `fn` over items with at most `limit` at once, keeping order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const workers = Array.from({length: Math.min(limit, items.length)}, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  })
+  await Promise.all(workers)
+  return out
+}

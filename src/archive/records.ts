@@ -1,0 +1,90 @@
+import {RaptrError} from '../errors.js'
+import {getField, parseStanza} from '../core/deb822.js'
+
+/** What kind of package file a record describes. */
+export type PackageKind = 'deb' | 'udeb' | 'ddeb' | 'dsc'
+
+/** One file a package consists of, as it sits in the blob cache. */
+export interface RecordBlob {
+  name: string
+  sha256: string
+  size: number
+}
+
+/**
+ * A package as the archive holds it: the exact index stanza raptr publishes (a
+ * Packages stanza for binaries, a Sources stanza for sources) followed by raptr's own
+ * fields. Links hold the stanza alone, so rendering an index is a concatenation.
+ */
+export interface PackageRecord {
+  name: string
+  version: string
+  /** The architecture directory it links into: a Debian architecture, `all`, or `source`. */
+  arch: string
+  kind: PackageKind
+  category: string
+  /** The file name it was added as (the .deb, or the .dsc). */
+  fileName: string
+  stanza: string
+  blobs: RecordBlob[]
+}
+
+const MARK = '\nRaptr-'
+
+export function formatRecord(r: PackageRecord): string {
+  return `${r.stanza}Raptr-Kind: ${r.kind}\nRaptr-Category: ${r.category}\nRaptr-File: ${r.fileName}\n`
+}
+
+/** The index stanza inside a record's text (what a link holds). */
+export function stanzaOfRecord(text: string): string {
+  const i = text.indexOf(MARK)
+  return i < 0 ? text : text.slice(0, i + 1)
+}
+
+export function parseRecord(text: string, where: string): PackageRecord {
+  const fields = parseStanza(text)
+  const need = (f: string): string => {
+    const v = getField(fields, f)
+    if (v === undefined) throw new RaptrError('CORRUPT_ARCHIVE', `${where}: field ${f} is missing`, 'restore the file with git')
+    return v
+  }
+  const kind = need('Raptr-Kind') as PackageKind
+  const stanza = stanzaOfRecord(text)
+  let blobs: RecordBlob[]
+  let arch: string
+  if (kind === 'dsc') {
+    arch = 'source'
+    blobs = need('Checksums-Sha256')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => {
+        const [sha256, size, name] = l.split(/\s+/)
+        return {name, sha256, size: Number(size)}
+      })
+  } else {
+    arch = need('Architecture')
+    blobs = [{name: need('Raptr-File'), sha256: need('SHA256'), size: Number(need('Size'))}]
+  }
+  return {
+    name: need('Package'),
+    version: need('Version'),
+    arch,
+    kind,
+    category: need('Raptr-Category'),
+    fileName: need('Raptr-File'),
+    stanza,
+    blobs,
+  }
+}
+
+/** The sha256 that identifies the package's content (the .deb, or the .dsc). */
+export function recordSha256(r: PackageRecord): string {
+  if (r.kind !== 'dsc') return r.blobs[0].sha256
+  const dsc = r.blobs.find((b) => b.name === r.fileName)
+  return (dsc ?? r.blobs[0]).sha256
+}
+
+export function describe(r: Pick<PackageRecord, 'name' | 'version' | 'arch'>): string {
+  return `${r.name} ${r.version} ${r.arch}`
+}

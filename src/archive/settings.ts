@@ -1,0 +1,106 @@
+import {z} from 'zod'
+import {RaptrError} from '../errors.js'
+import {
+  CONFIG_PATH,
+  DISTS,
+  DIST_CONFIG,
+  CATEGORY_CONFIG,
+  categoryConfigPath,
+  distConfigPath,
+} from '../core/layout.js'
+import type {Transaction} from '../store/archive.js'
+
+/** raptr.json: archive-wide settings. */
+export const ArchiveSettings = z.object({
+  format: z.literal(1),
+  retention: z
+    .object({
+      keepLast: z.number().int().min(1).default(5),
+      graceHours: z.number().min(0).default(6),
+    })
+    .default({keepLast: 5, graceHours: 6}),
+})
+export type ArchiveSettings = z.infer<typeof ArchiveSettings>
+
+export const DistributionSettings = z.object({
+  architectures: z.array(z.string().min(1)).min(1),
+  origin: z.string().optional(),
+  label: z.string().optional(),
+  description: z.string().optional(),
+})
+export type DistributionSettings = z.infer<typeof DistributionSettings>
+
+export const CategorySettings = z.object({}).loose()
+
+export const DEFAULT_ARCHITECTURES = ['amd64', 'arm64']
+
+export function initialArchiveFiles(): Record<string, string> {
+  return {[CONFIG_PATH]: json({format: 1, retention: {keepLast: 5, graceHours: 6}})}
+}
+
+/** Stable JSON for files in the tree: sorted keys would fight hand edits, so keep insertion order, 2-space indent, final newline. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+/** Parses a JSON file of the archive with its schema; a bad file is a coded error naming it. */
+export function parseJsonFile<T>(schema: z.ZodType<T>, text: string, file: string): T {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    throw new RaptrError('CORRUPT_ARCHIVE', `${file} in the archive is not valid JSON`, 'fix or restore it with git (git log -- FILE)')
+  }
+  const res = schema.safeParse(data)
+  if (!res.success) {
+    const issue = res.error.issues[0]
+    throw new RaptrError('CORRUPT_ARCHIVE', `${file} in the archive is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'fix or restore it with git (git log -- FILE)')
+  }
+  return res.data
+}
+
+export async function readArchiveSettings(tx: Transaction): Promise<ArchiveSettings> {
+  const text = await tx.read(CONFIG_PATH)
+  if (text === undefined) throw new RaptrError('CORRUPT_ARCHIVE', `${CONFIG_PATH} is missing from the archive`, 'restore it with git')
+  return parseJsonFile(ArchiveSettings, text, CONFIG_PATH)
+}
+
+export async function listDistributionNames(tx: Transaction): Promise<string[]> {
+  const out: string[] = []
+  for (const name of await tx.list(DISTS)) {
+    if (await tx.read(`${DISTS}/${name}/${DIST_CONFIG}`)) out.push(name)
+  }
+  return out
+}
+
+export async function readDistribution(tx: Transaction, dist: string): Promise<DistributionSettings | undefined> {
+  const text = await tx.read(distConfigPath(dist))
+  return text === undefined ? undefined : parseJsonFile(DistributionSettings, text, distConfigPath(dist))
+}
+
+export async function requireDistribution(tx: Transaction, dist: string): Promise<DistributionSettings> {
+  const d = await readDistribution(tx, dist)
+  if (!d) {
+    const known = await listDistributionNames(tx)
+    throw new RaptrError(
+      'UNKNOWN_DISTRIBUTION',
+      `no distribution named "${dist}"`,
+      known.length ? `known: ${known.join(', ')}; create one with: raptr distribution add ${dist}` : `create it with: raptr distribution add ${dist}`,
+    )
+  }
+  return d
+}
+
+export async function listCategoryNames(tx: Transaction, dist: string): Promise<string[]> {
+  const out: string[] = []
+  for (const name of await tx.list(`${DISTS}/${dist}`)) {
+    if (await tx.read(`${DISTS}/${dist}/${name}/${CATEGORY_CONFIG}`)) out.push(name)
+  }
+  return out
+}
+
+export async function requireCategory(tx: Transaction, dist: string, cat: string): Promise<void> {
+  if ((await tx.read(categoryConfigPath(dist, cat))) === undefined) {
+    throw new RaptrError('UNKNOWN_CATEGORY', `distribution "${dist}" has no category "${cat}"`, `add it with: raptr category add ${cat} --to ${dist}`)
+  }
+}

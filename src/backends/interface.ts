@@ -1,0 +1,66 @@
+/**
+ * One interface for every place raptr publishes to. Types only.
+ *
+ * Keys are '/'-separated paths relative to the backend's root (`pool/ab/bafk….deb`,
+ * `dists/production/InRelease`), never starting with '/', never containing '..'.
+ */
+
+export interface ObjectInfo {
+  key: string
+  size: number
+  /** Last modification time, when the backend knows it (purge's grace period needs it). */
+  modified?: Date
+}
+
+/** How an object should be served; backends that cannot express a hint ignore it. */
+export interface PutOptions {
+  contentType?: string
+  /** Immutable objects (pool, by-hash, pinned snapshots) get a long cache lifetime; pointers a short one. */
+  immutable?: boolean
+  /** MD5 of the body, base64, when the caller has it already (S3 sends it as Content-MD5). */
+  md5Base64?: string
+}
+
+export interface BackendProperties {
+  /** The URL the backend was opened with (file:///dir, s3://bucket/prefix). */
+  url: string
+  /** The URL apt clients fetch from (file:///dir, https://bucket.s3.region.amazonaws.com/prefix). */
+  publicUrl: string
+  /** A short human name for messages. */
+  name: string
+}
+
+export interface Backend {
+  readonly properties: BackendProperties
+
+  /** Size (and time) of the object, or undefined when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | undefined>
+
+  /** The object's bytes, or undefined when it does not exist. */
+  get(key: string): Promise<Uint8Array | undefined>
+
+  /**
+   * Writes (or replaces) an object so that readers see the old bytes or the new ones,
+   * never a part. The backend verifies what it stored (S3: Content-MD5).
+   */
+  put(key: string, data: Uint8Array, opts?: PutOptions): Promise<void>
+
+  /** Like put, streaming a local file (pool blobs can be large). */
+  putFile(key: string, file: string, opts?: PutOptions): Promise<void>
+
+  /**
+   * Creates an object only if no object has that key (S3: If-None-Match: *). Returns
+   * false, writing nothing, when it exists. Exactly one of several concurrent callers
+   * for one key gets true.
+   */
+  putIfAbsent(key: string, data: Uint8Array, opts?: PutOptions): Promise<boolean>
+
+  /** Copies an object inside the backend without sending its bytes again (hard link, S3 CopyObject). */
+  copy(fromKey: string, toKey: string, opts?: PutOptions): Promise<void>
+
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>
+
+  /** Deletes objects; keys that do not exist are not an error. */
+  remove(keys: string[]): Promise<void>
+}

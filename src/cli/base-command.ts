@@ -1,0 +1,62 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import type {Archive} from '../store/archive.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RaptrCommand)['baseFlags'] & T['flags']>
+
+/**
+ * What every raptr command shares: `--archive` (the archive directory), `--json`,
+ * and one way of turning coded errors into a one-line message, a hint and an exit
+ * status. Library modules are imported lazily so `raptr --help` loads none of them.
+ */
+export abstract class RaptrCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    archive: Flags.string({
+      char: 'C',
+      summary: 'The archive directory (default: the current directory or the archive above it).',
+      env: 'RAPTR_ARCHIVE',
+      default: '.',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected async openArchive(dir: string): Promise<Archive> {
+    const {Archive} = await import('../store/archive.js')
+    return Archive.open(dir)
+  }
+
+  /** Progress and notes for people: to stderr, and only when not printing JSON. */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    const {RaptrError, exitCodeFor} = await import('../errors.js')
+    if (err instanceof RaptrError) {
+      process.exitCode = exitCodeFor(err.code)
+      if (this.jsonEnabled()) {
+        this.logJson({error: err.toJSON()})
+      } else {
+        process.stderr.write(`raptr: ${err.message}\n`)
+        if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`)
+      }
+      return undefined
+    }
+    return super.catch(err)
+  }
+}
+
+/** Formats rows as an aligned text table (for people; --json gets the data). */
+export function table(rows: Array<Record<string, string | number | undefined>>, columns: string[]): string {
+  if (rows.length === 0) return ''
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()
+  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => String(r[c] ?? ''))))].join('\n')
+}
+
+export const versionFlags = {
+  version: Flags.string({summary: 'Exactly this version (Debian version comparison: 1.0 and 1.0-0 are the same).', exclusive: ['latest', 'all']}),
+  latest: Flags.boolean({summary: 'The latest version, by Debian version order.', exclusive: ['version', 'all']}),
+  all: Flags.boolean({summary: 'Every version.', exclusive: ['version', 'latest']}),
+}

@@ -1,0 +1,82 @@
+import {createHash} from 'node:crypto'
+import {cidFromSha256} from './cid.js'
+
+/**
+ * Where things live, in the archive's git tree and on a published backend. One place,
+ * so the store, publish and purge agree on every path.
+ *
+ * Archive tree:
+ *   raptr.json                                   archive settings
+ *   dists/<dist>/distribution.json               a distribution (suite)
+ *   dists/<dist>/<cat>/category.json             a category (component) in it
+ *   dists/<dist>/<cat>/<arch>/<xx>/<name>/<ver>  one link: the exact index stanza
+ *   packages/<xx>/<name>/<ver>_<arch>            one package record
+ *   bundles/<alias>/<ver>                        a bundle's members
+ *   snapshots/<name>.json                        a named snapshot
+ *   backends/<name>.json                         a publishing target
+ *   publications/<backend>/<dist>/<stamp>        what was published where
+ *
+ * `<xx>` shards by a hash of the package name so no tree holds tens of thousands of
+ * entries; `<arch>` is a Debian architecture, `all`, or `source`.
+ */
+export const CONFIG_PATH = 'raptr.json'
+export const DISTS = 'dists'
+export const PACKAGES = 'packages'
+export const BUNDLES = 'bundles'
+export const SNAPSHOTS = 'snapshots'
+export const BACKENDS = 'backends'
+export const PUBLICATIONS = 'publications'
+export const DIST_CONFIG = 'distribution.json'
+export const CATEGORY_CONFIG = 'category.json'
+
+/** Versions may hold ':' (epoch), which some file systems refuse in names; '%' never occurs in a version. */
+export function encodeVersion(version: string): string {
+  return version.replace(/:/g, '%3a')
+}
+
+export function decodeVersion(encoded: string): string {
+  return encoded.replace(/%3a/g, ':')
+}
+
+export function nameShard(name: string): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 2)
+}
+
+export const distPath = (dist: string): string => `${DISTS}/${dist}`
+export const distConfigPath = (dist: string): string => `${DISTS}/${dist}/${DIST_CONFIG}`
+export const categoryPath = (dist: string, cat: string): string => `${DISTS}/${dist}/${cat}`
+export const categoryConfigPath = (dist: string, cat: string): string => `${DISTS}/${dist}/${cat}/${CATEGORY_CONFIG}`
+
+export function linkPath(dist: string, cat: string, arch: string, name: string, version: string): string {
+  return `${DISTS}/${dist}/${cat}/${arch}/${nameShard(name)}/${name}/${encodeVersion(version)}`
+}
+
+export function recordPath(name: string, version: string, arch: string): string {
+  return `${PACKAGES}/${nameShard(name)}/${name}/${encodeVersion(version)}_${arch}`
+}
+
+export function recordDir(name: string): string {
+  return `${PACKAGES}/${nameShard(name)}/${name}`
+}
+
+/** Parses the last segment of a record path back into version and architecture. */
+export function parseRecordName(entry: string): {version: string; arch: string} {
+  const i = entry.lastIndexOf('_')
+  return {version: decodeVersion(entry.slice(0, i)), arch: entry.slice(i + 1)}
+}
+
+export const bundleDir = (alias: string): string => `${BUNDLES}/${alias}`
+export const bundlePath = (alias: string, version: string): string => `${BUNDLES}/${alias}/${encodeVersion(version)}`
+export const snapshotNamePath = (name: string): string => `${SNAPSHOTS}/${name}.json`
+export const backendPath = (name: string): string => `${BACKENDS}/${name}.json`
+export const publicationDir = (backend: string, dist: string): string => `${PUBLICATIONS}/${backend}/${dist}`
+
+/** Published pool key of a binary package: purely hash-derived, so no `+` or `~` reaches a URL. */
+export function poolKeyForBinary(sha256: string, kind: 'deb' | 'udeb' | 'ddeb'): string {
+  return `pool/${sha256.slice(0, 2)}/${cidFromSha256(sha256)}.${kind}`
+}
+
+/** Published directory of a source package: hash-derived from its .dsc; its files keep their own names inside. */
+export function poolDirForSource(dscSha256: string): string {
+  return `pool/${dscSha256.slice(0, 2)}/${cidFromSha256(dscSha256)}`
+}

@@ -1,0 +1,84 @@
+/**
+ * Validation of the names raptr accepts from users and from package metadata.
+ * Several of them become path segments (`dists/<suite>/<component>/binary-<arch>`,
+ * pool names) on disk and in S3 keys, so the rules are also what keeps `..`, `/`
+ * and characters that URLs mangle out of those paths.
+ */
+import {RaptrError} from '../errors.js'
+
+// Debian policy §5.6.1: lowercase letters, digits, '+', '-', '.'; at least two
+// characters; starts with an alphanumeric character.
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/
+// dpkg-architecture names and wildcards (amd64, arm64, all, source, linux-any, musl-linux-arm64).
+const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/
+// Starting with an alphanumeric already rules out '.', '..' and hidden names.
+const PATH_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
+function check(ok: boolean, what: string, value: string, hint: string): string {
+  if (!ok) throw new RaptrError('BAD_NAME', `invalid ${what} "${value}"`, hint, {[what.replace(/ /g, '_')]: value})
+  return value
+}
+
+/**
+ * Return `name` if it is a valid Debian package name, else throw RaptrError('BAD_NAME').
+ *
+ * @example validatePackageName('libc6') // 'libc6'
+ */
+export function validatePackageName(name: string): string {
+  return check(
+    PACKAGE_NAME.test(name),
+    'package name',
+    name,
+    'package names use lowercase letters, digits, "+", "-" and ".", start with a letter or digit and have at least two characters (Debian policy 5.6.1)',
+  )
+}
+
+/**
+ * Return `arch` if it is a valid architecture name (amd64, arm64, all, source, …), else throw RaptrError('BAD_NAME').
+ *
+ * @example validateArchitecture('amd64') // 'amd64'
+ */
+export function validateArchitecture(arch: string): string {
+  return check(
+    ARCHITECTURE.test(arch),
+    'architecture',
+    arch,
+    'architectures are lowercase letters, digits and "-", e.g. amd64, arm64, all, source (see: dpkg-architecture -L)',
+  )
+}
+
+function validateSegment(what: string, value: string, example: string): string {
+  return check(
+    PATH_SEGMENT.test(value),
+    what,
+    value,
+    `use letters, digits, ".", "_" and "-", starting with a letter or digit (no "/"), e.g. ${example}`,
+  )
+}
+
+/**
+ * Return `name` if it can be a distribution (apt suite) name, used as `dists/<name>`; else throw RaptrError('BAD_NAME').
+ *
+ * @example validateSuiteName('production') // 'production'
+ */
+export function validateSuiteName(name: string): string {
+  return validateSegment('distribution name', name, 'production, bookworm-backports')
+}
+
+/**
+ * Return `name` if it can be a category (apt component) name, used as `dists/<suite>/<name>`; else throw RaptrError('BAD_NAME').
+ *
+ * @example validateComponentName('main') // 'main'
+ */
+export function validateComponentName(name: string): string {
+  return validateSegment('category name', name, 'main, category1, public')
+}
+
+/**
+ * Return `alias` if it is a valid bundle alias (same rules as category names); else throw RaptrError('BAD_NAME').
+ *
+ * @example validateAlias('hello-2.10') // 'hello-2.10'
+ */
+export function validateAlias(alias: string): string {
+  return validateSegment('bundle alias', alias, 'hello-2.10, release_42')
+}

@@ -1,0 +1,134 @@
+/**
+ * Read a binary package (.deb, .udeb, .ddeb): one pass over the file computes its
+ * digests and, from the same bytes, pulls out the control member; data.tar is never
+ * buffered.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import {gunzipSync} from 'node:zlib'
+
+import {decompressSync as xzDecompress} from '@napi-rs/lzma/xz'
+import {decompress as zstdDecompress} from 'fzstd'
+
+import {getField, parseStanza} from '../core/deb822.js'
+import type {DebInfo} from '../core/interface.js'
+import {parseVersion} from '../core/version.js'
+import {RaptrError, isRaptrError} from '../errors.js'
+import {type ArMember, ArParser} from './ar.js'
+import {createDigester} from './digest.js'
+import {findTarFile} from './tar.js'
+
+/** Debian policy 5.6.1: lowercase letters, digits, `+ - .`, at least two characters. */
+export const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/
+
+// control.tar holds a few small files; anything this large is not a real package.
+const MAX_CONTROL_MEMBER = 64 * 1024 * 1024
+
+const KINDS = {'.deb': 'deb', '.udeb': 'udeb', '.ddeb': 'ddeb'} as const
+
+const REBUILD_HINT = 'the file is truncated or corrupt; download or build it again (dpkg-deb --info FILE shows what dpkg thinks)'
+
+/**
+ * Read a package file's control fields and digests.
+ *
+ * @example const deb = await readDeb('hello_1.0-1_amd64.deb'); getField(deb.control, 'Version') // '1.0-1'
+ */
+export async function readDeb(file: string): Promise<DebInfo> {
+  const fileName = path.basename(file)
+  const ext = path.extname(fileName) as keyof typeof KINDS
+  const kind = KINDS[ext]
+  if (!kind) throw new RaptrError('BAD_DEB', `${fileName}: not a .deb, .udeb or .ddeb file name`, 'binary packages end in .deb, .udeb or .ddeb; source packages are added by their .dsc')
+
+  const members: ArMember[] = []
+  const digester = createDigester()
+  // Only debian-binary and the control member are kept; their order is checked below.
+  const parser = new ArParser(
+    (m) => members.push(m),
+    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER,
+  )
+  try {
+    for await (const chunk of fs.createReadStream(file, {highWaterMark: 1 << 20})) {
+      digester.update(chunk as Buffer)
+      parser.push(chunk as Buffer)
+    }
+    parser.end()
+  } catch (error) {
+    throw inFile(fileName, error)
+  }
+  const digests = digester.digest()
+
+  const [binary, control] = members
+  if (binary?.name !== 'debian-binary') throw badDeb(fileName, 'first member is not debian-binary')
+  const formatVersion = binary.data?.toString('latin1').trim() ?? ''
+  // dpkg accepts any 2.x and refuses everything else.
+  if (!/^2\.\d+$/.test(formatVersion)) throw badDeb(fileName, `unsupported package format ${JSON.stringify(formatVersion.slice(0, 20))}`)
+  if (!control?.name.startsWith('control.tar')) throw badDeb(fileName, 'second member is not control.tar')
+  if (!control.data) throw badDeb(fileName, `${control.name} is larger than ${MAX_CONTROL_MEMBER} bytes`)
+  if (!members.slice(2).some((m) => m.name.startsWith('data.tar'))) throw badDeb(fileName, 'no data.tar member')
+
+  let controlFields
+  try {
+    const tar = decompress(control.name, control.data)
+    const text = findTarFile(tar, 'control')
+    if (!text) throw badDeb(fileName, `${control.name} has no control file`)
+    controlFields = parseStanza(text.toString('utf8'))
+  } catch (error) {
+    throw inFile(fileName, error)
+  }
+
+  for (const field of ['Package', 'Version', 'Architecture']) {
+    if (!getField(controlFields, field)) {
+      throw new RaptrError('MISSING_FIELD', `${fileName}: control file has no ${field} field`, `add "${field}:" to DEBIAN/control and rebuild the package`)
+    }
+  }
+  const name = getField(controlFields, 'Package') as string
+  if (!PACKAGE_NAME.test(name)) {
+    throw new RaptrError('BAD_NAME', `${fileName}: invalid package name ${JSON.stringify(name)}`, 'package names use lowercase letters, digits and + - . (at least two characters, starting with a letter or digit)')
+  }
+  try {
+    parseVersion(getField(controlFields, 'Version') as string)
+  } catch (error) {
+    throw inFile(fileName, error)
+  }
+  const architecture = getField(controlFields, 'Architecture') as string
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) {
+    throw new RaptrError('BAD_CONTROL', `${fileName}: invalid Architecture ${JSON.stringify(architecture)}`, 'a binary package has one architecture, such as amd64 or all')
+  }
+
+  return {kind, fileName, control: controlFields, digests}
+}
+
+function decompress(member: string, bytes: Buffer): Buffer {
+  const compression = member.slice('control.tar'.length)
+  try {
+    switch (compression) {
+      case '':
+        return bytes
+      case '.gz':
+        return gunzipSync(bytes)
+      case '.xz':
+        return xzDecompress(bytes)
+      case '.zst':
+        return Buffer.from(zstdDecompress(bytes))
+    }
+  } catch (error) {
+    throw new RaptrError('BAD_DEB', `${member} is corrupt (${(error as Error).message})`, REBUILD_HINT)
+  }
+  throw new RaptrError('BAD_DEB', `unsupported control member ${member}`, 'rebuild the package with dpkg-deb -Zxz, -Zgzip or -Zzstd')
+}
+
+function badDeb(fileName: string, message: string): RaptrError {
+  return new RaptrError('BAD_DEB', `${fileName}: ${message}`, REBUILD_HINT)
+}
+
+function inFile(fileName: string, error: unknown): Error {
+  if (isRaptrError(error)) {
+    if (error.message.startsWith(`${fileName}:`)) return error
+    return new RaptrError(error.code, `${fileName}: ${error.message}`, error.hint, error.data)
+  }
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
+    return new RaptrError('NOT_FOUND', `${fileName}: cannot read (${code})`, 'check the path and permissions of the package file')
+  }
+  return error as Error
+}

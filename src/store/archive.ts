@@ -1,0 +1,319 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import git from 'isomorphic-git'
+import {RaptrError} from '../errors.js'
+import {BlobCache} from './blob-cache.js'
+import {fsyncDir, writeFileAtomic} from './atomic-file.js'
+import {GitTrees, type TreeChanges, type TreeEntry} from './git-tree.js'
+import {acquireLock} from './lock.js'
+
+/** The file at the root of every archive tree that marks it as a raptr archive. */
+export const ARCHIVE_MARKER = 'raptr.json'
+
+export interface CommitInfo {
+  id: string
+  tree: string
+  parents: string[]
+  message: string
+  author: string
+  /** Seconds since the epoch. */
+  timestamp: number
+}
+
+/**
+ * A raptr archive: a git repository whose commits are snapshots. Reads go through
+ * memoized trees; every change goes through `transaction`, which holds the archive
+ * lock, writes objects, then moves the branch ref last (atomically), so a crash
+ * leaves the archive at its last commit.
+ *
+ * @example
+ *   const a = await Archive.open('.')
+ *   await a.transaction(async (tx) => { tx.write('x', 'y'); return {message: 'x set', result: null} })
+ */
+export class Archive {
+  readonly dir: string
+  readonly gitDir: string
+  readonly trees: GitTrees
+  readonly blobs: BlobCache
+
+  private constructor(dir: string) {
+    this.dir = dir
+    this.gitDir = path.join(dir, '.git')
+    this.trees = new GitTrees(dir)
+    this.blobs = new BlobCache(path.join(this.gitDir, 'raptr', 'blobs'))
+  }
+
+  /** Creates an archive in `dir` (created when missing). Idempotent: an existing archive is returned as it is. */
+  static async init(dir: string, initialFiles: Record<string, string>): Promise<{archive: Archive; created: boolean}> {
+    const abs = path.resolve(dir)
+    const existing = findArchiveRoot(abs)
+    if (existing === abs) {
+      const archive = await Archive.open(abs)
+      return {archive, created: false}
+    }
+    await fs.promises.mkdir(abs, {recursive: true})
+    if (fs.existsSync(path.join(abs, '.git'))) {
+      throw new RaptrError('ALREADY_EXISTS', `${dir} is a git repository but not a raptr archive`, 'choose an empty directory for the archive')
+    }
+    await git.init({fs, dir: abs, defaultBranch: 'main'})
+    const archive = new Archive(abs)
+    await fs.promises.writeFile(path.join(archive.gitDir, 'info', 'exclude'), '# raptr keeps its blob cache inside .git\n', {flag: 'a'})
+    await archive.transaction(async (tx) => {
+      for (const [p, content] of Object.entries(initialFiles)) tx.write(p, content)
+      return {message: 'archive created', result: null}
+    })
+    return {archive, created: true}
+  }
+
+  /** Opens the archive that contains `dir` (searching upwards, as git does). */
+  static async open(dir: string): Promise<Archive> {
+    const root = findArchiveRoot(path.resolve(dir))
+    if (!root) {
+      throw new RaptrError('NOT_AN_ARCHIVE', `${dir} is not inside a raptr archive`, 'create one with: raptr init DIR (or pass --archive DIR)')
+    }
+    const archive = new Archive(root)
+    await archive.finishPendingSync()
+    return archive
+  }
+
+  /** The branch the archive's HEAD points to (main for archives raptr created). */
+  async branch(): Promise<string> {
+    const b = await git.currentBranch({fs, dir: this.dir, fullname: false})
+    if (!b) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has a detached HEAD', 'check out its branch with: git checkout main')
+    return b
+  }
+
+  /** The current snapshot (HEAD commit id), or undefined for a repository with no commit yet. */
+  async head(): Promise<string | undefined> {
+    try {
+      return await git.resolveRef({fs, dir: this.dir, ref: 'HEAD'})
+    } catch {
+      return undefined
+    }
+  }
+
+  async readCommit(oid: string): Promise<CommitInfo> {
+    const {commit} = await git.readCommit({fs, dir: this.dir, oid})
+    return {
+      id: oid,
+      tree: commit.tree,
+      parents: commit.parent,
+      message: commit.message.trimEnd(),
+      author: `${commit.author.name} <${commit.author.email}>`,
+      timestamp: commit.committer.timestamp,
+    }
+  }
+
+  /** The root tree of `commit` (default HEAD). */
+  async rootTree(commit?: string): Promise<string> {
+    const id = commit ?? (await this.head())
+    if (!id) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has no commit', 'run: raptr init')
+    return (await this.readCommit(id)).tree
+  }
+
+  /** Expands a full or abbreviated commit id (at least 4 hex digits) to the full id. */
+  async expandCommit(ref: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{4,40}$/.test(ref)) return undefined
+    try {
+      const oid = ref.length === 40 ? ref : await git.expandOid({fs, dir: this.dir, oid: ref})
+      const {type} = await git.readObject({fs, dir: this.dir, oid, format: 'deflated'})
+      return type === 'commit' ? oid : undefined
+    } catch (error) {
+      if ((error as {code?: string}).code === 'AmbiguousError') {
+        throw new RaptrError('AMBIGUOUS', `snapshot id ${ref} is ambiguous`, 'give more digits of the id')
+      }
+      return undefined
+    }
+  }
+
+  /** Commits from `from` (default HEAD) back to the first, newest first, first-parent and merged. */
+  async log(from?: string, depth?: number): Promise<CommitInfo[]> {
+    const ref = from ?? (await this.head())
+    if (!ref) return []
+    const entries = await git.log({fs, dir: this.dir, ref, depth})
+    return entries.map((e) => ({
+      id: e.oid,
+      tree: e.commit.tree,
+      parents: e.commit.parent,
+      message: e.commit.message.trimEnd(),
+      author: `${e.commit.author.name} <${e.commit.author.email}>`,
+      timestamp: e.commit.committer.timestamp,
+    }))
+  }
+
+  /** True when `ancestor` is `descendant` or one of its ancestors. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (ancestor === descendant) return true
+    return git.isDescendent({fs, dir: this.dir, oid: descendant, ancestor, depth: -1})
+  }
+
+  /** A read-only view of a snapshot (default HEAD), with the same read API as a transaction. */
+  async view(commit?: string): Promise<Transaction> {
+    const id = commit ?? (await this.head())
+    return new Transaction(this.trees, id ? await this.rootTree(id) : undefined)
+  }
+
+  /**
+   * Runs `fn` under the archive lock against the current tree and commits what it
+   * changed as one commit named by the returned message. When nothing changed, no
+   * commit is made (commands are idempotent). A thrown error leaves the archive as
+   * it was: nothing reaches the branch until every object is written.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<{message: string; result: T}>): Promise<{commit?: string; result: T}> {
+    const release = acquireLock(this.gitDir)
+    try {
+      const parent = await this.head()
+      const base = parent ? await this.rootTree(parent) : undefined
+      const tx = new Transaction(this.trees, base)
+      const {message, result} = await fn(tx)
+      if (tx.changes.size === 0) return {result}
+      const tree = await this.trees.apply(base, tx.changes)
+      if (tree === base) return {result}
+      const commit = await this.writeCommit(tree, parent ? [parent] : [], message)
+      await this.moveBranch(commit, [...tx.changes.keys()])
+      return {commit, result}
+    } finally {
+      release()
+    }
+  }
+
+  private async writeCommit(tree: string, parents: string[], message: string): Promise<string> {
+    const who = await this.identity()
+    const now = Math.floor(Date.now() / 1000)
+    const sig = {...who, timestamp: now, timezoneOffset: 0}
+    return git.writeCommit({fs, dir: this.dir, commit: {message: `${message}\n`, tree, parent: parents, author: sig, committer: sig}})
+  }
+
+  private async identity(): Promise<{name: string; email: string}> {
+    const name = process.env.RAPTR_AUTHOR_NAME ?? (await git.getConfig({fs, dir: this.dir, path: 'user.name'})) ?? 'raptr'
+    const email = process.env.RAPTR_AUTHOR_EMAIL ?? (await git.getConfig({fs, dir: this.dir, path: 'user.email'})) ?? 'raptr@localhost'
+    return {name: String(name), email: String(email)}
+  }
+
+  /**
+   * Moves the branch to `commit` (temp file + rename: the one atomic step of a
+   * commit), then brings the work tree and git's index up to date for the changed
+   * paths, so `git status` stays clean and `git pull` can merge. The paths are noted
+   * first, so a crash between the two steps is finished by the next open.
+   */
+  private async moveBranch(commit: string, changed: string[]): Promise<void> {
+    const branch = await this.branch()
+    const pending = path.join(this.gitDir, 'raptr', 'sync-pending')
+    await writeFileAtomic(pending, JSON.stringify(compressPaths(changed)))
+    const refFile = path.join(this.gitDir, 'refs', 'heads', branch)
+    await writeFileAtomic(refFile, `${commit}\n`)
+    await this.syncWorkTree(compressPaths(changed))
+    await fs.promises.rm(pending, {force: true})
+    await fsyncDir(path.dirname(pending))
+  }
+
+  private async syncWorkTree(paths: string[]): Promise<void> {
+    const branch = await this.branch()
+    await git.checkout({fs, dir: this.dir, ref: branch, filepaths: paths, force: true, cache: {}})
+  }
+
+  private async finishPendingSync(): Promise<void> {
+    const pending = path.join(this.gitDir, 'raptr', 'sync-pending')
+    if (!fs.existsSync(pending)) return
+    const release = acquireLock(this.gitDir)
+    try {
+      if (!fs.existsSync(pending)) return
+      const paths = JSON.parse(fs.readFileSync(pending, 'utf8')) as string[]
+      await this.syncWorkTree(paths)
+      await fs.promises.rm(pending, {force: true})
+    } finally {
+      release()
+    }
+  }
+}
+
+/**
+ * Pending changes on top of a base tree. Reads see the pending writes, so a command
+ * can make several dependent changes in one commit.
+ */
+export class Transaction {
+  readonly changes: TreeChanges = new Map()
+  private readonly trees: GitTrees
+  readonly base: string | undefined
+
+  constructor(trees: GitTrees, base: string | undefined) {
+    this.trees = trees
+    this.base = base
+  }
+
+  write(p: string, content: string | Uint8Array): void {
+    this.changes.set(p, typeof content === 'string' ? Buffer.from(content, 'utf8') : content)
+  }
+
+  /** Deletes a file or a whole directory. */
+  remove(p: string): void {
+    for (const k of [...this.changes.keys()]) if (k.startsWith(`${p}/`)) this.changes.delete(k)
+    this.changes.set(p, null)
+  }
+
+  private deletedAbove(p: string): boolean {
+    const parts = p.split('/')
+    for (let i = 1; i < parts.length; i++) {
+      if (this.changes.get(parts.slice(0, i).join('/')) === null) return true
+    }
+    return false
+  }
+
+  async read(p: string): Promise<string | undefined> {
+    if (this.changes.has(p)) {
+      const c = this.changes.get(p)
+      return c ? Buffer.from(c).toString('utf8') : undefined
+    }
+    if (this.deletedAbove(p) || !this.base) return undefined
+    return this.trees.readText(this.base, p)
+  }
+
+  async exists(p: string): Promise<boolean> {
+    return (await this.list(p)).length > 0 || (await this.read(p)) !== undefined
+  }
+
+  /** The names directly under directory `p`, including pending writes. */
+  async list(p: string): Promise<string[]> {
+    const names = new Set<string>()
+    if (this.changes.get(p) !== null && !this.deletedAbove(p) && this.base) {
+      for (const e of await this.trees.list(this.base, p)) names.add(e.path)
+    }
+    const prefix = p === '' ? '' : `${p}/`
+    for (const [k, v] of this.changes) {
+      if (!k.startsWith(prefix)) continue
+      const rest = k.slice(prefix.length)
+      const [head, ...tail] = rest.split('/')
+      if (v === null && tail.length === 0) names.delete(head)
+      else if (v !== null) names.add(head)
+    }
+    // a directory all of whose pending files were deleted still shows when it has base files
+    return [...names].sort()
+  }
+
+  /** Entries of the base tree at `p` (ignores pending changes); for bulk reads. */
+  async baseEntries(p: string): Promise<TreeEntry[]> {
+    if (!this.base) return []
+    return this.trees.list(this.base, p)
+  }
+}
+
+/**
+ * Many changed paths collapse to their top directories so the work-tree sync stays a
+ * few prefix matches instead of thousands.
+ */
+function compressPaths(paths: string[]): string[] {
+  if (paths.length <= 64) return paths
+  const tops = new Set(paths.map((p) => p.split('/').slice(0, 2).join('/')))
+  if (tops.size <= 64) return [...tops]
+  return [...new Set(paths.map((p) => p.split('/')[0]))]
+}
+
+function findArchiveRoot(start: string): string | undefined {
+  let dir = start
+  for (;;) {
+    if (fs.existsSync(path.join(dir, '.git')) && fs.existsSync(path.join(dir, ARCHIVE_MARKER))) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs the built raptr CLI (`bin/run.js` over `dist/`) as a real process, the way users
+ * and CI run it. `npm test` builds first.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const BIN = path.join(ROOT, 'bin', 'run.js')
+export const FIXTURES = path.join(ROOT, 'fixtures')
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+const BASE_ENV = {
+  RAPTR_AUTHOR_NAME: 'raptr tests',
+  RAPTR_AUTHOR_EMAIL: 'tests@example.org',
+  NO_COLOR: '1',
+}
+
+/** Runs `raptr ARGS` in `cwd`; never throws on a non-zero exit. */
+export function raptr(args: string[], opts: {cwd: string; env?: Record<string, string | undefined>}): RunResult {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run npm run build (npm test does)')
+  const res = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: {...process.env, ...BASE_ENV, ...opts.env},
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  return {code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr}
+}
+
+/** Async variant, for running several raptr processes at once. */
+export function raptrAsync(args: string[], opts: {cwd: string; env?: Record<string, string | undefined>}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd, env: {...process.env, ...BASE_ENV, ...opts.env}})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+  })
+}
+
+/** Runs raptr and fails the test with its output when it exits non-zero. */
+export function ok(args: string[], opts: {cwd: string; env?: Record<string, string | undefined>}): RunResult {
+  const res = raptr(args, opts)
+  if (res.code !== 0) throw new Error(`raptr ${args.join(' ')} exited ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`)
+  return res
+}
+
+/** Runs raptr with --json and parses stdout. */
+export function okJson<T = any>(args: string[], opts: {cwd: string; env?: Record<string, string | undefined>}): T {
+  return JSON.parse(ok([...args, '--json'], opts).stdout) as T
+}
+
+export function tempDir(prefix = 'raptr-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** Runs a command (git, gpgv, apt-get…) and returns its result; never throws. */
+export function sh(cmd: string, args: string[], opts: {cwd?: string; env?: Record<string, string | undefined>; input?: string} = {}): RunResult {
+  const res = spawnSync(cmd, args, {cwd: opts.cwd, env: {...process.env, ...opts.env}, encoding: 'utf8', input: opts.input, maxBuffer: 64 * 1024 * 1024})
+  if (res.error) throw res.error
+  return {code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr}
+}
+
+/** The archive's state as a test compares it: HEAD and the work tree's git status. */
+export function archiveState(dir: string): {head: string; status: string} {
+  const head = sh('git', ['rev-parse', 'HEAD'], {cwd: dir}).stdout.trim()
+  const status = sh('git', ['status', '--porcelain'], {cwd: dir}).stdout
+  return {head, status}
+}
