@@ -17,6 +17,7 @@ import {
 import {validateComponentName, validatePackageName, validateSuiteName} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions} from '../core/version.js'
+import {mapLimit} from '../core/map-limit.js'
 import {readDeb} from '../debian/deb.js'
 import {readDsc} from '../debian/dsc.js'
 import type {Archive, Transaction} from '../store/archive.js'
@@ -402,18 +403,4 @@ export async function listPackages(view: Transaction, opts: {distribution?: stri
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version) || a.architecture.localeCompare(b.architecture))
-}
-
-/** Runs `fn` over items with at most `limit` at once, keeping order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const workers = Array.from({length: Math.min(limit, items.length)}, async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  })
-  await Promise.all(workers)
-  return out
 }

@@ -80,3 +80,23 @@ export function poolKeyForBinary(sha256: string, kind: 'deb' | 'udeb' | 'ddeb'):
 export function poolDirForSource(dscSha256: string): string {
   return `pool/${dscSha256.slice(0, 2)}/${cidFromSha256(dscSha256)}`
 }
+
+/** Where a distribution's live pointer and indexes live on a backend. */
+export const liveDir = (dist: string): string => `dists/${dist}`
+
+/** Where a snapshot's pinned, immutable copy of a distribution lives: apt's suite is `snapshots/<id>/<dist>`. */
+export const pinnedSuite = (snapshotId: string, dist: string): string => `snapshots/${snapshotId}/${dist}`
+export const pinnedDir = (snapshotId: string, dist: string): string => `dists/${pinnedSuite(snapshotId, dist)}`
+
+/** The short snapshot id used in pinned paths and messages. */
+export const shortId = (commit: string): string => commit.slice(0, 12)
+
+/** `<dir>/<cat>/binary-amd64/by-hash/SHA256/<hex>` for the index at `<dir>/<indexPath>`. */
+export function byHashKey(dir: string, indexPath: string, sha256: string): string {
+  const slash = indexPath.lastIndexOf('/')
+  return `${dir}/${indexPath.slice(0, slash)}/by-hash/SHA256/${sha256}`
+}
+
+/** The public key files every publication carries. */
+export const PUBLIC_KEY_ASC = 'raptr.asc'
+export const PUBLIC_KEY_GPG = 'raptr.gpg'

@@ -118,7 +118,7 @@ function makeSigner(pgp: typeof import('openpgp'), key: PrivateKey): Signer {
 // before signing; refuse such text so what apt reads is exactly what was rendered.
 function assertClearsignable(text: string): void {
   const lines = text.split('\n')
-  const bad = lines.findIndex((line) => /[ \t\r]$/.test(line) || line.includes('\r'))
+  const bad = lines.findIndex((line) => /[ \t]$|\r/.test(line))
   if (bad !== -1) {
     throw new RaptrError(
       'BAD_ARGUMENT',

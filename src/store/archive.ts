@@ -116,8 +116,8 @@ export class Archive {
     if (!/^[0-9a-f]{4,40}$/.test(ref)) return undefined
     try {
       const oid = ref.length === 40 ? ref : await git.expandOid({fs, dir: this.dir, oid: ref})
-      const {type} = await git.readObject({fs, dir: this.dir, oid, format: 'deflated'})
-      return type === 'commit' ? oid : undefined
+      await git.readCommit({fs, dir: this.dir, oid})
+      return oid
     } catch (error) {
       if ((error as {code?: string}).code === 'AmbiguousError') {
         throw new RaptrError('AMBIGUOUS', `snapshot id ${ref} is ambiguous`, 'give more digits of the id')

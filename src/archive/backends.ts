@@ -1,0 +1,71 @@
+import {z} from 'zod'
+import {RaptrError} from '../errors.js'
+import {BACKENDS, backendPath} from '../core/layout.js'
+import {validateAlias} from '../core/names.js'
+import type {Archive, Transaction} from '../store/archive.js'
+import {json, parseJsonFile} from './settings.js'
+
+/**
+ * A publishing target as the archive records it (shared by the team through git).
+ * Never credentials: those come from the environment when publishing.
+ */
+export const BackendSettings = z.object({
+  url: z.string(),
+  region: z.string().optional(),
+  endpoint: z.string().optional(),
+  pathStyle: z.boolean().optional(),
+  sse: z.enum(['AES256', 'aws:kms']).optional(),
+  storageClass: z.string().optional(),
+  acl: z.enum(['public-read', 'private']).optional(),
+  cacheControl: z.string().optional(),
+  /** The URL apt clients use, when it differs from what raptr derives (a CDN in front of a bucket). */
+  publicUrl: z.string().optional(),
+})
+export type BackendSettings = z.infer<typeof BackendSettings>
+
+export interface NamedBackend extends BackendSettings {
+  name: string
+}
+
+export async function listBackends(view: Transaction): Promise<NamedBackend[]> {
+  const out: NamedBackend[] = []
+  for (const file of await view.list(BACKENDS)) {
+    if (!file.endsWith('.json')) continue
+    const name = file.slice(0, -5)
+    out.push({name, ...parseJsonFile(BackendSettings, (await view.read(`${BACKENDS}/${file}`))!, `${BACKENDS}/${file}`)})
+  }
+  return out
+}
+
+export async function requireBackend(view: Transaction, name: string): Promise<NamedBackend> {
+  const text = await view.read(backendPath(name))
+  if (text === undefined) {
+    const known = (await listBackends(view)).map((b) => b.name)
+    throw new RaptrError('UNKNOWN_BACKEND', `no backend named "${name}"`, known.length ? `known: ${known.join(', ')}` : 'add one with: raptr backend add NAME file:///srv/apt')
+  }
+  return {name, ...parseJsonFile(BackendSettings, text, backendPath(name))}
+}
+
+/** Adds (or updates) a backend; the URL is validated before anything is written. */
+export async function addBackend(archive: Archive, name: string, settings: BackendSettings): Promise<{commit?: string; created: boolean}> {
+  validateAlias(name)
+  const {parseBackendUrl} = await import('../backends/registry.js')
+  parseBackendUrl(settings.url)
+  const clean = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as BackendSettings
+  const {commit, result} = await archive.transaction(async (tx) => {
+    const existing = await tx.read(backendPath(name))
+    const text = json(clean)
+    if (existing !== text) tx.write(backendPath(name), text)
+    return {message: `${existing === undefined ? 'backend added' : 'backend updated'}: ${name} ${settings.url}`, result: existing === undefined}
+  })
+  return {commit, created: result}
+}
+
+export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string}> {
+  const {commit} = await archive.transaction(async (tx) => {
+    await requireBackend(tx, name)
+    tx.remove(backendPath(name))
+    return {message: `backend removed: ${name}`, result: null}
+  })
+  return {commit}
+}

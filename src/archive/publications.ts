@@ -1,0 +1,32 @@
+import {z} from 'zod'
+import {PUBLICATIONS} from '../core/layout.js'
+import type {Transaction} from '../store/archive.js'
+import {parseJsonFile} from './settings.js'
+
+/** What the archive remembers of a publication (the backend's log is the authority). */
+export const PublicationRecord = z.object({
+  seq: z.number().int(),
+  action: z.enum(['publish', 'rollback']),
+  snapshot: z.string(),
+  pinned: z.string().optional(),
+  date: z.string(),
+})
+
+export interface RecordedPublication extends z.infer<typeof PublicationRecord> {
+  backend: string
+  distribution: string
+}
+
+/** Every publication recorded in the archive, oldest first per backend and distribution. */
+export async function listPublications(view: Transaction): Promise<RecordedPublication[]> {
+  const out: RecordedPublication[] = []
+  for (const backend of await view.list(PUBLICATIONS)) {
+    for (const distribution of await view.list(`${PUBLICATIONS}/${backend}`)) {
+      for (const file of await view.list(`${PUBLICATIONS}/${backend}/${distribution}`)) {
+        const p = `${PUBLICATIONS}/${backend}/${distribution}/${file}`
+        out.push({backend, distribution, ...parseJsonFile(PublicationRecord, (await view.read(p))!, p)})
+      }
+    }
+  }
+  return out
+}

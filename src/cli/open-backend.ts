@@ -1,0 +1,14 @@
+import type {NamedBackend} from '../archive/backends.js'
+import type {Backend} from '../backends/interface.js'
+
+/** Opens a backend recorded in the archive, through the one registry of URL schemes. */
+export async function openNamedBackend(b: NamedBackend): Promise<Backend> {
+  const {openBackend} = await import('../backends/registry.js')
+  const backend = await openBackend(b.url, {...b, name: b.name})
+  const killAt = Number(process.env.RAPTR_DEBUG_KILL_BEFORE_WRITE)
+  if (Number.isInteger(killAt) && killAt > 0) {
+    const {CrashAfterBackend} = await import('../backends/crash-after.js')
+    return new CrashAfterBackend(backend, killAt)
+  }
+  return backend
+}

@@ -1,0 +1,35 @@
+import fs from 'node:fs'
+import {Flags} from '@oclif/core'
+import {RaptrCommand} from '../../cli/base-command.js'
+
+export default class KeyGenerate extends RaptrCommand {
+  static override summary = 'Generate an OpenPGP signing key for Release files.'
+  static override description = `Writes the private key (armored) to --out, readable only by you, and the public key
+beside it (FILE.pub.asc). The passphrase, if any, comes from RAPTR_SIGNING_PASSPHRASE.
+Keep the private key out of the archive: publish reads it from --sign-key FILE or
+RAPTR_SIGNING_KEY.`
+  static override examples = ['<%= config.bin %> key generate --name "ACME apt" --email apt@acme.example --out ~/.config/raptr/signing.asc']
+  static override flags = {
+    name: Flags.string({summary: 'Name on the key.', required: true}),
+    email: Flags.string({summary: 'E-mail on the key.', required: true}),
+    out: Flags.string({summary: 'Where to write the private key.', required: true}),
+    force: Flags.boolean({summary: 'Overwrite an existing file.'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(KeyGenerate)
+    const {RaptrError} = await import('../../errors.js')
+    if (fs.existsSync(flags.out) && !flags.force) {
+      throw new RaptrError('ALREADY_EXISTS', `${flags.out} exists`, 'choose another --out, or pass --force to overwrite it')
+    }
+    const {generateKey} = await import('../../signing/openpgp-signer.js')
+    const key = await generateKey({name: flags.name, email: flags.email, passphrase: process.env.RAPTR_SIGNING_PASSPHRASE || undefined})
+    fs.writeFileSync(flags.out, key.privateKeyArmored, {mode: 0o600})
+    const pub = `${flags.out.replace(/\.asc$/, '')}.pub.asc`
+    fs.writeFileSync(pub, key.publicKeyArmored)
+    this.log(`private key: ${flags.out}`)
+    this.log(`public key:  ${pub}`)
+    this.log(`fingerprint: ${key.fingerprint}`)
+    return {privateKey: flags.out, publicKey: pub, fingerprint: key.fingerprint}
+  }
+}

@@ -1,0 +1,32 @@
+import {Args, Flags} from '@oclif/core'
+import {RaptrCommand} from '../cli/base-command.js'
+
+export default class Pin extends RaptrCommand {
+  static override summary = 'Print the apt source that pins a server to one snapshot of a distribution, forever.'
+  static override description = `Every publish writes an immutable copy of the snapshot's Release under
+dists/snapshots/<id>/<dist>, sharing the pool; a server pointed there never sees a change.
+Prints the sources.list line and the deb822 .sources stanza.`
+  static override examples = ['<%= config.bin %> pin release-42 production', '<%= config.bin %> pin 3f1c2a9b7d4e production --backend eu --json']
+  static override args = {
+    snapshot: Args.string({description: 'Snapshot id or name.', required: true}),
+    dist: Args.string({description: 'Distribution.', required: true}),
+  }
+  static override flags = {
+    backend: Flags.string({summary: 'Backend (default: the only one).'}),
+    'key-path': Flags.string({summary: 'Where clients keep the public key.', default: '/etc/apt/keyrings/raptr.gpg'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(Pin)
+    const archive = await this.openArchive(flags.archive)
+    const {pinnedSource} = await import('../publish/pin.js')
+    const {chooseBackend} = await import('../cli/choose-backend.js')
+    const {openNamedBackend} = await import('../cli/open-backend.js')
+    const b = await chooseBackend(await archive.view(), flags.backend)
+    const res = await pinnedSource(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
+    this.log(res.debLine)
+    this.log('')
+    this.log(res.sourcesStanza.trimEnd())
+    return {backend: b.name, ...res}
+  }
+}

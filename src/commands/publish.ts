@@ -1,0 +1,103 @@
+import {Args, Flags} from '@oclif/core'
+import {RaptrCommand} from '../cli/base-command.js'
+
+export default class Publish extends RaptrCommand {
+  static override summary = 'Publish a snapshot to backends: atomically, by hash, signed.'
+  static override description = `For each backend and distribution: uploads only what the backend lacks (pool files,
+changed indexes under by-hash names), writes the snapshot's pinned copy
+(dists/snapshots/<id>/<dist>), records the publication in the backend's log, and swaps
+the Release pointer last. apt clients see the old snapshot or the new one, never a mix.
+A snapshot that does not descend from the live one is refused (pull and merge the archive
+first) unless --force. With no backend named, publishes to every backend.
+
+The signing key comes from --sign-key FILE or RAPTR_SIGNING_KEY (armored), its
+passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
+  static override strict = false
+  static override examples = [
+    '<%= config.bin %> publish --sign-key ~/.config/raptr/signing.asc',
+    '<%= config.bin %> publish local --dry-run',
+    'RAPTR_SIGNING_KEY="$(cat key.asc)" <%= config.bin %> publish eu us --snapshot release-42',
+  ]
+  static override args = {backend: Args.string({description: 'Backends to publish to (default: all).'})}
+  static override flags = {
+    snapshot: Flags.string({summary: 'Publish this snapshot (id or name) instead of the current state.'}),
+    distribution: Flags.string({char: 'd', summary: 'Only this distribution (repeatable).', multiple: true}),
+    'dry-run': Flags.boolean({summary: 'Print the plan (what would be uploaded) and write nothing.'}),
+    'sign-key': Flags.string({summary: 'Armored private key file to sign Release files with.'}),
+    sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
+    force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
+    'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Publish)
+    const archive = await this.openArchive(flags.archive)
+    const {signerFromFlags} = await import('../cli/signing.js')
+    const {openNamedBackend} = await import('../cli/open-backend.js')
+    const {publish} = await import('../publish/publish.js')
+    const {resolveSnapshot} = await import('../archive/snapshots.js')
+    const signer = flags['dry-run'] && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY ? undefined : await signerFromFlags(flags)
+    if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
+    const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
+    const tty = process.stderr.isTTY && !this.jsonEnabled()
+    let lastDraw = 0
+    const res = await publish(archive, {
+      backends: argv as string[],
+      distributions: flags.distribution,
+      snapshot,
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      fullCheck: flags['full-check'],
+      signer,
+      open: openNamedBackend,
+      onProgress: tty
+        ? (p) => {
+            const now = Date.now()
+            if (now - lastDraw < 100 && p.done !== p.total) return
+            lastDraw = now
+            process.stderr.write(`\r\u001B[K${p.backend}/${p.dist}: ${p.phase} ${p.done}/${p.total}`)
+          }
+        : undefined,
+    })
+    if (tty) process.stderr.write('\r\u001B[K')
+    for (const r of res.results) {
+      const t = r.totals
+      const what = t ? `${t.blobs} pool files (${formatBytes(t.blobBytes)}), ${t.indexes} indexes, ${t.copies} pinned copies` : ''
+      switch (r.action) {
+        case 'published':
+          this.log(`${r.backend}/${r.distribution}: published snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
+          break
+        case 'planned':
+          this.log(`${r.backend}/${r.distribution}: would publish snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
+          for (const b of r.plan?.blobs ?? []) this.log(`  upload ${b.key} (${formatBytes(b.size)})`)
+          for (const i of r.plan?.byHash ?? []) this.log(`  upload ${i.key} (${i.index.path})`)
+          for (const c of r.plan?.canonical ?? []) this.log(`  write  ${c.key}`)
+          if (r.plan?.writePinnedRelease) this.log(`  pin    dists/snapshots/${r.plan.pinnedId}/${r.distribution} (${r.plan.pinnedCopies.length} copies, Release files)`)
+          this.log(`  swap   dists/${r.distribution}/Release, Release.gpg, InRelease`)
+          break
+        case 'unchanged':
+          this.log(`${r.backend}/${r.distribution}: unchanged, ${r.reason}`)
+          break
+        default:
+          this.log(`${r.backend}/${r.distribution}: ${r.action.toUpperCase()}: ${r.error?.message}`)
+          if (r.error?.hint) this.log(`  hint: ${r.error.hint}`)
+      }
+    }
+    const lines = [...new Set(res.results.filter((r) => r.debLine && r.action !== 'failed' && r.action !== 'refused').map((r) => r.debLine!))]
+    if (lines.length && !flags['dry-run']) {
+      this.log('')
+      this.log('apt sources:')
+      for (const l of lines) this.log(`  ${l}`)
+    }
+    const {exitCodeFor} = await import('../errors.js')
+    const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
+    if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
+    return {snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}

@@ -1,0 +1,175 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {RaptrError} from '../errors.js'
+import {getField, parseStanza} from '../core/deb822.js'
+import {distPath} from '../core/layout.js'
+import {listCategoryNames, readDistribution, type DistributionSettings} from '../archive/settings.js'
+import {digestBuffer} from '../debian/digest.js'
+import type {Archive} from '../store/archive.js'
+import {diffTrees} from '../store/git-tree.js'
+import {gzip, xz} from './compress.js'
+
+/** One distribution as one snapshot has it. */
+export interface DistSnapshot {
+  commit: string
+  dist: string
+  /** The id of `dists/<dist>` in that snapshot: equal ids mean equal published content. */
+  distTree: string
+  settings: DistributionSettings
+  categories: string[]
+}
+
+/** An index file, by its path relative to the distribution's directory. */
+export interface IndexFile {
+  path: string
+  data: Uint8Array
+  size: number
+  sha256: string
+}
+
+/** A pool file a distribution references, by its key on a backend. */
+export interface PoolBlob {
+  key: string
+  sha256: string
+  size: number
+}
+
+export async function readDistSnapshot(archive: Archive, commit: string, dist: string): Promise<DistSnapshot> {
+  const view = await archive.view(commit)
+  const settings = await readDistribution(view, dist)
+  if (!settings) {
+    throw new RaptrError('UNKNOWN_DISTRIBUTION', `snapshot ${commit.slice(0, 12)} has no distribution "${dist}"`, 'list them with: raptr distribution list')
+  }
+  const entry = await archive.trees.entryAt(await archive.rootTree(commit), distPath(dist))
+  return {commit, dist, distTree: entry!.oid, settings, categories: await listCategoryNames(view, dist)}
+}
+
+/**
+ * Renders every index of a distribution: for each category, Packages for each
+ * architecture (with the `all` packages in each) and Sources, each plain, .gz and .xz.
+ * A shard's text is memoized by its tree id, so after one package changes only its
+ * shard is read again.
+ */
+export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<IndexFile[]> {
+  const renderer = new ShardRenderer(archive)
+  const out: IndexFile[] = []
+  const treeOf = async (sub: string): Promise<string | undefined> => {
+    const e = await archive.trees.entryAt(snap.distTree, sub)
+    return e?.type === 'tree' ? e.oid : undefined
+  }
+  for (const cat of snap.categories) {
+    const all = await renderer.render(await treeOf(`${cat}/all`))
+    for (const arch of snap.settings.architectures) {
+      const text = joinStanzas([await renderer.render(await treeOf(`${cat}/${arch}`)), all])
+      out.push(...(await variants(`${cat}/binary-${arch}/Packages`, text)))
+    }
+    const sources = await renderer.render(await treeOf(`${cat}/source`))
+    out.push(...(await variants(`${cat}/source/Sources`, sources)))
+  }
+  return out
+}
+
+function joinStanzas(parts: string[]): string {
+  return parts.filter((p) => p.length > 0).join('\n')
+}
+
+async function variants(p: string, text: string): Promise<IndexFile[]> {
+  const plain = Buffer.from(text, 'utf8')
+  const files: Array<[string, Uint8Array]> = [
+    [p, plain],
+    [`${p}.gz`, gzip(plain)],
+    [`${p}.xz`, await xz(plain)],
+  ]
+  return files.map(([fp, data]) => {
+    const d = digestBuffer(data)
+    return {path: fp, data, size: d.size, sha256: d.sha256}
+  })
+}
+
+/** Renders the stanzas under a tree, memoizing each shard's text by its tree id (in memory and on disk). */
+class ShardRenderer {
+  private readonly archive: Archive
+  private readonly dir: string
+  private readonly memo = new Map<string, string>()
+
+  constructor(archive: Archive) {
+    this.archive = archive
+    this.dir = path.join(archive.gitDir, 'raptr', 'cache', 'render')
+  }
+
+  async render(tree: string | undefined): Promise<string> {
+    if (!tree) return ''
+    const parts: string[] = []
+    for (const shard of await this.archive.trees.readTree(tree)) {
+      if (shard.type === 'tree') parts.push(await this.shard(shard.oid))
+    }
+    return joinStanzas(parts)
+  }
+
+  private async shard(oid: string): Promise<string> {
+    const hit = this.memo.get(oid)
+    if (hit !== undefined) return hit
+    const file = path.join(this.dir, oid)
+    let text: string
+    try {
+      text = await fs.promises.readFile(file, 'utf8')
+    } catch {
+      const stanzas: string[] = []
+      for (const [, blob] of await this.archive.trees.walkFiles(oid)) {
+        stanzas.push(Buffer.from(await this.archive.trees.readBlob(blob)).toString('utf8'))
+      }
+      text = joinStanzas(stanzas)
+      await fs.promises.mkdir(this.dir, {recursive: true})
+      // The memo is a cache: a torn write is caught by the rename, a lost one is recomputed.
+      const tmp = `${file}.${process.pid}.tmp`
+      await fs.promises.writeFile(tmp, text)
+      await fs.promises.rename(tmp, file)
+    }
+    this.memo.set(oid, text)
+    return text
+  }
+}
+
+/** The pool files one link stanza references. */
+export function blobsOfStanza(text: string): PoolBlob[] {
+  const fields = parseStanza(text)
+  const filename = getField(fields, 'Filename')
+  if (filename) return [{key: filename, sha256: getField(fields, 'SHA256')!, size: Number(getField(fields, 'Size'))}]
+  const directory = getField(fields, 'Directory')
+  if (!directory) return []
+  return (getField(fields, 'Checksums-Sha256') ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [sha256, size, name] = l.split(/\s+/)
+      return {key: `${directory}/${name}`, sha256, size: Number(size)}
+    })
+}
+
+/** Every pool file a distribution tree references (O(packages)). */
+export async function blobsOfTree(archive: Archive, distTree: string): Promise<Map<string, PoolBlob>> {
+  const out = new Map<string, PoolBlob>()
+  for (const [p, oid] of await archive.trees.walkFiles(distTree)) {
+    if (p.split('/').length < 5) continue // distribution.json, category.json
+    for (const b of blobsOfStanza(Buffer.from(await archive.trees.readBlob(oid)).toString('utf8'))) out.set(b.key, b)
+  }
+  return out
+}
+
+/**
+ * The pool files `newTree` references that `oldTree` did not, found by descending only
+ * into subtrees whose ids differ: O(change), not O(archive).
+ */
+export async function blobsAdded(archive: Archive, oldTree: string, newTree: string): Promise<Map<string, PoolBlob>> {
+  const out = new Map<string, PoolBlob>()
+  const removed = new Set<string>()
+  for (const [p, a, b] of await diffTrees(archive.trees, oldTree, newTree)) {
+    if (p.split('/').length < 5) continue
+    if (a) for (const x of blobsOfStanza(Buffer.from(await archive.trees.readBlob(a)).toString('utf8'))) removed.add(x.key)
+    if (b) for (const x of blobsOfStanza(Buffer.from(await archive.trees.readBlob(b)).toString('utf8'))) out.set(x.key, x)
+  }
+  // A file that moved between categories was referenced before: the backend has it.
+  for (const k of removed) out.delete(k)
+  return out
+}

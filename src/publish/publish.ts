@@ -1,0 +1,338 @@
+import os from 'node:os'
+import {RaptrError, isRaptrError} from '../errors.js'
+import {cidFromSha256} from '../core/cid.js'
+import {liveDir, pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
+import {mapLimit} from '../core/map-limit.js'
+import {parseReleaseEntries, renderRelease} from '../core/release.js'
+import {debLine} from '../core/sources-list.js'
+import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {json, listDistributionNames} from '../archive/settings.js'
+import type {Backend} from '../backends/interface.js'
+import type {Signer} from '../signing/interface.js'
+import type {Archive} from '../store/archive.js'
+import {blobsAdded, blobsOfTree, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
+import {planPublish, planTotals, type PublishPlan} from './plan.js'
+import {appendEntry, readHead, type PublicationEntry} from './publication-log.js'
+import {settlePointer, signRelease, writePublicKey, writeReleaseFiles} from './pointer.js'
+
+export interface PublishProgress {
+  backend: string
+  dist: string
+  phase: 'plan' | 'blobs' | 'indexes' | 'pinned' | 'pointer'
+  done: number
+  total: number
+}
+
+export interface PublishOptions {
+  /** Backend names; default every backend of the archive. */
+  backends?: string[]
+  /** Distributions; default every distribution of the snapshot. */
+  distributions?: string[]
+  /** The snapshot to publish (a commit id); default HEAD. */
+  snapshot?: string
+  dryRun?: boolean
+  force?: boolean
+  /** List the backend's pool instead of trusting the publication record. */
+  fullCheck?: boolean
+  /** undefined publishes unsigned (the command requires --no-sign for that). */
+  signer?: Signer
+  onProgress?: (p: PublishProgress) => void
+  /** Opens a backend; tests and the registry decide how. */
+  open: (b: NamedBackend) => Promise<Backend>
+}
+
+export interface DistResult {
+  backend: string
+  distribution: string
+  action: 'published' | 'unchanged' | 'refused' | 'failed' | 'planned'
+  snapshot: string
+  pinned?: string
+  seq?: number
+  reason?: string
+  error?: {code: string; message: string; hint: string}
+  totals?: ReturnType<typeof planTotals>
+  plan?: PublishPlan
+  debLine?: string
+  pinnedDebLine?: string
+}
+
+/**
+ * Publishes a snapshot to backends: for each backend and distribution, plan what is
+ * missing, then upload pool files, indexes by hash, the pinned copy, append to the
+ * backend's publication log, write canonical indexes, and swap the Release pointer
+ * last. Backends are independent: one failing does not stop or corrupt another.
+ *
+ * @example
+ *   await publish(archive, {signer, open: openBackendFor})
+ */
+export async function publish(archive: Archive, opts: PublishOptions): Promise<{results: DistResult[]; commit?: string}> {
+  const commit = opts.snapshot ?? (await archive.head())
+  if (!commit) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has no snapshot', 'run raptr init')
+  const view = await archive.view(commit)
+  const backends = opts.backends?.length
+    ? await Promise.all(opts.backends.map((n) => requireBackend(view, n)))
+    : await listBackends(await archive.view())
+  if (backends.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend to publish to', 'add one with: raptr backend add local file:///srv/apt')
+  const dists = opts.distributions?.length ? opts.distributions : await listDistributionNames(view)
+  if (dists.length === 0) throw new RaptrError('UNKNOWN_DISTRIBUTION', 'the snapshot has no distribution to publish', 'add one with: raptr distribution add NAME')
+
+  const snaps = new Map<string, DistSnapshot>()
+  for (const d of dists) snaps.set(d, await readDistSnapshot(archive, commit, d))
+  const rendered = new Map<string, Promise<IndexFile[]>>()
+  const indexesOf = (d: string): Promise<IndexFile[]> => {
+    let p = rendered.get(d)
+    if (!p) rendered.set(d, (p = renderIndexes(archive, snaps.get(d)!)))
+    return p
+  }
+  const opened = new Map<string, Promise<Backend>>()
+  const openNamed = (b: NamedBackend): Promise<Backend> => {
+    let p = opened.get(b.name)
+    if (!p) opened.set(b.name, (p = opts.open(b)))
+    return p
+  }
+
+  const perBackend = await Promise.all(
+    backends.map(async (b) => {
+      const out: DistResult[] = []
+      let backend: Backend
+      try {
+        backend = await openNamed(b)
+      } catch (error) {
+        return dists.map((d) => failed(b.name, d, commit, error))
+      }
+      for (const d of dists) {
+        try {
+          out.push(await publishOne(archive, backend, b.name, snaps.get(d)!, indexesOf, opts, backends.filter((x) => x !== b).map(openNamed)))
+        } catch (error) {
+          out.push(failed(b.name, d, commit, error))
+        }
+      }
+      if (opts.signer && !opts.dryRun && out.some((r) => r.action === 'published')) await writePublicKey(backend, opts.signer)
+      return out
+    }),
+  )
+  const results = perBackend.flat()
+  let recorded: string | undefined
+  const done = results.filter((r) => r.action === 'published')
+  if (done.length > 0) {
+    const res = await archive.transaction(async (tx) => {
+      for (const r of done) {
+        tx.write(`${publicationDir(r.backend, r.distribution)}/${String(r.seq).padStart(10, '0')}.json`, json({seq: r.seq, action: 'publish', snapshot: r.snapshot, pinned: r.pinned, date: new Date().toISOString()}))
+      }
+      const lines = done.map((r) => `${r.distribution} ${shortId(r.snapshot)} to ${r.backend} (seq ${r.seq})`)
+      return {message: lines.length === 1 ? `published: ${lines[0]}` : `published: ${lines.length} distributions\n\n${lines.join('\n')}`, result: null}
+    })
+    recorded = res.commit
+  }
+  return {results, commit: recorded}
+}
+
+function failed(backend: string, dist: string, snapshot: string, error: unknown): DistResult {
+  const e = isRaptrError(error)
+    ? {code: error.code, message: error.message, hint: error.hint}
+    : {code: 'BACKEND_ERROR', message: (error as Error).message ?? String(error), hint: 'run the command again; raptr publish is safe to repeat'}
+  return {backend, distribution: dist, action: 'failed', snapshot, error: e}
+}
+
+async function publishOne(
+  archive: Archive,
+  backend: Backend,
+  backendName: string,
+  snap: DistSnapshot,
+  indexesOf: (d: string) => Promise<IndexFile[]>,
+  opts: PublishOptions,
+  others: Array<Promise<Backend>>,
+): Promise<DistResult> {
+  const progress = (phase: PublishProgress['phase'], done: number, total: number): void =>
+    opts.onProgress?.({backend: backendName, dist: snap.dist, phase, done, total})
+  for (let attempt = 0; ; attempt++) {
+    progress('plan', 0, 1)
+    const head = opts.dryRun ? await readHead(backend, snap.dist) : await settlePointer(backend, snap.dist)
+    const indexes = await indexesOf(snap.dist)
+    const plan = planPublish(await gather(archive, backend, snap, head, indexes, opts))
+    const result: DistResult = {
+      backend: backendName,
+      distribution: snap.dist,
+      action: plan.action === 'publish' ? 'published' : plan.action,
+      snapshot: snap.commit,
+      pinned: plan.pinnedId,
+      seq: plan.action === 'publish' ? plan.seq : head?.seq,
+      reason: plan.reason,
+      totals: planTotals(plan),
+      plan: opts.dryRun ? plan : undefined,
+      debLine: debLine({url: backend.properties.publicUrl, suite: snap.dist, components: snap.categories, signedBy: opts.signer ? '/etc/apt/keyrings/raptr.gpg' : undefined}),
+    }
+    if (plan.action === 'refused') {
+      result.error = {
+        code: 'NOT_FAST_FORWARD',
+        message: `${backendName}/${snap.dist}: ${plan.reason}`,
+        hint: 'pull and merge the archive (git pull), then publish again; --force overrides',
+      }
+      return result
+    }
+    if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
+    if (opts.dryRun) return {...result, action: 'planned'}
+    const entry = await execute(archive, backend, snap, plan, indexes, opts, others, progress)
+    if (entry) {
+      result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? '/etc/apt/keyrings/raptr.gpg' : undefined})
+      return result
+    }
+    // Another publisher took this sequence number: plan again against the new head;
+    // if we are no longer a fast-forward, the next plan refuses.
+    if (attempt >= 4) throw new RaptrError('CONFLICT', `${backendName}/${snap.dist}: other publishers kept winning`, 'publish again')
+  }
+}
+
+async function gather(
+  archive: Archive,
+  backend: Backend,
+  snap: DistSnapshot,
+  head: PublicationEntry | undefined,
+  indexes: IndexFile[],
+  opts: PublishOptions,
+): Promise<Parameters<typeof planPublish>[0]> {
+  const headKnown = head ? (await archive.expandCommit(head.snapshot)) !== undefined : false
+  const fastForward = !head || (headKnown && (await archive.isAncestor(head.snapshot, snap.commit)))
+  let candidates: PoolBlob[]
+  const present = new Set<string>()
+  if (head && head.distTree === snap.distTree && !opts.force) {
+    candidates = []
+  } else if (head && headKnown && !opts.fullCheck) {
+    // O(change): what the snapshot adds over the live one, each checked with one stat
+    // (another distribution may have brought it already).
+    candidates = [...(await blobsAdded(archive, head.distTree, snap.distTree)).values()]
+    const stats = await mapLimit(candidates, 16, (b) => backend.stat(b.key))
+    candidates.forEach((b, i) => {
+      if (stats[i]?.size === b.size) present.add(b.key)
+    })
+  } else {
+    candidates = [...(await blobsOfTree(archive, snap.distTree)).values()]
+    const sizes = new Map<string, number>()
+    for await (const o of backend.list('pool/')) sizes.set(o.key, o.size)
+    for (const b of candidates) if (sizes.get(b.key) === b.size) present.add(b.key)
+  }
+  const pinnedId = head && head.distTree === snap.distTree ? head.pinned : shortId(snap.commit)
+  const pinnedExists = (await backend.stat(`${pinnedDir(pinnedId, snap.dist)}/Release`)) !== undefined
+  return {
+    dist: snap.dist,
+    snapshot: snap.commit,
+    pinnedId,
+    distTree: snap.distTree,
+    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: parseReleaseEntries(head.release)},
+    fastForward,
+    force: Boolean(opts.force),
+    indexes,
+    candidateBlobs: candidates,
+    presentBlobs: present,
+    pinnedExists,
+  }
+}
+
+function contentTypeOf(key: string): string {
+  if (key.endsWith('.deb') || key.endsWith('.udeb') || key.endsWith('.ddeb')) return 'application/vnd.debian.binary-package'
+  if (key.endsWith('.dsc')) return 'text/plain; charset=utf-8'
+  return 'application/octet-stream'
+}
+
+/**
+ * Carries out a plan in the order that keeps every client consistent. Returns the
+ * log entry it appended, or undefined when another publisher took the sequence number
+ * (nothing live was touched then).
+ */
+async function execute(
+  archive: Archive,
+  backend: Backend,
+  snap: DistSnapshot,
+  plan: PublishPlan,
+  indexes: IndexFile[],
+  opts: PublishOptions,
+  others: Array<Promise<Backend>>,
+  progress: (phase: PublishProgress['phase'], done: number, total: number) => void,
+): Promise<PublicationEntry | undefined> {
+  // 1. pool files
+  let done = 0
+  await mapLimit(plan.blobs, 8, async (b) => {
+    const cid = cidFromSha256(b.sha256)
+    if (archive.blobs.has(cid)) {
+      await backend.putFile(b.key, archive.blobs.pathOf(cid), {contentType: contentTypeOf(b.key), immutable: true})
+    } else {
+      await backend.put(b.key, await fetchElsewhere(b, others), {contentType: contentTypeOf(b.key), immutable: true})
+    }
+    progress('blobs', ++done, plan.blobs.length)
+  })
+  // 2. indexes under their by-hash names (immutable)
+  done = 0
+  await mapLimit(plan.byHash, 8, async ({key, index}) => {
+    await backend.put(key, index.data, {contentType: 'application/octet-stream', immutable: true})
+    progress('indexes', ++done, plan.byHash.length)
+  })
+  // 3. the pinned copy: indexes copied inside the backend, then its own Release
+  const date = new Date()
+  const releaseFor = (suite: string): string =>
+    renderRelease({
+      origin: snap.settings.origin,
+      label: snap.settings.label,
+      description: snap.settings.description,
+      suite,
+      codename: snap.dist,
+      date,
+      architectures: snap.settings.architectures,
+      components: snap.categories,
+      entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256})),
+    })
+  if (plan.writePinnedRelease) {
+    done = 0
+    await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
+      await backend.copy(from, to, {immutable: true})
+      progress('pinned', ++done, plan.pinnedCopies.length)
+    })
+    await writeReleaseFiles(backend, pinnedDir(plan.pinnedId, snap.dist), await signRelease(releaseFor(pinnedSuite(plan.pinnedId, snap.dist)), opts.signer), true)
+  }
+  // 4. claim the next log sequence number; losing means someone else published first
+  const live = await signRelease(releaseFor(snap.dist), opts.signer)
+  const entry: PublicationEntry = {
+    format: 1,
+    seq: plan.seq,
+    action: 'publish',
+    distribution: snap.dist,
+    snapshot: snap.commit,
+    distTree: snap.distTree,
+    pinned: plan.pinnedId,
+    date: date.toISOString(),
+    publisher: publisher(),
+    ...live,
+  }
+  if (!(await appendEntry(backend, entry))) return undefined
+  // 5. canonical index names, for clients that do not fetch by hash
+  for (const {key, index} of plan.canonical) await backend.put(key, index.data, {contentType: 'application/octet-stream'})
+  // 6. the pointer, last; then make sure it ends at the newest log entry
+  progress('pointer', 0, 1)
+  await writeReleaseFiles(backend, liveDir(snap.dist), live, false)
+  await settlePointer(backend, snap.dist)
+  progress('pointer', 1, 1)
+  return entry
+}
+
+async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Promise<Uint8Array> {
+  for (const p of others) {
+    try {
+      const data = await (await p).get(b.key)
+      if (data && data.length === b.size) return data
+    } catch {
+      // try the next one
+    }
+  }
+  throw new RaptrError(
+    'NOT_FOUND',
+    `pool file ${b.key} is neither in the local blob cache nor on another backend`,
+    'add the package file again (raptr package add FILE) or publish from the clone that added it',
+  )
+}
+
+function publisher(): string {
+  try {
+    return `${os.userInfo().username}@${os.hostname()}`
+  } catch {
+    return os.hostname()
+  }
+}
