@@ -1,10 +1,22 @@
-import { defineConfig } from 'vitest/config'
+import {defineConfig} from 'vitest/config'
 
+// Two projects: everything that needs no S3 server, and the S3 tests, which share one
+// Ceph RADOS Gateway started by test/s3/global-setup.ts (a failure to start fails the
+// run; nothing is skipped).
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {name: 'local', include: ['test/**/*.test.ts'], exclude: ['test/s3/**']},
+      },
+      {
+        extends: true,
+        test: {name: 's3', include: ['test/s3/**/*.test.ts'], globalSetup: ['test/s3/global-setup.ts']},
+      },
+    ],
   },
 })

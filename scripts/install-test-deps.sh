@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite uses: the real apt client and index tools,
+# gpgv, dpkg-deb/dpkg-source, and Ceph's RADOS Gateway (the S3 server the tests start on
+# 127.0.0.1). Needs root (or sudo) on Debian/Ubuntu; does nothing when all are present.
+set -euo pipefail
+pkgs=(apt-utils dpkg-dev gnupg xz-utils zstd git curl ceph-mon ceph-osd radosgw)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
