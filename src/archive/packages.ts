@@ -222,10 +222,9 @@ export async function addPackages(
     }
     const extraMessage = opts.extra ? await opts.extra(tx, unique.map((u) => u.record)) : undefined
     // Blobs go into the cache only once everything validated, and before the commit
-    // that references them.
-    if (tx.changes.size > 0) {
-      for (const inc of unique) for (const [file, sha] of inc.files) await archive.blobs.put(file, sha)
-    }
+    // that references them. Also when nothing changed: a clone has the records but not
+    // the files, and adding them again is how it gets them.
+    for (const inc of unique) for (const [file, sha] of inc.files) await archive.blobs.put(file, sha)
     return {message: extraMessage ?? addMessage(results, links, opts.category), result: results}
   })
   return {commit, packages: result, records: unique.map((u) => u.record)}
@@ -403,4 +402,38 @@ export async function listPackages(view: Transaction, opts: {distribution?: stri
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version) || a.architecture.localeCompare(b.architecture))
+}
+
+/**
+ * Retention per package: of each architecture of `name`, keeps the `keepLast` latest
+ * versions by Debian version order and removes the rest (records and every link).
+ * Blobs stay until purge.
+ *
+ * @example
+ *   await keepLatestPackages(archive, 'hello', 2) // hello 1.0 and 1.1 go, 1.2 and 2.0 stay
+ */
+export async function keepLatestPackages(archive: Archive, name: string, keepLast: number, arch?: string): Promise<{commit?: string; removed: PackageSummary[]; kept: PackageSummary[]}> {
+  validatePackageName(name)
+  if (!Number.isInteger(keepLast) || keepLast < 1) throw new RaptrError('BAD_ARGUMENT', `--keep-last must be at least 1 (got ${keepLast})`, 'to remove every version use --all')
+  const {commit, result} = await archive.transaction(async (tx) => {
+    const records = (await recordsOf(tx, name)).filter((r) => !arch || r.arch === arch)
+    if (records.length === 0) {
+      throw new RaptrError('UNKNOWN_PACKAGE', arch ? `no package "${name}" for architecture ${arch}` : `no package named "${name}"`, 'list packages with: raptr package list')
+    }
+    const byArch = new Map<string, PackageRecord[]>()
+    for (const r of records) byArch.set(r.arch, [...(byArch.get(r.arch) ?? []), r])
+    const removed: PackageRecord[] = []
+    const kept: PackageRecord[] = []
+    for (const rs of byArch.values()) {
+      rs.sort((a, b) => compareVersions(b.version, a.version))
+      kept.push(...rs.slice(0, keepLast))
+      removed.push(...rs.slice(keepLast))
+    }
+    for (const r of removed) {
+      tx.remove(recordPath(r.name, r.version, r.arch))
+      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version))
+    }
+    return {message: removed.length ? listMessage('removed', removed, ` (keeping the last ${keepLast})`) : '', result: {removed: removed.map(summary), kept: kept.map(summary)}}
+  })
+  return {commit, ...result}
 }

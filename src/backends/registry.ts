@@ -16,14 +16,17 @@ export interface BackendOptions {
   publicUrl?: string
   /** A short human name for messages (the backend's name in the archive). */
   name?: string
+  /** S3 server-side encryption for every object. */
+  sse?: 'AES256' | 'aws:kms'
+  /** S3 storage class for immutable objects (pool, by-hash, pinned); pointers stay STANDARD. */
+  storageClass?: string
+  /** S3 canned ACL for every object, e.g. public-read for a bucket apt reads anonymously. */
+  acl?: 'public-read' | 'private'
+  /** Cache-Control for mutable objects (pointers, canonical indexes); immutable ones are cached for a year. */
+  cacheControl?: string
 }
 
 export type BackendLocation = {scheme: 'file'; path: string} | {scheme: 's3'; bucket: string; prefix: string}
-
-/** What src/backends/s3.ts provides; loaded on demand so only S3 users load the AWS SDK. */
-interface S3Module {
-  createS3Backend(url: string, opts: BackendOptions): Backend | Promise<Backend>
-}
 
 const SUPPORTED = 'file:///absolute/path or s3://bucket/prefix'
 
@@ -57,24 +60,10 @@ export async function openBackend(url: string, opts: BackendOptions = {}): Promi
     case 'file':
       return new FileBackend(location.path, {url, publicUrl: opts.publicUrl, name: opts.name})
     case 's3': {
-      const s3 = await loadS3()
-      return s3.createS3Backend(url, opts)
+      // Loaded on demand so only S3 users load the AWS SDK.
+      const {createS3Backend} = await import('./s3.js')
+      return createS3Backend(url, opts)
     }
-  }
-}
-
-async function loadS3(): Promise<S3Module> {
-  // A variable specifier keeps TypeScript from resolving the module at compile time.
-  const specifier = './s3.js'
-  try {
-    return (await import(specifier)) as S3Module
-  } catch (error) {
-    // Only "s3.js itself is absent" means not available; a failure inside it (say, a
-    // missing AWS SDK) must surface as it is.
-    const message = error instanceof Error ? error.message : ''
-    const missing = /Cannot find module '[^']*\/s3\.(js|ts)'|Failed to load url \S*\bs3\.(js|ts)\b/.test(message)
-    if (!missing) throw error
-    throw new RaptrError('BAD_URL', 's3 backends are not available yet in this build of raptr', 'publish to a directory instead: file:///absolute/path')
   }
 }
 

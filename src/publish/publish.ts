@@ -91,6 +91,9 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
     return p
   }
 
+  // Any backend of the archive can supply a pool file the local cache lacks (a clone has
+  // the archive but not the blob cache), not only those being published to.
+  const everyBackend = await listBackends(await archive.view())
   const perBackend = await Promise.all(
     backends.map(async (b) => {
       const out: DistResult[] = []
@@ -102,7 +105,7 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
       }
       for (const d of dists) {
         try {
-          out.push(await publishOne(archive, backend, b.name, snaps.get(d)!, indexesOf, opts, backends.filter((x) => x !== b).map(openNamed)))
+          out.push(await publishOne(archive, backend, b.name, snaps.get(d)!, indexesOf, opts, everyBackend.filter((x) => x.name !== b.name).map(openNamed)))
         } catch (error) {
           out.push(failed(b.name, d, commit, error))
         }
@@ -283,7 +286,7 @@ async function execute(
   if (plan.writePinnedRelease) {
     done = 0
     await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
-      await backend.copy(from, to, {immutable: true})
+      await backend.copy(from, to, {immutable: true, contentType: 'application/octet-stream'})
       progress('pinned', ++done, plan.pinnedCopies.length)
     })
     await writeReleaseFiles(backend, pinnedDir(plan.pinnedId, snap.dist), await signRelease(releaseFor(pinnedSuite(plan.pinnedId, snap.dist)), opts.signer), true)

@@ -1,0 +1,624 @@
+import {createHash} from 'node:crypto'
+import fs from 'node:fs'
+import type {Readable} from 'node:stream'
+import type {HeadObjectCommandOutput, S3Client, StorageClass} from '@aws-sdk/client-s3'
+import {RaptrError} from '../errors.js'
+import {validateKey} from './file.js'
+import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
+import {parseBackendUrl, type BackendOptions} from './registry.js'
+
+// The only file that touches the AWS SDK. Values come from a dynamic import inside
+// createS3Backend, so `raptr --help` and file:// publishing never load it.
+type Sdk = typeof import('@aws-sdk/client-s3')
+
+const MiB = 1024 * 1024
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable'
+const POINTER_CACHE = 'public, max-age=60'
+/** S3's limits: parts other than the last are at least 5 MiB, an upload has at most 10,000. */
+const MIN_PART = 5 * MiB
+const MAX_PARTS = 10_000
+const DELETE_BATCH = 1000
+const PART_PARALLELISM = 4
+
+/** One HTTP request the backend sent, as the request log records it. */
+export interface S3Request {
+  /** The S3 operation without the SDK's suffix: PutObject, UploadPart, ListObjectsV2… */
+  command: string
+  bucket?: string
+  /** The key (or list prefix) relative to the backend's prefix. */
+  key?: string
+  /** DeleteObjects: how many keys the request named. */
+  count?: number
+  /** HTTP status of the answer; absent when the request failed on the network. */
+  status?: number
+  /** The S3 error code (BadDigest, NoSuchKey…) or network error code of a failed request. */
+  error?: string
+}
+
+export interface S3BackendOptions extends BackendOptions {
+  /**
+   * Explicit credentials, for embedding and tests. raptr itself never passes or stores
+   * them: the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
+   * instance roles) supplies them.
+   */
+  credentials?: {accessKeyId: string; secretAccessKey: string; sessionToken?: string}
+  /** Bodies of at least this many bytes go multipart (default 64 MiB). */
+  multipartThreshold?: number
+  /** Multipart part size (default 16 MiB, at least 5 MiB; grown to stay within 10,000 parts). */
+  partSize?: number
+  /** Attempts per request, retries included (default 5). */
+  maxAttempts?: number
+  /** First retry delay in ms, doubled per attempt, with jitter (default 200). */
+  retryBaseMs?: number
+  /** Called once per HTTP request sent, after its answer (or failure). */
+  onRequest?: (request: S3Request) => void
+  /** Test hook: sees the SDK client once, e.g. to add middleware that inspects or corrupts requests. */
+  instrument?: (client: S3Client) => void
+}
+
+/**
+ * Opens `s3://bucket/prefix` as a backend. Credentials come from the SDK's default chain.
+ * Setting RAPTR_DEBUG_S3_LOG=FILE appends one JSON line per request ({command, key,
+ * status, error}) to FILE, a debugging aid that also lets tests count a CLI's requests.
+ *
+ * @example
+ *   const backend = await createS3Backend('s3://my-apt/debian', {region: 'eu-west-1'})
+ *   await backend.put('dists/production/InRelease', bytes)
+ */
+export async function createS3Backend(url: string, opts: S3BackendOptions = {}): Promise<Backend> {
+  const location = parseBackendUrl(url)
+  if (location.scheme !== 's3') throw new RaptrError('BAD_URL', `"${url}" is not an s3:// URL`, 'e.g. s3://my-apt-repo/debian')
+  const sdk = await import('@aws-sdk/client-s3')
+  return new S3Backend(sdk, url, location.bucket, location.prefix, opts)
+}
+
+class S3Backend implements Backend {
+  readonly properties: BackendProperties
+  private readonly sdk: Sdk
+  private readonly client: S3Client
+  private readonly bucket: string
+  /** The backend's prefix with a trailing '/', or '' for a whole bucket. */
+  private readonly base: string
+  private readonly opts: S3BackendOptions
+  private readonly threshold: number
+  private readonly partSize: number
+  private readonly maxAttempts: number
+  private readonly retryBaseMs: number
+
+  constructor(sdk: Sdk, url: string, bucket: string, prefix: string, opts: S3BackendOptions) {
+    this.sdk = sdk
+    this.bucket = bucket
+    this.base = prefix === '' ? '' : `${prefix}/`
+    this.opts = opts
+    this.threshold = Math.max(1, opts.multipartThreshold ?? 64 * MiB)
+    this.partSize = Math.max(MIN_PART, opts.partSize ?? 16 * MiB)
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5)
+    this.retryBaseMs = opts.retryBaseMs ?? 200
+    const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
+    this.properties = {url, publicUrl: opts.publicUrl ?? defaultPublicUrl(bucket, prefix, region, opts.endpoint), name: opts.name ?? url}
+
+    this.client = new sdk.S3Client({
+      region,
+      endpoint: opts.endpoint,
+      forcePathStyle: opts.pathStyle,
+      credentials: opts.credentials,
+      // The SDK's default checksum mode sends streamed bodies aws-chunked, which several
+      // S3-compatible servers refuse (411); we send Content-MD5 ourselves instead.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // One retry policy, ours: it also retries BadDigest and re-opens streamed bodies.
+      maxAttempts: 1,
+      requestHandler: {connectionTimeout: 10_000, requestTimeout: 120_000},
+    })
+    this.installRequestLog()
+    opts.instrument?.(this.client)
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    const head = await this.head(key)
+    return head ? {key, size: head.ContentLength ?? 0, modified: head.LastModified} : undefined
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    validateKey(key)
+    return this.retrying('read', key, async () => {
+      try {
+        const res = await this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
+        return res.Body ? await res.Body.transformToByteArray() : new Uint8Array()
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        throw error
+      }
+    })
+  }
+
+  async put(key: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
+    validateKey(key)
+    if (data.length >= this.threshold) {
+      const partSize = this.partSizeFor(data.length)
+      const parts = []
+      for (let start = 0; start < data.length; start += partSize) {
+        const body = data.subarray(start, Math.min(start + partSize, data.length))
+        parts.push({md5: md5(body), length: body.length, body: () => body})
+      }
+      return this.multipart(key, parts, opts)
+    }
+    const contentMd5 = opts?.md5Base64 ?? md5(data).toString('base64')
+    await this.retrying('write', key, () =>
+      this.client.send(
+        new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: data, ContentLength: data.length, ContentMD5: contentMd5, ...this.headers(opts)}),
+      ),
+    )
+  }
+
+  async putFile(key: string, file: string, opts?: PutOptions): Promise<void> {
+    validateKey(key)
+    let size: number
+    try {
+      size = (await fs.promises.stat(file)).size
+    } catch (error) {
+      throw new RaptrError('NOT_FOUND', `cannot read ${file}: ${errorCode(error) ?? String(error)}`, 'check that the blob cache is intact: raptr verify')
+    }
+    // Hash first in its own streaming pass, so the body can stream afterwards with its
+    // Content-MD5 already in the headers (S3 verifies it before storing anything).
+    const partSize = size >= this.threshold ? this.partSizeFor(size) : size
+    const digests = await md5OfRanges(file, size, Math.max(partSize, 1))
+    if (size >= this.threshold) {
+      const parts = digests.map((digest, i) => {
+        const start = i * partSize
+        const end = Math.min(start + partSize, size)
+        return {md5: digest, length: end - start, body: () => fs.createReadStream(file, {start, end: end - 1})}
+      })
+      return this.multipart(key, parts, opts)
+    }
+    const contentMd5 = opts?.md5Base64 ?? digests[0].toString('base64')
+    await this.retrying('write', key, async () => {
+      const body = fs.createReadStream(file)
+      try {
+        await this.client.send(
+          new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: body, ContentLength: size, ContentMD5: contentMd5, ...this.headers(opts)}),
+        )
+      } finally {
+        body.destroy()
+      }
+    })
+  }
+
+  async putIfAbsent(key: string, data: Uint8Array, opts?: PutOptions): Promise<boolean> {
+    validateKey(key)
+    const digest = md5(data)
+    const contentMd5 = opts?.md5Base64 ?? digest.toString('base64')
+    return this.retrying(
+      'create',
+      key,
+      async (attempt) => {
+        try {
+          await this.client.send(
+            new this.sdk.PutObjectCommand({
+              Bucket: this.bucket,
+              Key: this.full(key),
+              Body: data,
+              ContentLength: data.length,
+              ContentMD5: contentMd5,
+              IfNoneMatch: '*',
+              ...this.headers(opts),
+            }),
+          )
+          return true
+        } catch (error) {
+          const {name, status} = describe(error)
+          if (status === 412 || name === 'PreconditionFailed') {
+            // An earlier attempt that failed in flight may have landed after all: then the
+            // object there is ours.
+            if (attempt > 1) {
+              const head = await this.head(key)
+              if (head?.ETag?.replaceAll('"', '') === digest.toString('hex')) return true
+            }
+            return false
+          }
+          // AWS answers 409 while another conditional write to the key is in flight and
+          // asks for a retry; if it never settles, someone else holds the key.
+          if (status === 409 || name === 'ConditionalRequestConflict') {
+            if (attempt >= this.maxAttempts) return false
+          }
+          throw error
+        }
+      },
+      (error) => isRetryable(error) || describe(error).status === 409,
+    )
+  }
+
+  async copy(fromKey: string, toKey: string, opts?: PutOptions): Promise<void> {
+    validateKey(fromKey)
+    validateKey(toKey)
+    let contentType = opts?.contentType
+    if (contentType === undefined || fromKey === toKey) {
+      // The copy gets fresh headers (a pointer must not inherit an immutable Cache-Control),
+      // so it needs the source's Content-Type when the caller does not name one.
+      const head = await this.head(fromKey)
+      if (!head) throw this.missingSource(fromKey)
+      if (fromKey === toKey) return
+      contentType = head.ContentType
+    }
+    const copySource = `${this.bucket}/${this.full(fromKey)}`.split('/').map(encodeURIComponent).join('/')
+    await this.retrying('copy', toKey, async () => {
+      try {
+        await this.client.send(
+          new this.sdk.CopyObjectCommand({
+            Bucket: this.bucket,
+            Key: this.full(toKey),
+            CopySource: copySource,
+            MetadataDirective: 'REPLACE',
+            ...this.headers({...opts, contentType}),
+          }),
+        )
+      } catch (error) {
+        if (isNotFound(error)) throw this.missingSource(fromKey)
+        throw error
+      }
+    })
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    if (prefix.startsWith('/')) validateKey(prefix)
+    let token: string | undefined
+    do {
+      const page = await this.retrying('list', prefix, () =>
+        this.client.send(new this.sdk.ListObjectsV2Command({Bucket: this.bucket, Prefix: this.base + prefix, ContinuationToken: token})),
+      )
+      // S3 lists in UTF-8 byte order, the order the interface promises.
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue
+        yield {key: object.Key.slice(this.base.length), size: object.Size ?? 0, modified: object.LastModified}
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+  }
+
+  async remove(keys: string[]): Promise<void> {
+    for (const key of keys) validateKey(key)
+    const unique = [...new Set(keys)]
+    for (let i = 0; i < unique.length; i += DELETE_BATCH) {
+      const batch = unique.slice(i, i + DELETE_BATCH)
+      const res = await this.retrying('remove', batch[0], () => {
+        const command = new this.sdk.DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: {Objects: batch.map((key) => ({Key: this.full(key)})), Quiet: true},
+        })
+        // Servers require an integrity header on DeleteObjects; the SDK adds only a CRC32
+        // in WHEN_REQUIRED mode, which older servers ignore. Content-MD5 works everywhere.
+        command.middlewareStack.add(
+          (next) => async (args) => {
+            const request = args.request as {body?: unknown; headers?: Record<string, string>}
+            if (request.headers && (typeof request.body === 'string' || request.body instanceof Uint8Array)) {
+              request.headers['content-md5'] = md5(request.body).toString('base64')
+            }
+            return next(args)
+          },
+          {step: 'build', name: 'raptrDeleteContentMd5'},
+        )
+        return this.client.send(command)
+      })
+      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey')
+      if (failed.length > 0) {
+        const first = failed[0]
+        const key = first.Key?.slice(this.base.length) ?? batch[0]
+        const error = Object.assign(new Error(first.Message ?? first.Code ?? 'delete failed'), {name: first.Code ?? 'DeleteFailed'})
+        throw this.failure('remove', key, error, failed.length > 1 ? ` (and ${failed.length - 1} more keys)` : '')
+      }
+    }
+  }
+
+  /** HeadObject, or undefined when the object does not exist. */
+  private async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
+    validateKey(key)
+    return this.retrying('stat', key, async () => {
+      try {
+        return await this.client.send(new this.sdk.HeadObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        throw error
+      }
+    })
+  }
+
+  private async multipart(key: string, parts: Array<{md5: Buffer; length: number; body: () => Uint8Array | Readable}>, opts?: PutOptions): Promise<void> {
+    const Key = this.full(key)
+    const created = await this.retrying('write', key, () =>
+      this.client.send(new this.sdk.CreateMultipartUploadCommand({Bucket: this.bucket, Key, ...this.headers(opts)})),
+    )
+    const UploadId = created.UploadId
+    if (!UploadId) throw this.failure('write', key, Object.assign(new Error('no UploadId'), {name: 'NoUploadId'}))
+    try {
+      const etags: string[] = []
+      await mapLimit(parts, PART_PARALLELISM, async (part, i) => {
+        const res = await this.retrying('write', key, async () => {
+          const body = part.body()
+          try {
+            return await this.client.send(
+              new this.sdk.UploadPartCommand({
+                Bucket: this.bucket,
+                Key,
+                UploadId,
+                PartNumber: i + 1,
+                Body: body,
+                ContentLength: part.length,
+                ContentMD5: part.md5.toString('base64'),
+              }),
+            )
+          } finally {
+            if ('destroy' in body) body.destroy()
+          }
+        })
+        etags[i] = res.ETag ?? `"${part.md5.toString('hex')}"`
+      })
+      const expected = `${md5(Buffer.concat(parts.map((p) => p.md5))).toString('hex')}-${parts.length}`
+      await this.retrying('write', key, async (attempt) => {
+        try {
+          await this.client.send(
+            new this.sdk.CompleteMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key,
+              UploadId,
+              MultipartUpload: {Parts: etags.map((ETag, i) => ({ETag, PartNumber: i + 1}))},
+            }),
+          )
+        } catch (error) {
+          // A retried Complete whose first attempt landed finds the upload gone.
+          if (attempt > 1 && describe(error).name === 'NoSuchUpload') {
+            const head = await this.head(key)
+            if (head?.ETag?.replaceAll('"', '') === expected) return
+          }
+          throw error
+        }
+      })
+    } catch (error) {
+      // Parts of an abandoned upload are billed until aborted.
+      await this.client.send(new this.sdk.AbortMultipartUploadCommand({Bucket: this.bucket, Key, UploadId})).catch(() => {})
+      throw error
+    }
+  }
+
+  /** Runs one S3 request, retrying throttling, 5xx, network errors and BadDigest with backoff. */
+  private async retrying<T>(op: string, key: string, request: (attempt: number) => Promise<T>, retryable = isRetryable): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request(attempt)
+      } catch (error) {
+        if (error instanceof RaptrError) throw error
+        if (attempt < this.maxAttempts && retryable(error)) {
+          const cap = Math.min(10_000, this.retryBaseMs * 2 ** (attempt - 1))
+          await new Promise((resolve) => setTimeout(resolve, cap / 2 + (Math.random() * cap) / 2))
+          continue
+        }
+        throw this.failure(op, key, error)
+      }
+    }
+  }
+
+  private headers(opts?: PutOptions): {
+    ContentType?: string
+    CacheControl: string
+    ACL?: 'public-read' | 'private'
+    ServerSideEncryption?: 'AES256' | 'aws:kms'
+    StorageClass?: StorageClass
+  } {
+    const immutable = opts?.immutable === true
+    return {
+      ContentType: opts?.contentType,
+      CacheControl: immutable ? IMMUTABLE_CACHE : (this.opts.cacheControl ?? POINTER_CACHE),
+      ACL: this.opts.acl,
+      ServerSideEncryption: this.opts.sse,
+      // Pointers are rewritten on every publish; a cold storage class would bill minimum durations.
+      StorageClass: immutable ? (this.opts.storageClass as StorageClass | undefined) : undefined,
+    }
+  }
+
+  private partSizeFor(size: number): number {
+    return Math.max(this.partSize, Math.ceil(size / MAX_PARTS))
+  }
+
+  private full(key: string): string {
+    return this.base + key
+  }
+
+  private relative(key: string | undefined): string | undefined {
+    return key !== undefined && key.startsWith(this.base) ? key.slice(this.base.length) : key
+  }
+
+  private installRequestLog(): void {
+    const logFile = process.env.RAPTR_DEBUG_S3_LOG
+    const onRequest = this.opts.onRequest
+    if (!logFile && !onRequest) return
+    const record = (entry: S3Request): void => {
+      onRequest?.(entry)
+      if (logFile) fs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`)
+    }
+    // The deserialize step runs after signing, right around the HTTP call: one entry per
+    // request that actually went out, with the parsed S3 error code when it failed.
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as {Bucket?: string; Key?: string; Prefix?: string; Delete?: {Objects?: unknown[]}}
+        const entry: S3Request = {command: (context.commandName ?? 'unknown').replace(/Command$/, ''), bucket: input.Bucket}
+        const key = this.relative(input.Key ?? input.Prefix)
+        if (key !== undefined) entry.key = key
+        if (input.Delete?.Objects) entry.count = input.Delete.Objects.length
+        try {
+          const out = await next(args)
+          entry.status = (out.response as {statusCode?: number}).statusCode
+          return out
+        } catch (error) {
+          const {name, status} = describe(error)
+          if (status !== undefined) entry.status = status
+          entry.error = name
+          throw error
+        } finally {
+          record(entry)
+        }
+      },
+      {step: 'deserialize', name: 'raptrRequestLog', priority: 'high'},
+    )
+  }
+
+  private missingSource(key: string): RaptrError {
+    return new RaptrError('NOT_FOUND', `cannot copy ${key}: no such object on ${this.properties.name}`, 'publish the snapshot again, or run raptr verify --repair', {key})
+  }
+
+  private failure(op: string, key: string, error: unknown, more = ''): RaptrError {
+    const {name, status, message} = describe(error)
+    const where = `${this.properties.name}: cannot ${op} ${key || '/'}`
+    const url = `s3://${this.bucket}/${this.base}`
+    if (isMissingCredentials(error)) {
+      return new RaptrError('CREDENTIALS', `${where}: no AWS credentials found`, CREDENTIALS_HINT(url), {key, op})
+    }
+    if (isBadCredentials(name, status)) {
+      return new RaptrError('CREDENTIALS', `${where}: S3 refused the credentials (${name})${more}`, CREDENTIALS_HINT(url), {key, op, s3Code: name})
+    }
+    if (name === 'NoSuchBucket') {
+      return new RaptrError(
+        'BACKEND_ERROR',
+        `${this.properties.name}: bucket ${this.bucket} does not exist`,
+        `create it (aws s3 mb s3://${this.bucket}) or fix the backend URL, endpoint and region: raptr backend add NAME s3://BUCKET/PREFIX`,
+        {key, op, s3Code: name},
+      )
+    }
+    if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || status === 301) {
+      return new RaptrError('BACKEND_ERROR', `${where}: ${name}: the bucket lives in another region`, 'set the bucket’s region: raptr backend add NAME URL --region REGION', {
+        key,
+        op,
+        s3Code: name,
+      })
+    }
+    const detail = status === undefined ? `${name}: ${message}` : `${name} (HTTP ${status})`
+    return new RaptrError('BACKEND_ERROR', `${where}: ${detail}${more}`, `check the endpoint, network and bucket permissions of ${url}, then try again`, {
+      key,
+      op,
+      s3Code: name,
+      status,
+    })
+  }
+}
+
+const CREDENTIALS_HINT = (url: string): string =>
+  `set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials that may read and write ${url}`
+
+const CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'AllAccessDisabled'])
+
+const RETRYABLE_CODES = new Set([
+  'BadDigest',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalError',
+  'ServiceUnavailable',
+  'TimeoutError',
+])
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+])
+
+/** What an SDK or network error says about itself, in one line. */
+function describe(error: unknown): {name: string; status?: number; message: string} {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {name?: unknown; $metadata?: {httpStatusCode?: number}; message?: unknown}
+  const code = errorCode(error)
+  const status = e.$metadata?.httpStatusCode
+  const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : (code ?? 'Error')
+  const message = (typeof e.message === 'string' ? e.message : String(error)).split('\n')[0]
+  return {name, status, message}
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as {code: unknown}).code) : undefined
+}
+
+function isRetryable(error: unknown): boolean {
+  const {name, status} = describe(error)
+  if (RETRYABLE_CODES.has(name)) return true
+  if (status !== undefined) return status >= 500 || status === 429
+  const code = errorCode(error)
+  return code !== undefined && NETWORK_CODES.has(code)
+}
+
+/** A missing key; a missing bucket is an error, not an absent object. */
+function isNotFound(error: unknown): boolean {
+  const {name, status} = describe(error)
+  return name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchUpload')
+}
+
+function isMissingCredentials(error: unknown): boolean {
+  const {name, message} = describe(error)
+  return name === 'CredentialsProviderError' || /could not load credentials/i.test(message)
+}
+
+/** HEAD answers carry no body, so a refused HEAD is a bare 403. */
+function isBadCredentials(name: string, status: number | undefined): boolean {
+  return CREDENTIAL_CODES.has(name) || (status === 403 && name !== 'RequestTimeTooSkewed')
+}
+
+function md5(data: Uint8Array | string): Buffer {
+  return createHash('md5').update(data).digest()
+}
+
+/** MD5 of each `partSize` range of a file, in one streaming pass. */
+async function md5OfRanges(file: string, size: number, partSize: number): Promise<Buffer[]> {
+  const digests: Buffer[] = []
+  let hash = createHash('md5')
+  let filled = 0
+  let total = 0
+  try {
+    for await (const chunk of fs.createReadStream(file, {highWaterMark: MiB}) as AsyncIterable<Buffer>) {
+      let offset = 0
+      while (offset < chunk.length) {
+        const take = Math.min(chunk.length - offset, partSize - filled)
+        hash.update(chunk.subarray(offset, offset + take))
+        offset += take
+        filled += take
+        if (filled === partSize) {
+          digests.push(hash.digest())
+          hash = createHash('md5')
+          filled = 0
+        }
+      }
+      total += chunk.length
+    }
+  } catch (error) {
+    throw new RaptrError('NOT_FOUND', `cannot read ${file}: ${errorCode(error) ?? String(error)}`, 'check that the blob cache is intact: raptr verify')
+  }
+  if (total !== size) {
+    throw new RaptrError('BAD_ARGUMENT', `${file} changed while it was being uploaded (${size} bytes, then ${total})`, 'publish again once nothing writes to the blob cache')
+  }
+  if (filled > 0 || digests.length === 0) digests.push(hash.digest())
+  return digests
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({length: Math.min(limit, items.length)}, async () => {
+      while (next < items.length) {
+        const i = next++
+        await fn(items[i], i)
+      }
+    }),
+  )
+}
+
+function defaultPublicUrl(bucket: string, prefix: string, region: string, endpoint?: string): string {
+  const tail = prefix === '' ? '' : `/${prefix.split('/').map(encodeURIComponent).join('/')}`
+  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}${tail}`
+  return `https://${bucket}.s3.${region}.amazonaws.com${tail}`
+}

@@ -1,0 +1,155 @@
+import {createHash} from 'node:crypto'
+import {RaptrError} from '../errors.js'
+import {distPath, pinnedDir} from '../core/layout.js'
+import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {readArchiveSettings} from '../archive/settings.js'
+import {listNamedSnapshots} from '../archive/snapshots.js'
+import type {Backend, ObjectInfo} from '../backends/interface.js'
+import {blobsOfTree} from '../publish/indexes.js'
+import {loggedDistributions, readLog} from '../publish/publication-log.js'
+import type {Archive} from '../store/archive.js'
+import {acquireLease} from './lease.js'
+import {deletionOrder, planPurge, type KindTotals, type PurgePlan} from './plan.js'
+import {indexRefs, isPlainIndex, poolRefsOfIndex} from './references.js'
+import {chooseRetained, type NamedRef, type RetainedPublication} from './retention.js'
+
+export interface PurgeOptions {
+  /** Backend names; default every backend of the archive. */
+  backends?: string[]
+  /** Default: raptr.json retention.keepLast. */
+  keepLast?: number
+  keepDays?: number
+  /** Default: raptr.json retention.graceHours. */
+  graceMs?: number
+  dryRun?: boolean
+  now?: Date
+  /** How long the purge lease lasts if this process dies holding it. */
+  leaseMs?: number
+  open: (b: NamedBackend) => Promise<Backend>
+}
+
+export interface PurgeResult {
+  backend: string
+  dryRun: boolean
+  retained: Array<Pick<RetainedPublication, 'distribution' | 'seq' | 'snapshot' | 'pinned' | 'reasons'>>
+  totals: PurgePlan['totals']
+  keptYoung: KindTotals
+  /** Deleted (or, with dryRun, to be deleted) keys by kind; pinned directories by their directory. */
+  deleted: {pinned: string[]; byHash: string[]; pool: string[]}
+  leaseTakenOver?: boolean
+}
+
+const REMOVE_BATCH = 1000
+
+/**
+ * Purges backends: for each, under its exclusive lease, lists what it holds, keeps
+ * every live, named, last-N and recent publication with everything it references
+ * (read from the backend's own log and indexes, so it works without the commits), plans
+ * the rest purely, and deletes pinned Release files, pinned indexes, by-hash indexes,
+ * then pool files, in that order. `dryRun` plans and writes nothing.
+ *
+ * @example
+ *   await purge(archive, {keepLast: 3, graceMs: 0, open: openNamedBackend})
+ */
+export async function purge(archive: Archive, opts: PurgeOptions): Promise<PurgeResult[]> {
+  const view = await archive.view()
+  const settings = await readArchiveSettings(view)
+  const keepLast = opts.keepLast ?? settings.retention.keepLast
+  const graceMs = opts.graceMs ?? settings.retention.graceHours * 3_600_000
+  const backends = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  if (backends.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend to purge', 'add one with: raptr backend add local file:///srv/apt')
+  const named = await listNamedSnapshots(view)
+  const results: PurgeResult[] = []
+  for (const b of backends) {
+    const backend = await opts.open(b)
+    const lease = opts.dryRun ? undefined : await acquireLease(backend, {ttlMs: opts.leaseMs ?? 3_600_000})
+    try {
+      const now = opts.now ?? new Date()
+      const dists = await loggedDistributions(backend)
+      const logs = await Promise.all(dists.map((d) => readLog(backend, d)))
+      const namedRefs = await namedWithTrees(archive, named, dists)
+      const retained = chooseRetained(logs, {keepLast, keepDays: opts.keepDays, now, named: namedRefs})
+      const {referenced, retainedPinned} = await gatherReferences(archive, backend, retained)
+      const listing: ObjectInfo[] = []
+      for await (const o of backend.list('')) listing.push(o)
+      const plan = planPurge({listing, referenced, retainedPinned, now, graceMs})
+      if (!opts.dryRun) {
+        for (const keys of deletionOrder(plan)) {
+          for (let i = 0; i < keys.length; i += REMOVE_BATCH) await backend.remove(keys.slice(i, i + REMOVE_BATCH))
+        }
+      }
+      results.push({
+        backend: b.name,
+        dryRun: Boolean(opts.dryRun),
+        retained: retained.map(({distribution, seq, snapshot, pinned, reasons}) => ({distribution, seq, snapshot, pinned, reasons})),
+        totals: plan.totals,
+        keptYoung: plan.keptYoung,
+        deleted: {pinned: plan.pinned.map((p) => p.dir), byHash: plan.byHash.map((o) => o.key), pool: plan.pool.map((o) => o.key)},
+        leaseTakenOver: lease?.tookOver,
+      })
+    } finally {
+      await lease?.release()
+    }
+  }
+  return results
+}
+
+async function namedWithTrees(archive: Archive, named: Array<{name: string; commit: string}>, dists: string[]): Promise<NamedRef[]> {
+  const out: NamedRef[] = []
+  for (const n of named) {
+    const distTrees: Record<string, string> = {}
+    if (await archive.expandCommit(n.commit)) {
+      const root = await archive.rootTree(n.commit)
+      for (const d of dists) {
+        const e = await archive.trees.entryAt(root, distPath(d))
+        if (e) distTrees[d] = e.oid
+      }
+    }
+    out.push({name: n.name, commit: n.commit, distTrees})
+  }
+  return out
+}
+
+/**
+ * Everything the retained publications reference: their indexes (by hash, live and
+ * pinned) and the pool files their Packages and Sources name, read from the backend.
+ */
+async function gatherReferences(archive: Archive, backend: Backend, retained: RetainedPublication[]): Promise<{referenced: Set<string>; retainedPinned: Set<string>}> {
+  const referenced = new Set<string>()
+  const retainedPinned = new Set<string>()
+  const parsed = new Set<string>()
+  for (const r of retained) {
+    retainedPinned.add(pinnedDir(r.pinned, r.distribution))
+    let fromArchive = false
+    for (const idx of indexRefs(r.distribution, r.pinned, r.release)) {
+      for (const k of idx.keys) referenced.add(k)
+      if (!isPlainIndex(idx.path) || parsed.has(idx.sha256)) continue
+      const text = await fetchIndex(backend, idx.keys, idx.sha256)
+      if (text !== undefined) {
+        for (const p of poolRefsOfIndex(text)) referenced.add(p.key)
+        parsed.add(idx.sha256)
+      } else if (!fromArchive) {
+        // The backend lost the index; the archive may still know what it listed.
+        const blobs = await blobsOfTree(archive, r.distTree).catch(() => undefined)
+        if (!blobs) {
+          throw new RaptrError(
+            'DAMAGE_FOUND',
+            `${backend.properties.name}: index ${idx.path} of ${r.distribution} (snapshot ${r.pinned}) is missing, so purge cannot tell which pool files it needs`,
+            'run raptr verify --repair first, then purge again',
+          )
+        }
+        for (const b of blobs.values()) referenced.add(b.key)
+        fromArchive = true
+      }
+    }
+  }
+  return {referenced, retainedPinned}
+}
+
+async function fetchIndex(backend: Backend, keys: string[], sha256: string): Promise<string | undefined> {
+  for (const k of keys) {
+    const data = await backend.get(k)
+    if (data && createHash('sha256').update(data).digest('hex') === sha256) return Buffer.from(data).toString('utf8')
+  }
+  return undefined
+}

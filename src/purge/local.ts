@@ -1,0 +1,87 @@
+import fs from 'node:fs'
+import {cidFromSha256} from '../core/cid.js'
+import {DISTS, PACKAGES} from '../core/layout.js'
+import {listPublications} from '../archive/publications.js'
+import {parseRecord} from '../archive/records.js'
+import {readArchiveSettings} from '../archive/settings.js'
+import {listNamedSnapshots} from '../archive/snapshots.js'
+import {blobsOfTree} from '../publish/indexes.js'
+import type {Archive} from '../store/archive.js'
+import type {KindTotals} from './plan.js'
+
+export interface LocalPurgeResult {
+  dryRun: boolean
+  /** Snapshots whose blobs stay: HEAD, named snapshots, recorded publications. */
+  retainedSnapshots: number
+  kept: KindTotals
+  keptYoung: KindTotals
+  removed: KindTotals
+  /** CIDs removed (or, with dryRun, to be removed). */
+  blobs: string[]
+}
+
+/**
+ * Purges the local blob cache (`.git/raptr/blobs`) of package files that no retained
+ * snapshot references: HEAD (its package records too, so files added but not linked
+ * stay), every named snapshot and every recorded publication. Runs under the archive
+ * lock, so no `package add` commits meanwhile; blobs younger than the grace period stay.
+ *
+ * @example
+ *   await purgeLocal(archive, {graceMs: 0})
+ */
+export async function purgeLocal(archive: Archive, opts: {graceMs?: number; dryRun?: boolean; now?: Date}): Promise<LocalPurgeResult> {
+  const {result} = await archive.transaction(async () => {
+    const view = await archive.view()
+    const graceMs = opts.graceMs ?? (await readArchiveSettings(view)).retention.graceHours * 3_600_000
+    const now = (opts.now ?? new Date()).getTime()
+    const commits = new Set<string>()
+    const head = await archive.head()
+    if (head) commits.add(head)
+    for (const n of await listNamedSnapshots(view)) commits.add(n.commit)
+    for (const p of await listPublications(view)) commits.add(p.snapshot)
+    const wanted = new Set<string>()
+    const seenTrees = new Set<string>()
+    let retainedSnapshots = 0
+    for (const c of commits) {
+      const id = await archive.expandCommit(c)
+      if (!id) continue
+      retainedSnapshots++
+      const root = await archive.rootTree(id)
+      const dists = await archive.trees.entryAt(root, DISTS)
+      if (dists?.type === 'tree' && !seenTrees.has(dists.oid)) {
+        seenTrees.add(dists.oid)
+        for (const b of (await blobsOfTree(archive, dists.oid)).values()) wanted.add(cidFromSha256(b.sha256))
+      }
+      const packages = await archive.trees.entryAt(root, PACKAGES)
+      if (packages?.type === 'tree' && !seenTrees.has(packages.oid)) {
+        seenTrees.add(packages.oid)
+        for (const [p, oid] of await archive.trees.walkFiles(packages.oid)) {
+          const r = parseRecord(Buffer.from(await archive.trees.readBlob(oid)).toString('utf8'), `${PACKAGES}/${p}`)
+          for (const b of r.blobs) wanted.add(cidFromSha256(b.sha256))
+        }
+      }
+    }
+    const kept: KindTotals = {objects: 0, bytes: 0}
+    const keptYoung: KindTotals = {objects: 0, bytes: 0}
+    const removed: KindTotals = {objects: 0, bytes: 0}
+    const blobs: string[] = []
+    for (const cid of (await archive.blobs.list()).sort()) {
+      const st = await fs.promises.stat(archive.blobs.pathOf(cid)).catch(() => undefined)
+      if (!st) continue
+      if (wanted.has(cid)) {
+        kept.objects++
+        kept.bytes += st.size
+      } else if (now - st.mtimeMs < graceMs) {
+        keptYoung.objects++
+        keptYoung.bytes += st.size
+      } else {
+        removed.objects++
+        removed.bytes += st.size
+        blobs.push(cid)
+        if (!opts.dryRun) await archive.blobs.remove(cid)
+      }
+    }
+    return {message: '', result: {dryRun: Boolean(opts.dryRun), retainedSnapshots, kept, keptYoung, removed, blobs}}
+  })
+  return result
+}
