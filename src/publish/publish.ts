@@ -14,6 +14,7 @@ import {blobsAdded, blobsOfTree, readDistSnapshot, renderIndexes, type DistSnaps
 import {planPublish, planTotals, type PublishPlan} from './plan.js'
 import {appendEntry, readHead, type PublicationEntry} from './publication-log.js'
 import {settlePointer, signRelease, writePublicKey, writeReleaseFiles} from './pointer.js'
+import {activeLease} from '../purge/lease.js'
 
 export interface PublishProgress {
   backend: string
@@ -150,6 +151,7 @@ async function publishOne(
     opts.onProgress?.({backend: backendName, dist: snap.dist, phase, done, total})
   for (let attempt = 0; ; attempt++) {
     progress('plan', 0, 1)
+    if (!opts.dryRun) await waitForNoPurge(backend, backendName)
     const head = opts.dryRun ? await readHead(backend, snap.dist) : await settlePointer(backend, snap.dist)
     const indexes = await indexesOf(snap.dist)
     const plan = planPublish(await gather(archive, backend, snap, head, indexes, opts))
@@ -180,8 +182,8 @@ async function publishOne(
       result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? '/etc/apt/keyrings/raptr.gpg' : undefined})
       return result
     }
-    // Another publisher took this sequence number: plan again against the new head;
-    // if we are no longer a fast-forward, the next plan refuses.
+    // Another publisher took this sequence number, or a purge started: plan again
+    // against the new head; if we are no longer a fast-forward, the next plan refuses.
     if (attempt >= 4) throw new RaptrError('CONFLICT', `${backendName}/${snap.dist}: other publishers kept winning`, 'publish again')
   }
 }
@@ -305,6 +307,9 @@ async function execute(
     publisher: publisher(),
     ...live,
   }
+  // A purge that started meanwhile may have deleted a pool file this plan found present:
+  // wait for it, then plan again (the new plan checks the pool files anew).
+  if (await activeLease(backend)) return undefined
   if (!(await appendEntry(backend, entry))) return undefined
   // 5. canonical index names, for clients that do not fetch by hash
   for (const {key, index} of plan.canonical) await backend.put(key, index.data, {contentType: 'application/octet-stream'})
@@ -314,6 +319,19 @@ async function execute(
   await settlePointer(backend, snap.dist)
   progress('pointer', 1, 1)
   return entry
+}
+
+/** Waits (up to a few minutes) while a purge holds the backend's lease. */
+async function waitForNoPurge(backend: Backend, backendName: string): Promise<void> {
+  const deadline = Date.now() + Number(process.env.RAPTR_LEASE_WAIT_SECONDS ?? 300) * 1000
+  for (;;) {
+    const lease = await activeLease(backend)
+    if (!lease) return
+    if (Date.now() > deadline) {
+      throw new RaptrError('LEASE_HELD', `${backendName}: a purge holds the backend (${lease.owner}, until ${lease.expires})`, 'publish again when it has finished')
+    }
+    await new Promise((r) => setTimeout(r, 2000))
+  }
 }
 
 async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Promise<Uint8Array> {

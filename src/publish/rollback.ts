@@ -68,6 +68,14 @@ export async function rollback(
       ...files,
     }
     if (!(await appendEntry(backend, entry))) continue
+    // Canonical index names follow the pointer, for clients that do not fetch by hash:
+    // copied inside the backend from the by-hash files, so no index is sent again.
+    const current = new Map(parseReleaseEntries(head.release).map((e) => [e.path, e.sha256]))
+    for (const e of parseReleaseEntries(releaseText)) {
+      if (current.get(e.path) !== e.sha256) {
+        await backend.copy(byHashKey(liveDir(dist), e.path, e.sha256), `${liveDir(dist)}/${e.path}`, {contentType: 'application/octet-stream'})
+      }
+    }
     await writeReleaseFiles(backend, liveDir(dist), files, false)
     await settlePointer(backend, dist)
     await archive.transaction(async (tx) => {

@@ -83,3 +83,14 @@ function defaultOwner(): string {
   }
   return `${user}@${os.hostname()} pid ${process.pid}`
 }
+
+/**
+ * The purge lease held on a backend right now, if any (an expired one does not count).
+ * Publish checks it before planning and again before claiming its log entry, so a
+ * publish never builds on pool files that a running purge may be deleting.
+ */
+export async function activeLease(backend: Backend, now: Date = new Date()): Promise<{owner: string; expires: string} | undefined> {
+  const raw = await backend.get(LEASE_KEY)
+  const held = raw ? parseLease(raw) : undefined
+  return held && Date.parse(held.expires) > now.getTime() ? {owner: held.owner, expires: held.expires} : undefined
+}

@@ -173,8 +173,24 @@ describe('publishing to a directory', () => {
     const before = tree(s.www)
     const rb = okJson<any[]>(['rollback', 'production', '--sign-key', s.key], {cwd: s.dir})
     expect(rb[0]).toMatchObject({backend: 'local', distribution: 'production', seq: 4})
-    // only the pointer and the log entry were written
-    expect(written(before, tree(s.www))).toEqual(['dists/production/InRelease', 'dists/production/Release', 'dists/production/Release.gpg', 'raptr/log/production/0000000004.json'])
+    // only the pointer and the log entry were written, and the changed canonical
+    // indexes re-linked to their by-hash twins (no index bytes sent)
+    const changed = written(before, tree(s.www))
+    const arm64 = 'dists/production/public/binary-arm64'
+    expect(changed).toEqual([
+      'dists/production/InRelease',
+      'dists/production/Release',
+      'dists/production/Release.gpg',
+      `${arm64}/Packages`,
+      `${arm64}/Packages.gz`,
+      `${arm64}/Packages.xz`,
+      'raptr/log/production/0000000004.json',
+    ])
+    for (const f of ['Packages', 'Packages.gz', 'Packages.xz']) {
+      const ino = fs.statSync(path.join(s.www, arm64, f)).ino
+      const twins = fs.readdirSync(path.join(s.www, arm64, 'by-hash/SHA256')).filter((h) => fs.statSync(path.join(s.www, arm64, 'by-hash/SHA256', h)).ino === ino)
+      expect(twins, f).toHaveLength(1)
+    }
     const live = path.join(s.www, 'dists/production')
     expect(gpgv(s.pubKey, path.join(live, 'InRelease')).code).toBe(0)
     expect(gpgv(s.pubKey, path.join(live, 'Release.gpg'), path.join(live, 'Release')).code).toBe(0)
