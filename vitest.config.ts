@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Most test time is spent waiting on real processes (raptr, apt, dpkg, the gateway),
+    // so more files than cores run well side by side.
+    maxWorkers: 3,
     projects: [
       {
         extends: true,

@@ -224,7 +224,7 @@ export async function addPackages(
     // Blobs go into the cache only once everything validated, and before the commit
     // that references them. Also when nothing changed: a clone has the records but not
     // the files, and adding them again is how it gets them.
-    for (const inc of unique) for (const [file, sha] of inc.files) await archive.blobs.put(file, sha)
+    await mapLimit(unique.flatMap((inc) => inc.files), 8, ([file, sha]) => archive.blobs.put(file, sha))
     return {message: extraMessage ?? addMessage(results, links, opts.category), result: results}
   })
   return {commit, packages: result, records: unique.map((u) => u.record)}

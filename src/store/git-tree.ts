@@ -1,4 +1,7 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
+import path from 'node:path'
+import zlib from 'node:zlib'
 import git from 'isomorphic-git'
 
 /** One entry of a git tree as isomorphic-git returns it. */
@@ -44,9 +47,15 @@ export class GitTrees {
   }
 
   async readBlob(oid: string): Promise<Uint8Array> {
+    const hit = this.blobs.get(oid)
+    if (hit) return hit
     const res = await git.readBlob({fs, dir: this.dir, oid, cache: this.cache})
+    // Settings and category markers are read once per package in a bulk add: keep the small ones.
+    if (res.blob.length < 4096 && this.blobs.size < 100_000) this.blobs.set(oid, res.blob)
     return res.blob
   }
+
+  private readonly blobs = new Map<string, Uint8Array>()
 
   /** The entry at `path` under the tree `root`, or undefined. */
   async entryAt(root: string, path: string): Promise<TreeEntry | undefined> {
@@ -93,13 +102,64 @@ export class GitTrees {
   }
 
   async writeBlob(data: Uint8Array): Promise<string> {
-    return git.writeBlob({fs, dir: this.dir, blob: data})
+    return this.writeObject('blob', data)
   }
 
   async writeTree(entries: TreeEntry[]): Promise<string> {
-    const oid = await git.writeTree({fs, dir: this.dir, tree: entries})
-    this.trees.set(oid, entries)
+    const sorted = [...entries].sort(compareTreeEntries)
+    const parts: Buffer[] = []
+    for (const e of sorted) {
+      parts.push(Buffer.from(`${e.mode === TREE_MODE ? '40000' : e.mode} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'))
+    }
+    const oid = await this.writeObject('tree', Buffer.concat(parts))
+    this.trees.set(oid, sorted)
     return oid
+  }
+
+  /**
+   * Writes a loose object the way git does (zlib of "type size\0content", named by its
+   * SHA-1). Done here rather than through isomorphic-git because a bulk add writes
+   * thousands of objects and isomorphic-git's generic path (async hashing, existence
+   * checks through its fs wrapper) is several times slower. An existing object is
+   * never rewritten; a new one appears by rename, complete or not at all.
+   */
+  private async writeObject(type: 'blob' | 'tree', content: Uint8Array): Promise<string> {
+    const header = Buffer.from(`${type} ${content.length}\0`, 'utf8')
+    const oid = createHash('sha1').update(header).update(content).digest('hex')
+    if (this.batch) {
+      this.batch.set(oid, {type, content})
+      return oid
+    }
+    await this.writeLoose(oid, header, content)
+    return oid
+  }
+
+  private async writeLoose(oid: string, header: Uint8Array, content: Uint8Array): Promise<void> {
+    const file = path.join(this.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2))
+    if (fs.existsSync(file)) return
+    const data = zlib.deflateSync(Buffer.concat([header, content]), {level: 1})
+    await fs.promises.mkdir(path.dirname(file), {recursive: true})
+    const tmp = `${file}.${process.pid}.tmp`
+    await fs.promises.writeFile(tmp, data)
+    await fs.promises.rename(tmp, file)
+  }
+
+  private batch: Map<string, {type: 'blob' | 'tree'; content: Uint8Array}> | undefined
+
+  /**
+   * Collects the objects written until `flush`, then stores them: a few as loose
+   * objects, many as one packfile with its index — one file instead of thousands, which
+   * is what makes adding 10,000 packages take seconds.
+   */
+  private async flush(): Promise<void> {
+    const objects = this.batch
+    this.batch = undefined
+    if (!objects || objects.size === 0) return
+    if (objects.size < 64) {
+      for (const [oid, o] of objects) await this.writeLoose(oid, Buffer.from(`${o.type} ${o.content.length}\0`, 'utf8'), o.content)
+      return
+    }
+    await writePack(path.join(this.dir, '.git', 'objects', 'pack'), objects)
   }
 
   /**
@@ -109,8 +169,14 @@ export class GitTrees {
    * publishes in O(change). Directories left empty disappear, as git wants.
    */
   async apply(root: string | undefined, changes: TreeChanges): Promise<string> {
-    const oid = await this.applyAt(root, [...changes.entries()].map(([p, c]) => [p.split('/'), c]))
-    return oid ?? (await this.writeTree([]))
+    this.batch = new Map()
+    try {
+      const oid = (await this.applyAt(root, [...changes.entries()].map(([p, c]) => [p.split('/'), c]))) ?? (await this.writeTree([]))
+      await this.flush()
+      return oid
+    } finally {
+      this.batch = undefined
+    }
   }
 
   private async applyAt(
@@ -140,6 +206,13 @@ export class GitTrees {
     if (entries.size === 0) return undefined
     return this.writeTree([...entries.values()])
   }
+}
+
+/** git's tree order: names compare as bytes, a directory as if its name ended in '/'. */
+function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
+  const ka = Buffer.from(a.type === 'tree' ? `${a.path}/` : a.path)
+  const kb = Buffer.from(b.type === 'tree' ? `${b.path}/` : b.path)
+  return Buffer.compare(ka, kb)
 }
 
 /**
@@ -173,4 +246,62 @@ export async function diffTrees(
     if (xb !== yb) out.push([p, xb, yb])
   }
   return out
+}
+
+const PACK_TYPES = {commit: 1, tree: 2, blob: 3} as const
+
+/**
+ * Writes objects as a git packfile (version 2, every object whole) and its index
+ * (version 2), the pack first, then the index: git and isomorphic-git find a pack by
+ * its index, so readers see all of the objects or none.
+ */
+async function writePack(dir: string, objects: Map<string, {type: 'blob' | 'tree'; content: Uint8Array}>): Promise<void> {
+  const header = Buffer.alloc(12)
+  header.write('PACK', 0, 'ascii')
+  header.writeUInt32BE(2, 4)
+  header.writeUInt32BE(objects.size, 8)
+  const chunks: Buffer[] = [header]
+  const entries: Array<{oid: string; offset: number; crc: number}> = []
+  let offset = 12
+  for (const [oid, o] of objects) {
+    const head: number[] = []
+    let size = o.content.length
+    let byte = (PACK_TYPES[o.type] << 4) | (size & 15)
+    size = Math.floor(size / 16)
+    while (size > 0) {
+      head.push(byte | 0x80)
+      byte = size & 127
+      size = Math.floor(size / 128)
+    }
+    head.push(byte)
+    const packed = Buffer.concat([Buffer.from(head), zlib.deflateSync(o.content, {level: 1})])
+    entries.push({oid, offset, crc: zlib.crc32(packed)})
+    chunks.push(packed)
+    offset += packed.length
+  }
+  const body = Buffer.concat(chunks)
+  const packSum = createHash('sha1').update(body).digest()
+  const pack = Buffer.concat([body, packSum])
+  entries.sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0))
+  const fanout = Buffer.alloc(256 * 4)
+  for (let i = 0, j = 0; i < 256; i++) {
+    while (j < entries.length && Number.parseInt(entries[j].oid.slice(0, 2), 16) <= i) j++
+    fanout.writeUInt32BE(j, i * 4)
+  }
+  const crcs = Buffer.alloc(entries.length * 4)
+  const offsets = Buffer.alloc(entries.length * 4)
+  entries.forEach((e, i) => {
+    crcs.writeUInt32BE(e.crc >>> 0, i * 4)
+    offsets.writeUInt32BE(e.offset, i * 4)
+  })
+  const idxBody = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, Buffer.concat(entries.map((e) => Buffer.from(e.oid, 'hex'))), crcs, offsets, packSum])
+  const idx = Buffer.concat([idxBody, createHash('sha1').update(idxBody).digest()])
+  const name = `pack-${packSum.toString('hex')}`
+  await fs.promises.mkdir(dir, {recursive: true})
+  for (const [ext, data] of [['pack', pack], ['idx', idx]] as const) {
+    const file = path.join(dir, `${name}.${ext}`)
+    const tmp = `${file}.${process.pid}.tmp`
+    await fs.promises.writeFile(tmp, data)
+    await fs.promises.rename(tmp, file)
+  }
 }

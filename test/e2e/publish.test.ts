@@ -316,8 +316,10 @@ describe('a publish killed at any step', () => {
     // kill the publish before each of its writes in turn, from the same starting state
     const pristine = path.join(s.work, 'pristine')
     sh('cp', ['-a', s.www, pristine])
+    // every write near the end (log entry, canonical names, pointer), every third before
     let total = 0
     for (let n = 1; n < 200; n++) {
+      if (n % 3 !== 1 && n < 30) continue
       fs.rmSync(s.www, {recursive: true, force: true})
       sh('cp', ['-a', pristine, s.www])
       const res = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: String(n)}})

@@ -1,0 +1,267 @@
+/**
+ * `npm run bench`: raptr against aptly, reprepro and apt-ftparchive on the same generated
+ * packages, on this machine, in one run. Every scenario is timed as whole processes
+ * (wall time, peak RSS), several runs, median. Writes bench/results/<date>-<N>.md.
+ *
+ *   npm run bench                         N = 1,000 and 10,000, 3 runs, every peer
+ *   npm run bench -- --n 1000 --runs 1    a quick run
+ *   npm run bench -- --n 100000 --peers reprepro --cpu-prof
+ */
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+import {planCorpus, writeCorpus} from './corpus.js'
+import {hotFunctions} from './cpu-profile.js'
+import {createGpgKey} from './gpg-key.js'
+import {ensureTools} from './install-peers.js'
+import {measure, ScenarioTimer, type ScenarioResult} from './measure.js'
+import {type BenchContext, type Driver, moduleMissing, PEERS, type PeerName, peerDriver, raptrDriver, toolVersion} from './peers.js'
+import {formatMiB, formatSeconds, median, type Results, resultsTable, type Scenario} from './report.js'
+import {treeChanges, treeState} from './tree-changes.js'
+
+const EXTRA = 10
+
+interface Options {
+  sizes: number[]
+  runs: number
+  peers: PeerName[]
+  seed: number
+  cpuProf: boolean
+  resultsDir: string
+}
+
+function options(repoRoot: string): Options {
+  const {values} = parseArgs({
+    options: {
+      n: {type: 'string', multiple: true},
+      runs: {type: 'string', default: '3'},
+      peers: {type: 'string', default: PEERS.join(',')},
+      seed: {type: 'string', default: '20240601'},
+      'cpu-prof': {type: 'boolean', default: false},
+      out: {type: 'string'},
+    },
+  })
+  const sizes = (values.n ?? ['1000,10000']).flatMap((v) => v.split(',')).map((v) => Number(v.replace(/_/g, '')))
+  const peers = values.peers
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new Error(`unknown peer ${p}; known: ${PEERS.join(', ')}`)
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--n takes positive integers')
+  return {
+    sizes,
+    runs: Math.max(1, Number(values.runs)),
+    peers: peers as PeerName[],
+    seed: Number(values.seed),
+    cpuProf: values['cpu-prof'],
+    resultsDir: values.out ?? path.join(repoRoot, 'bench', 'results'),
+  }
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  return `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`
+}
+
+function log(message: string): void {
+  console.error(`bench: ${message}`)
+}
+
+/** Runs one scenario, recording a failure instead of throwing. */
+function scenario(results: Results, tool: string, name: Scenario, body: (timer: ScenarioTimer) => void): ScenarioResult {
+  const timer = new ScenarioTimer()
+  try {
+    body(timer)
+  } catch (error) {
+    if (timer.result().ok) timer.fail(error instanceof Error ? error.message : String(error))
+  }
+  const result = timer.result()
+  let byScenario = results.get(tool)
+  if (!byScenario) results.set(tool, (byScenario = new Map()))
+  byScenario.set(name, [...(byScenario.get(name) ?? []), result])
+  log(`  ${tool} ${name}: ${result.ok ? `${formatSeconds(result.wallSeconds)}, ${formatMiB(result.maxRssKiB)}` : `FAILED ${result.error}`}`)
+  return result
+}
+
+interface RaptrExtras {
+  filesWritten: Array<{added: number; changed: number; total: number}>
+}
+
+function runTool(results: Results, driver: Driver, extras: RaptrExtras, raptr?: ReturnType<typeof raptrDriver>): void {
+  const full = scenario(results, driver.name, 'full', (t) => driver.full(t))
+  const fullHead = full.ok && raptr ? raptr.head() : ''
+  const before = treeState(driver.publishedDir)
+  const incremental = scenario(results, driver.name, 'incremental', (t) => {
+    if (!full.ok) throw new Error('skipped: full failed')
+    driver.incremental(t)
+  })
+  if (raptr && incremental.ok) extras.filesWritten.push(treeChanges(before, treeState(driver.publishedDir)))
+  if (driver.noChange) {
+    const noChange = driver.noChange
+    scenario(results, driver.name, 'no-change publish', (t) => {
+      if (!incremental.ok) throw new Error('skipped: incremental failed')
+      noChange(t)
+    })
+  }
+  if (raptr) {
+    scenario(results, driver.name, 'snapshot diff', (t) => {
+      if (!incremental.ok) throw new Error('skipped: incremental failed')
+      raptr.diff(t, fullHead, 'HEAD')
+    })
+  }
+}
+
+function profileRaptr(ctx: BenchContext, tmp: string, repoRoot: string): string {
+  const work = fs.mkdtempSync(path.join(tmp, 'prof-'))
+  const profDir = path.join(work, 'profiles')
+  const raptr = raptrDriver(ctx, work, ['--cpu-prof', '--cpu-prof-dir', profDir])
+  const sections: string[] = []
+  const phases: Array<[string, (t: ScenarioTimer) => void]> = [
+    ['full', (t) => raptr.full(t)],
+    ['incremental', (t) => raptr.incremental(t)],
+    ['no-change publish', (t) => raptr.noChange!(t)],
+  ]
+  for (const [name, body] of phases) {
+    fs.rmSync(profDir, {recursive: true, force: true})
+    try {
+      body(new ScenarioTimer())
+    } catch (error) {
+      sections.push(`### ${name}: failed\n\n\`${error instanceof Error ? error.message : error}\``)
+      break
+    }
+    // One profile per process; the heaviest one is the phase worth reading.
+    const profiles = fs
+      .readdirSync(profDir)
+      .map((f) => path.join(profDir, f))
+      .map((f) => ({file: f, ...hotFunctions(f, repoRoot)}))
+      .sort((a, b) => b.totalMs - a.totalMs)
+    const heaviest = profiles[0]
+    if (!heaviest) continue
+    const lines = [
+      `### ${name}: heaviest process ${(heaviest.totalMs / 1000).toFixed(2)} s (of ${profiles.length})`,
+      '',
+      '| self ms | share | function | where |',
+      '|---:|---:|---|---|',
+      ...heaviest.functions.map((f) => `| ${f.selfMs.toFixed(0)} | ${(f.share * 100).toFixed(1)}% | \`${f.name}\` | ${f.location} |`),
+    ]
+    sections.push(lines.join('\n'))
+  }
+  fs.rmSync(work, {recursive: true, force: true})
+  return sections.join('\n\n')
+}
+
+function main(): void {
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+  const opts = options(repoRoot)
+  const runJs = path.join(repoRoot, 'bin', 'run.js')
+  if (!fs.existsSync(runJs)) throw new Error('bin/run.js not found; run from the raptr repository')
+  const missing = ensureTools(['/usr/bin/time', ...opts.peers])
+  if (missing.includes('/usr/bin/time: not installed (apt-get install time failed)')) throw new Error('GNU time is required')
+  const unavailable = new Map(missing.map((m) => [m.split(':')[0], m]))
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raptr-bench-'))
+  const date = new Date().toISOString().slice(0, 10)
+  try {
+    log('making signing keys (untimed)')
+    const gpg = createGpgKey(path.join(tmp, 'gnupg'))
+    const raptrKey = path.join(tmp, 'raptr-signing.asc')
+    execFileSync(process.execPath, [runJs, 'key', 'generate', '--name', 'raptr bench', '--email', 'bench@example.org', '--out', raptrKey], {
+      stdio: 'pipe',
+      cwd: tmp,
+    })
+
+    const helpRuns: number[] = []
+    for (let i = 0; i < opts.runs; i++) {
+      const r = measure({label: 'raptr --help', command: process.execPath, args: [runJs, '--help'], cwd: tmp})
+      if (!r.ok && moduleMissing(r)) i--
+      else helpRuns.push(r.wallSeconds)
+    }
+    const help = `\`raptr --help\`: median ${formatSeconds(median(helpRuns))} over ${helpRuns.length} runs`
+    log(help)
+
+    const versions = opts.peers.map((p) => `${p} ${unavailable.has(p) ? '(not installed)' : toolVersion(p)}`)
+    for (const n of opts.sizes) {
+      const corpusDir = path.join(tmp, `corpus-${n}`)
+      const extraDir = path.join(tmp, `extra-${n}`)
+      let started = Date.now()
+      writeCorpus(corpusDir, {count: n, seed: opts.seed})
+      writeCorpus(extraDir, {count: n + EXTRA, seed: opts.seed, from: n})
+      const corpusSeconds = (Date.now() - started) / 1000
+      const corpusBytes = fs.readdirSync(corpusDir).reduce((sum, f) => sum + fs.statSync(path.join(corpusDir, f)).size, 0)
+      const names = new Set(planCorpus({count: n, seed: opts.seed}).map((p) => p.name)).size
+      log(`N=${n}: corpus of ${n} packages (${names} names, ${(corpusBytes / 2 ** 20).toFixed(0)} MiB) in ${corpusSeconds.toFixed(1)} s`)
+
+      const ctx: BenchContext = {repoRoot, corpusDir, extraDir, gpg, raptrKey}
+      const results: Results = new Map()
+      const extras: RaptrExtras = {filesWritten: []}
+      started = Date.now()
+      for (let run = 1; run <= opts.runs; run++) {
+        log(`N=${n} run ${run}/${opts.runs}`)
+        // raptr and every peer in the same run, each in a fresh work directory.
+        const work = fs.mkdtempSync(path.join(tmp, 'raptr-'))
+        const raptr = raptrDriver(ctx, work)
+        runTool(results, raptr, extras, raptr)
+        fs.rmSync(work, {recursive: true, force: true})
+        for (const peer of opts.peers) {
+          if (unavailable.has(peer)) {
+            scenario(results, peer, 'full', (t) => t.fail(unavailable.get(peer)!))
+            continue
+          }
+          const peerWork = fs.mkdtempSync(path.join(tmp, `${peer}-`))
+          try {
+            runTool(results, peerDriver(peer, ctx, peerWork), extras)
+          } catch (error) {
+            scenario(results, peer, 'full', (t) => t.fail(error instanceof Error ? error.message : String(error)))
+          } finally {
+            fs.rmSync(peerWork, {recursive: true, force: true})
+          }
+        }
+      }
+      const written = extras.filesWritten
+      const writtenNote = written.length
+        ? `files written by raptr's incremental publish (${EXTRA} packages): ${written.map((w) => `${w.added} new + ${w.changed} changed of ${w.total}`).join('; ')}`
+        : "files written by raptr's incremental publish: not measured (the publish failed)"
+      let profile = ''
+      if (opts.cpuProf) {
+        log(`N=${n}: profiling raptr (node --cpu-prof)`)
+        profile = profileRaptr(ctx, tmp, repoRoot)
+      }
+      const tools = ['raptr', ...opts.peers]
+      const report = [
+        `# raptr benchmark, N = ${n.toLocaleString('en')}`,
+        '',
+        `- date: ${new Date().toISOString()}`,
+        `- machine: ${machine()}`,
+        `- peers: ${versions.join('; ')}`,
+        `- corpus: ${n} .deb files, ${names} names, ${(corpusBytes / 2 ** 20).toFixed(0)} MiB, seed ${opts.seed}, generated in ${corpusSeconds.toFixed(1)} s; +${EXTRA} for incremental`,
+        `- ${opts.runs} run(s) per tool; wall = sum of the scenario's processes (median over runs); peak RSS = largest single process (max over runs), from GNU time`,
+        `- ${help}`,
+        `- ${writtenNote}`,
+        `- bench time at this N: ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        '',
+        resultsTable(results, n, tools),
+        '',
+        'Scenarios: **full** = create, add N packages to one distribution/component, publish signed with .gz and .xz indexes',
+        '(raptr and aptly also by-hash); **incremental** = add 10 packages, publish again; **no-change publish** = publish',
+        'with nothing changed (aptly: `publish switch` to the same snapshot; reprepro: `export`; apt-ftparchive: regenerate);',
+        '**snapshot diff** = `raptr snapshot diff` between the full and the incremental state. See bench/README.md.',
+        ...(profile ? ['', '## raptr CPU profile (one run, `node --cpu-prof`, self time)', '', profile] : []),
+        '',
+      ].join('\n')
+      fs.mkdirSync(opts.resultsDir, {recursive: true})
+      const file = path.join(opts.resultsDir, `${date}-${n}.md`)
+      fs.writeFileSync(file, report)
+      console.log(report)
+      log(`wrote ${path.relative(process.cwd(), file) || file}`)
+      fs.rmSync(corpusDir, {recursive: true, force: true})
+      fs.rmSync(extraDir, {recursive: true, force: true})
+    }
+  } finally {
+    fs.rmSync(tmp, {recursive: true, force: true})
+  }
+}
+
+main()

@@ -1,0 +1,96 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {Archive} from '../../src/store/archive.js'
+import {sh, tempDir} from '../helpers/cli.js'
+
+async function fresh(): Promise<Archive> {
+  const dir = path.join(tempDir(), 'a')
+  const {archive} = await Archive.init(dir, {'raptr.json': '{"format":1}\n'})
+  return archive
+}
+
+describe('the archive store', () => {
+  it('a bulk change is one packfile that git itself reads, and the work tree and index follow', async () => {
+    const a = await fresh()
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 500; i++) files[`dists/p/c/amd64/${String(i % 37).padStart(2, '0')}/pkg${i}/1.${i}`] = `Package: pkg${i}\nVersion: 1.${i}\n`
+    const {commit} = await a.transaction(async (tx) => {
+      for (const [p, c] of Object.entries(files)) tx.write(p, c)
+      return {message: 'bulk', result: null}
+    })
+    expect(commit).toMatch(/^[0-9a-f]{40}$/)
+    expect(fs.readdirSync(path.join(a.gitDir, 'objects', 'pack')).filter((f) => f.endsWith('.pack'))).toHaveLength(1)
+    const fsck = sh('git', ['fsck', '--strict', '--no-dangling'], {cwd: a.dir})
+    expect(fsck.code, fsck.stderr).toBe(0)
+    expect(sh('git', ['show', `HEAD:dists/p/c/amd64/05/pkg5/1.5`], {cwd: a.dir}).stdout).toBe(files['dists/p/c/amd64/05/pkg5/1.5'])
+    expect(sh('git', ['status', '--porcelain'], {cwd: a.dir}).stdout).toBe('')
+    expect(fs.readFileSync(path.join(a.dir, 'dists/p/c/amd64/36/pkg36/1.36'), 'utf8')).toBe('Package: pkg36\nVersion: 1.36\n')
+    // read back through isomorphic-git, from a fresh instance
+    const again = await Archive.open(a.dir)
+    expect(await (await again.view()).read('dists/p/c/amd64/07/pkg7/1.7')).toBe(files['dists/p/c/amd64/07/pkg7/1.7'])
+  })
+
+  it('unchanged subtrees keep their ids, and a change that changes nothing makes no commit', async () => {
+    const a = await fresh()
+    await a.transaction(async (tx) => {
+      tx.write('dists/x/a/f', 'one\n')
+      tx.write('dists/y/b/g', 'two\n')
+      return {message: 'first', result: null}
+    })
+    const t1 = await a.rootTree()
+    const y1 = (await a.trees.entryAt(t1, 'dists/y'))!.oid
+    const head1 = await a.head()
+    await a.transaction(async (tx) => {
+      tx.write('dists/x/a/f', 'changed\n')
+      return {message: 'second', result: null}
+    })
+    const t2 = await a.rootTree()
+    expect((await a.trees.entryAt(t2, 'dists/y'))!.oid).toBe(y1)
+    expect((await a.trees.entryAt(t2, 'dists/x'))!.oid).not.toBe((await a.trees.entryAt(t1, 'dists/x'))!.oid)
+    const head2 = await a.head()
+    expect(head2).not.toBe(head1)
+    const res = await a.transaction(async (tx) => {
+      tx.write('dists/x/a/f', 'changed\n')
+      return {message: 'same', result: null}
+    })
+    expect(res.commit).toBeUndefined()
+    expect(await a.head()).toBe(head2)
+  })
+
+  it('without the git CLI, isomorphic-git keeps the work tree and index in step', async () => {
+    const a = await fresh()
+    const saved = process.env.PATH
+    process.env.PATH = '/nonexistent'
+    try {
+      await a.transaction(async (tx) => {
+        for (let i = 0; i < 80; i++) tx.write(`dists/q/${i}`, `${i}\n`)
+        return {message: 'many', result: null}
+      })
+      await a.transaction(async (tx) => {
+        tx.remove('dists/q/5')
+        tx.write('dists/q/6', 'six\n')
+        return {message: 'edit', result: null}
+      })
+    } finally {
+      process.env.PATH = saved
+    }
+    expect(sh('git', ['status', '--porcelain'], {cwd: a.dir}).stdout).toBe('')
+    expect(fs.existsSync(path.join(a.dir, 'dists/q/5'))).toBe(false)
+    expect(fs.readFileSync(path.join(a.dir, 'dists/q/6'), 'utf8')).toBe('six\n')
+    expect(sh('git', ['fsck', '--strict', '--no-dangling'], {cwd: a.dir}).code).toBe(0)
+  })
+
+  it('an error inside a transaction leaves the archive at its last commit', async () => {
+    const a = await fresh()
+    const head = await a.head()
+    await expect(
+      a.transaction(async (tx) => {
+        tx.write('dists/z', 'x\n')
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    expect(await a.head()).toBe(head)
+    expect(fs.existsSync(path.join(a.gitDir, 'raptr.lock'))).toBe(false)
+  })
+})
