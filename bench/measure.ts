@@ -87,6 +87,8 @@ export class ScenarioTimer {
   private wall = 0
   private rss = 0
   private failure?: string
+  /** Each process's label, wall and peak, in order. */
+  readonly steps: Array<{label: string; wallSeconds: number; maxRssKiB: number}> = []
 
   /** Runs a step, retrying once when `retry(result)` says the failure was transient. */
   run(step: Step, retry?: (result: StepResult) => boolean): StepResult {
@@ -94,6 +96,7 @@ export class ScenarioTimer {
     if (!result.ok && retry?.(result)) result = measure(step)
     this.wall += result.wallSeconds
     this.rss = Math.max(this.rss, result.maxRssKiB)
+    this.steps.push({label: result.label, wallSeconds: result.wallSeconds, maxRssKiB: result.maxRssKiB})
     if (!result.ok) {
       const error = new StepFailed(result)
       this.failure = error.message

@@ -126,8 +126,9 @@ function profileRaptr(ctx: BenchContext, tmp: string, repoRoot: string): string 
   ]
   for (const [name, body] of phases) {
     fs.rmSync(profDir, {recursive: true, force: true})
+    const timer = new ScenarioTimer()
     try {
-      body(new ScenarioTimer())
+      body(timer)
     } catch (error) {
       sections.push(`### ${name}: failed\n\n\`${error instanceof Error ? error.message : error}\``)
       break
@@ -140,8 +141,11 @@ function profileRaptr(ctx: BenchContext, tmp: string, repoRoot: string): string 
       .sort((a, b) => b.totalMs - a.totalMs)
     const heaviest = profiles[0]
     if (!heaviest) continue
+    const steps = timer.steps.map((st) => `${st.label} ${formatSeconds(st.wallSeconds)} / ${formatMiB(st.maxRssKiB)}`)
     const lines = [
-      `### ${name}: heaviest process ${(heaviest.totalMs / 1000).toFixed(2)} s (of ${profiles.length})`,
+      `### ${name}: heaviest process ${(heaviest.totalMs / 1000).toFixed(2)} s of CPU profile (of ${profiles.length})`,
+      '',
+      `Steps (wall / peak RSS, under the profiler): ${steps.join('; ')}.`,
       '',
       '| self ms | share | function | where |',
       '|---:|---:|---|---|',

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
@@ -52,25 +53,62 @@ export async function readDistSnapshot(archive: Archive, commit: string, dist: s
  */
 export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<IndexFile[]> {
   const renderer = new ShardRenderer(archive)
+  const memo = new IndexMemo(path.join(archive.gitDir, 'raptr', 'cache', 'index'))
   const out: IndexFile[] = []
-  const treeOf = async (sub: string): Promise<string | undefined> => {
+  const treeOf = async (sub: string): Promise<string> => {
     const e = await archive.trees.entryAt(snap.distTree, sub)
-    return e?.type === 'tree' ? e.oid : undefined
+    return e?.type === 'tree' ? e.oid : '-'
   }
   for (const cat of snap.categories) {
-    const all = await renderer.render(await treeOf(`${cat}/all`))
+    const all = await treeOf(`${cat}/all`)
     for (const arch of snap.settings.architectures) {
-      const text = joinStanzas([await renderer.render(await treeOf(`${cat}/${arch}`)), all])
-      out.push(...(await variants(`${cat}/binary-${arch}/Packages`, text)))
+      const own = await treeOf(`${cat}/${arch}`)
+      out.push(
+        ...(await memo.get(`${cat}/binary-${arch}/Packages`, [own, all], async () =>
+          joinStanzas([await renderer.render(own), await renderer.render(all)]),
+        )),
+      )
     }
-    const sources = await renderer.render(await treeOf(`${cat}/source`))
-    out.push(...(await variants(`${cat}/source/Sources`, sources)))
+    const source = await treeOf(`${cat}/source`)
+    out.push(...(await memo.get(`${cat}/source/Sources`, [source], () => renderer.render(source))))
   }
   return out
 }
 
 function joinStanzas(parts: string[]): string {
   return parts.filter((p) => p.length > 0).join('\n')
+}
+
+/**
+ * Finished index files (plain, .gz, .xz) on disk, keyed by the tree ids they were
+ * rendered from: an index whose subtrees did not change is neither rendered nor
+ * compressed again, which keeps a publish after a small change small.
+ */
+class IndexMemo {
+  private readonly dir: string
+
+  constructor(dir: string) {
+    this.dir = dir
+  }
+
+  async get(p: string, trees: string[], render: () => Promise<string>): Promise<IndexFile[]> {
+    const key = createHash('sha256').update(`${p}\0${trees.join('\0')}`).digest('hex')
+    const file = path.join(this.dir, key)
+    try {
+      const meta = JSON.parse(await fs.promises.readFile(`${file}.json`, 'utf8')) as Array<{path: string; size: number; sha256: string}>
+      const files = await Promise.all(meta.map(async (m, i) => ({...m, data: new Uint8Array(await fs.promises.readFile(`${file}.${i}`))})))
+      if (files.every((f) => f.data.length === f.size)) return files
+    } catch {
+      // not memoized yet (or a torn write): render
+    }
+    const files = await variants(p, await render())
+    await fs.promises.mkdir(this.dir, {recursive: true})
+    await Promise.all(files.map((f, i) => fs.promises.writeFile(`${file}.${i}`, f.data)))
+    // the metadata last: it is what makes the entry count
+    await fs.promises.writeFile(`${file}.json.tmp`, JSON.stringify(files.map(({path: fp, size, sha256}) => ({path: fp, size, sha256}))))
+    await fs.promises.rename(`${file}.json.tmp`, `${file}.json`)
+    return files
+  }
 }
 
 async function variants(p: string, text: string): Promise<IndexFile[]> {
@@ -97,8 +135,8 @@ class ShardRenderer {
     this.dir = path.join(archive.gitDir, 'raptr', 'cache', 'render')
   }
 
-  async render(tree: string | undefined): Promise<string> {
-    if (!tree) return ''
+  async render(tree: string): Promise<string> {
+    if (tree === '-') return ''
     const parts: string[] = []
     for (const shard of await this.archive.trees.readTree(tree)) {
       if (shard.type === 'tree') parts.push(await this.shard(shard.oid))

@@ -153,7 +153,9 @@ async function publishOne(
     progress('plan', 0, 1)
     if (!opts.dryRun) await waitForNoPurge(backend, backendName)
     const head = opts.dryRun ? await readHead(backend, snap.dist) : await settlePointer(backend, snap.dist)
-    const indexes = await indexesOf(snap.dist)
+    // Nothing changed for this distribution: no rendering, no planning.
+    const unchanged = head && head.distTree === snap.distTree && !opts.force
+    const indexes = unchanged ? [] : await indexesOf(snap.dist)
     const plan = planPublish(await gather(archive, backend, snap, head, indexes, opts))
     const result: DistResult = {
       backend: backendName,

@@ -1,61 +1,25 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient, gpgv} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
-import {FIXTURES, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
-
-/** Every file under `dir`, as relative path → sha256 + inode (a changed inode means it was written). */
-function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const e of fs.readdirSync(dir, {recursive: true, withFileTypes: true})) {
-    if (!e.isFile()) continue
-    const p = path.join(e.parentPath, e.name)
-    const st = fs.statSync(p)
-    out.set(path.relative(dir, p), `${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}:${st.ino}`)
-  }
-  return out
-}
+import {FIXTURES, ok, okJson, raptr, sh} from '../helpers/cli.js'
+import {aptForDirectory, fileTree, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
 function written(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after.entries()].filter(([p, v]) => before.get(p) !== v).map(([p]) => p).sort()
 }
 
-interface Setup {
-  work: string
-  dir: string
-  www: string
-  key: string
-  pubKey: string
-  pkgs: string
-}
+type Setup = TestArchive
 
-/** An archive with production (amd64, arm64) / public, a signing key and a directory backend. */
-async function setup(): Promise<Setup> {
-  const work = tempDir()
-  const dir = path.join(work, 'repo')
-  const www = path.join(work, 'www')
-  const pkgs = path.join(work, 'pkgs')
-  fs.mkdirSync(pkgs)
-  ok(['init', dir], {cwd: work})
-  ok(['distribution', 'add', 'production', '--architectures', 'amd64,arm64', '--origin', 'ACME', '--label', 'ACME'], {cwd: dir})
-  ok(['category', 'add', 'public', '--to', 'production'], {cwd: dir})
-  const key = path.join(work, 'signing.asc')
-  ok(['key', 'generate', '--name', 'raptr tests', '--email', 'tests@example.org', '--out', key], {cwd: work})
-  ok(['backend', 'add', 'local', `file://${www}`], {cwd: dir})
-  return {work, dir, www, key, pubKey: path.join(www, 'raptr.gpg'), pkgs}
-}
+const setup = async (): Promise<Setup> => makeTestArchive({origin: 'ACME'})
 
 function publishOk(s: Setup, ...extra: string[]): any {
   return okJson(['publish', '--sign-key', s.key, ...extra], {cwd: s.dir})
 }
 
-function aptFor(s: Setup, suite: string, arch = 'amd64'): AptClient {
-  const apt = new AptClient({arch})
-  apt.configure(`deb [signed-by=/etc/apt/keyrings/raptr.gpg] file://${s.www} ${suite} public`, s.pubKey)
-  return apt
-}
+const aptFor = aptForDirectory
+const tree = fileTree
 
 describe('publishing to a directory', () => {
   let s: Setup

@@ -1,54 +1,19 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {FIXTURES, ok, okJson, raptr, tempDir} from '../helpers/cli.js'
+import {aptForDirectory, fileTree, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
-interface Setup {
-  work: string
-  dir: string
-  www: string
-  key: string
-  pubKey: string
-  pkgs: string
-}
+type Setup = TestArchive
 
-async function setup(): Promise<Setup> {
-  const work = tempDir()
-  const dir = path.join(work, 'repo')
-  const www = path.join(work, 'www')
-  const pkgs = path.join(work, 'pkgs')
-  fs.mkdirSync(pkgs)
-  ok(['init', dir], {cwd: work})
-  ok(['distribution', 'add', 'production', '--architectures', 'amd64,arm64'], {cwd: dir})
-  ok(['category', 'add', 'public', '--to', 'production'], {cwd: dir})
-  const key = path.join(work, 'signing.asc')
-  ok(['key', 'generate', '--name', 'raptr tests', '--email', 'tests@example.org', '--out', key], {cwd: work})
-  ok(['backend', 'add', 'local', `file://${www}`], {cwd: dir})
-  return {work, dir, www, key, pubKey: path.join(www, 'raptr.gpg'), pkgs}
-}
-
+const setup = async (): Promise<Setup> => makeTestArchive()
 const publish = (s: Setup, env?: Record<string, string>): any => okJson(['publish', '--sign-key', s.key], {cwd: s.dir, env})
 const add = (s: Setup, file: string, ...extra: string[]): void => void ok(['package', 'add', file, '--category', 'public', ...extra], {cwd: s.dir})
 
-function aptFor(s: Setup, suite: string): AptClient {
-  const apt = new AptClient()
-  apt.configure(`deb [signed-by=/etc/apt/keyrings/raptr.gpg] file://${s.www} ${suite} public`, s.pubKey)
-  return apt
-}
-
-/** Every file under the backend directory: key → sha256:inode (a new inode means rewritten). */
-function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const e of fs.readdirSync(dir, {recursive: true, withFileTypes: true})) {
-    if (!e.isFile()) continue
-    const p = path.join(e.parentPath, e.name)
-    out.set(path.relative(dir, p), `${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}:${fs.statSync(p).ino}`)
-  }
-  return out
-}
+const aptFor = (s: Setup, suite: string): AptClient => aptForDirectory(s, suite)
+const tree = fileTree
 
 /**
  * What the given pinned snapshots reference, read straight from the files apt reads

@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {AptClient} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {FIXTURES, ok, okJson, raptr, raptrAsync, sh, tempDir} from '../helpers/cli.js'
+import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
 const endpoint = inject('s3Endpoint')
 let bucketSeq = 0
@@ -24,25 +25,9 @@ async function makeBucket(prefix: string): Promise<string> {
   return name
 }
 
-interface Setup {
-  work: string
-  dir: string
-  key: string
-  pkgs: string
-}
+type Setup = TestArchive
 
-function setup(): Setup {
-  const work = tempDir()
-  const dir = path.join(work, 'repo')
-  const pkgs = path.join(work, 'pkgs')
-  fs.mkdirSync(pkgs)
-  ok(['init', dir], {cwd: work})
-  ok(['distribution', 'add', 'production', '--architectures', 'amd64,arm64'], {cwd: dir})
-  ok(['category', 'add', 'public', '--to', 'production'], {cwd: dir})
-  const key = path.join(work, 'signing.asc')
-  ok(['key', 'generate', '--name', 'raptr tests', '--email', 'tests@example.org', '--out', key], {cwd: work})
-  return {work, dir, key, pkgs}
-}
+const setup = (): Setup => makeTestArchive({directoryBackend: false})
 
 function addS3Backend(s: Setup, name: string, bucket: string): string {
   ok(['backend', 'add', name, `s3://${bucket}/debian`, '--endpoint', endpoint, '--path-style', '--acl', 'public-read'], {cwd: s.dir})
