@@ -92,7 +92,7 @@ class IndexMemo {
   }
 
   async get(p: string, trees: string[], render: () => Promise<string>): Promise<IndexFile[]> {
-    const key = createHash('sha256').update(`${p}\0${trees.join('\0')}`).digest('hex')
+    const key = createHash('sha256').update(`v2\0${p}\0${trees.join('\0')}`).digest('hex')
     const file = path.join(this.dir, key)
     try {
       const meta = JSON.parse(await fs.promises.readFile(`${file}.json`, 'utf8')) as Array<{path: string; size: number; sha256: string}>
