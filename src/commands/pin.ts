@@ -27,6 +27,10 @@ Prints the sources.list line and the deb822 .sources stanza.`
     this.log(res.debLine)
     this.log('')
     this.log(res.sourcesStanza.trimEnd())
+    const {listNamedSnapshots} = await import('../archive/snapshots.js')
+    if (!(await listNamedSnapshots(await archive.view())).some((n) => n.commit === res.snapshot)) {
+      this.note(`note: purge keeps named snapshots; name this one so it stays: raptr snapshot create NAME --snapshot ${res.snapshot.slice(0, 12)}`)
+    }
     return {backend: b.name, ...res}
   }
 }

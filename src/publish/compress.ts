@@ -5,9 +5,10 @@ import zlib from 'node:zlib'
  * Deterministic compression: the same index text always gives the same bytes, so
  * its by-hash name is stable and an unchanged index is never uploaded again.
  */
-export function gzip(data: Uint8Array): Uint8Array {
-  // Node writes MTIME 0 and no file name into the gzip header: stable across runs.
-  return zlib.gzipSync(data, {level: 9})
+export function gzip(data: Uint8Array): Promise<Uint8Array> {
+  // Node writes MTIME 0 and no file name into the gzip header: stable across runs. The
+  // async form runs on libuv's thread pool, beside the xz process.
+  return new Promise((resolve, reject) => zlib.gzip(data, {level: 9}, (err, out) => (err ? reject(err) : resolve(out))))
 }
 
 /**

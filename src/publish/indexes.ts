@@ -54,25 +54,23 @@ export async function readDistSnapshot(archive: Archive, commit: string, dist: s
 export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<IndexFile[]> {
   const renderer = new ShardRenderer(archive)
   const memo = new IndexMemo(path.join(archive.gitDir, 'raptr', 'cache', 'index'))
-  const out: IndexFile[] = []
+  const jobs: Array<Promise<IndexFile[]>> = []
   const treeOf = async (sub: string): Promise<string> => {
     const e = await archive.trees.entryAt(snap.distTree, sub)
     return e?.type === 'tree' ? e.oid : '-'
   }
+  // Indexes render side by side: their compressors (xz processes, zlib's thread pool)
+  // then use every core.
   for (const cat of snap.categories) {
     const all = await treeOf(`${cat}/all`)
     for (const arch of snap.settings.architectures) {
       const own = await treeOf(`${cat}/${arch}`)
-      out.push(
-        ...(await memo.get(`${cat}/binary-${arch}/Packages`, [own, all], async () =>
-          joinStanzas([await renderer.render(own), await renderer.render(all)]),
-        )),
-      )
+      jobs.push(memo.get(`${cat}/binary-${arch}/Packages`, [own, all], async () => joinStanzas([await renderer.render(own), await renderer.render(all)])))
     }
     const source = await treeOf(`${cat}/source`)
-    out.push(...(await memo.get(`${cat}/source/Sources`, [source], () => renderer.render(source))))
+    jobs.push(memo.get(`${cat}/source/Sources`, [source], () => renderer.render(source)))
   }
-  return out
+  return (await Promise.all(jobs)).flat()
 }
 
 function joinStanzas(parts: string[]): string {
@@ -105,18 +103,20 @@ class IndexMemo {
     await fs.promises.mkdir(this.dir, {recursive: true})
     await Promise.all(files.map((f, i) => fs.promises.writeFile(`${file}.${i}`, f.data)))
     // the metadata last: it is what makes the entry count
-    await fs.promises.writeFile(`${file}.json.tmp`, JSON.stringify(files.map(({path: fp, size, sha256}) => ({path: fp, size, sha256}))))
-    await fs.promises.rename(`${file}.json.tmp`, `${file}.json`)
+    const tmp = `${file}.json.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+    await fs.promises.writeFile(tmp, JSON.stringify(files.map(({path: fp, size, sha256}) => ({path: fp, size, sha256}))))
+    await fs.promises.rename(tmp, `${file}.json`)
     return files
   }
 }
 
 async function variants(p: string, text: string): Promise<IndexFile[]> {
   const plain = Buffer.from(text, 'utf8')
+  const [gz, xzed] = await Promise.all([gzip(plain), xz(plain)])
   const files: Array<[string, Uint8Array]> = [
     [p, plain],
-    [`${p}.gz`, gzip(plain)],
-    [`${p}.xz`, await xz(plain)],
+    [`${p}.gz`, gz],
+    [`${p}.xz`, xzed],
   ]
   return files.map(([fp, data]) => {
     const d = digestBuffer(data)
@@ -128,7 +128,7 @@ async function variants(p: string, text: string): Promise<IndexFile[]> {
 class ShardRenderer {
   private readonly archive: Archive
   private readonly dir: string
-  private readonly memo = new Map<string, string>()
+  private readonly memo = new Map<string, Promise<string>>()
 
   constructor(archive: Archive) {
     this.archive = archive
@@ -144,27 +144,30 @@ class ShardRenderer {
     return joinStanzas(parts)
   }
 
-  private async shard(oid: string): Promise<string> {
-    const hit = this.memo.get(oid)
-    if (hit !== undefined) return hit
+  /** One render per shard even when indexes ask for it at once (the `all` shards feed every architecture). */
+  private shard(oid: string): Promise<string> {
+    let p = this.memo.get(oid)
+    if (!p) this.memo.set(oid, (p = this.load(oid)))
+    return p
+  }
+
+  private async load(oid: string): Promise<string> {
     const file = path.join(this.dir, oid)
-    let text: string
     try {
-      text = await fs.promises.readFile(file, 'utf8')
+      return await fs.promises.readFile(file, 'utf8')
     } catch {
       const stanzas: string[] = []
       for (const [, blob] of await this.archive.trees.walkFiles(oid)) {
         stanzas.push(Buffer.from(await this.archive.trees.readBlob(blob)).toString('utf8'))
       }
-      text = joinStanzas(stanzas)
+      const text = joinStanzas(stanzas)
       await fs.promises.mkdir(this.dir, {recursive: true})
       // The memo is a cache: a torn write is caught by the rename, a lost one is recomputed.
-      const tmp = `${file}.${process.pid}.tmp`
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
       await fs.promises.writeFile(tmp, text)
       await fs.promises.rename(tmp, file)
+      return text
     }
-    this.memo.set(oid, text)
-    return text
   }
 }
 

@@ -274,7 +274,7 @@ async function writePack(dir: string, objects: Map<string, {type: 'blob' | 'tree
       size = Math.floor(size / 128)
     }
     head.push(byte)
-    const packed = Buffer.concat([Buffer.from(head), zlib.deflateSync(o.content, {level: 1})])
+    const packed = Buffer.concat([Buffer.from(head), zlib.deflateSync(o.content, {level: 1, memLevel: 2, windowBits: 12})])
     entries.push({oid, offset, crc: zlib.crc32(packed)})
     chunks.push(packed)
     offset += packed.length
