@@ -8,7 +8,8 @@ import {RaptrError} from '../errors.js'
 
 // Debian policy §5.6.1: lowercase letters, digits, '+', '-', '.'; at least two
 // characters; starts with an alphanumeric character.
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/
+/** Debian policy 5.6.1: the one definition of a valid package (and source) name. */
+export const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/
 // dpkg-architecture names and wildcards (amd64, arm64, all, source, linux-any, musl-linux-arm64).
 const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/
 // Starting with an alphanumeric already rules out '.', '..' and hidden names.

@@ -13,13 +13,11 @@ import {decompress as zstdDecompress} from 'fzstd'
 import {getField, parseStanza} from '../core/deb822.js'
 import type {DebInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
+import {PACKAGE_NAME} from '../core/names.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
 import {createDigester} from './digest.js'
 import {findTarFile} from './tar.js'
-
-/** Debian policy 5.6.1: lowercase letters, digits, `+ - .`, at least two characters. */
-export const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/
 
 // control.tar holds a few small files; anything this large is not a real package.
 const MAX_CONTROL_MEMBER = 64 * 1024 * 1024

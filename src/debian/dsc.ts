@@ -9,7 +9,7 @@ import {getField, parseStanza, stripSignature, valueLines} from '../core/deb822.
 import type {Digests, DscFile, DscInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
-import {PACKAGE_NAME} from './deb.js'
+import {PACKAGE_NAME} from '../core/names.js'
 import {digestBuffer, digestFile} from './digest.js'
 
 // A .dsc is a few KB; refuse to slurp something that is clearly not one.
