@@ -9,6 +9,7 @@ import {FileBackend} from '../../src/backends/file.js'
 import {openBackend, parseBackendUrl} from '../../src/backends/registry.js'
 import {RaptrError} from '../../src/errors.js'
 import {backendContract} from './backend-contract.js'
+import {raptrErrorOf} from '../helpers/raptr-error.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -34,15 +35,7 @@ async function keysOf(listing: AsyncIterable<{key: string}>): Promise<string[]> 
   return keys
 }
 
-function errorOf(fn: () => unknown): RaptrError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof RaptrError) return e
-    throw e
-  }
-  throw new Error('expected a RaptrError')
-}
+const errorOf = raptrErrorOf
 
 async function rejection(p: Promise<unknown>): Promise<RaptrError> {
   const e = await p.then(

@@ -7,16 +7,9 @@ import {
   validateSuiteName,
 } from '../../src/core/names.js'
 import {RaptrError} from '../../src/errors.js'
+import {raptrErrorOf} from '../helpers/raptr-error.js'
 
-function badNameOf(fn: () => unknown): RaptrError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof RaptrError) return e
-    throw e
-  }
-  throw new Error('expected a RaptrError')
-}
+const badNameOf = raptrErrorOf
 
 describe('package names', () => {
   it.each(['libc6', 'g++', 'hello', 'libstdc++6', 'python3.11', 'x11-common', '0ad', 'ab'])('accepts %j', (n) => {
