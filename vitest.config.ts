@@ -11,6 +11,8 @@ export default defineConfig({
     // Most test time is spent waiting on real processes (raptr, apt, dpkg, the gateway),
     // so more files than cores run well side by side.
     maxWorkers: 3,
+    // The JSON report lets .ci/run print a one-line "N passed, N failed" summary.
+    reporters: ['default', ['json', {outputFile: '.vitest-results.json'}]],
     projects: [
       {
         extends: true,
