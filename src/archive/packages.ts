@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
-import {renderStanza} from '../core/deb822.js'
+import {getField, renderStanza} from '../core/deb822.js'
 import {packagesStanza, sourcesStanza} from '../core/index-stanza.js'
 import {
   DISTS,
@@ -120,8 +120,7 @@ export async function readPackageFile(file: string, category: string): Promise<I
 }
 
 function field(control: Array<[string, string]>, name: string): string {
-  const hit = control.find(([k]) => k.toLowerCase() === name.toLowerCase())
-  return hit ? hit[1].trim() : ''
+  return getField(control, name)?.trim() ?? ''
 }
 
 export function summary(r: PackageRecord): PackageSummary {

@@ -1,5 +1,5 @@
 import {RaptrError} from '../errors.js'
-import {getField, parseStanza} from '../core/deb822.js'
+import {getField, parseStanza, valueLines} from '../core/deb822.js'
 
 /** What kind of package file a record describes. */
 export type PackageKind = 'deb' | 'udeb' | 'ddeb' | 'dsc'
@@ -54,14 +54,10 @@ export function parseRecord(text: string, where: string): PackageRecord {
   let arch: string
   if (kind === 'dsc') {
     arch = 'source'
-    blobs = need('Checksums-Sha256')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .map((l) => {
+    blobs = valueLines(need('Checksums-Sha256')).map((l) => {
         const [sha256, size, name] = l.split(/\s+/)
-        return {name, sha256, size: Number(size)}
-      })
+      return {name, sha256, size: Number(size)}
+    })
   } else {
     arch = need('Architecture')
     blobs = [{name: need('Raptr-File'), sha256: need('SHA256'), size: Number(need('Size'))}]

@@ -7,8 +7,8 @@ export async function openNamedBackend(b: NamedBackend): Promise<Backend> {
   const backend = await openBackend(b.url, {...b, name: b.name})
   const killAt = Number(process.env.RAPTR_DEBUG_KILL_BEFORE_WRITE)
   if (Number.isInteger(killAt) && killAt > 0) {
-    const {CrashAfterBackend} = await import('../backends/crash-after.js')
-    return new CrashAfterBackend(backend, killAt)
+    const {KillBeforeWriteBackend} = await import('../backends/kill-before-write.js')
+    return new KillBeforeWriteBackend(backend, killAt)
   }
   return backend
 }

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
+import {DEFAULT_KEY_PATH} from '../core/sources-list.js'
 
 export default class Pin extends RaptrCommand {
   static override summary = 'Print the apt source that pins a server to one snapshot of a distribution, forever.'
@@ -13,7 +14,7 @@ Prints the sources.list line and the deb822 .sources stanza.`
   }
   static override flags = {
     backend: Flags.string({summary: 'Backend (default: the only one).'}),
-    'key-path': Flags.string({summary: 'Where clients keep the public key.', default: '/etc/apt/keyrings/raptr.gpg'}),
+    'key-path': Flags.string({summary: 'Where clients keep the public key.', default: DEFAULT_KEY_PATH}),
   }
 
   async run(): Promise<unknown> {

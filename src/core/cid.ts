@@ -16,10 +16,3 @@ export function cidFromSha256(sha256Hex: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256Hex)) throw new TypeError(`not a sha256 hex digest: ${sha256Hex}`)
   return CID.createV1(raw.code, Digest.create(SHA2_256, Buffer.from(sha256Hex, 'hex'))).toString()
 }
-
-/** The sha256 hex digest inside a raptr CID (the inverse of cidFromSha256). */
-export function sha256FromCid(cid: string): string {
-  const parsed = CID.parse(cid)
-  if (parsed.multihash.code !== SHA2_256) throw new TypeError(`not a sha2-256 CID: ${cid}`)
-  return Buffer.from(parsed.multihash.digest).toString('hex')
-}

@@ -2,7 +2,8 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
-import {getField, parseStanza} from '../core/deb822.js'
+import {parseStanza} from '../core/deb822.js'
+import {poolRefsOfStanza, type PoolRef} from '../core/pool-refs.js'
 import {distPath} from '../core/layout.js'
 import {listCategoryNames, readDistribution, type DistributionSettings} from '../archive/settings.js'
 import {digestBuffer} from '../debian/digest.js'
@@ -29,11 +30,7 @@ export interface IndexFile {
 }
 
 /** A pool file a distribution references, by its key on a backend. */
-export interface PoolBlob {
-  key: string
-  sha256: string
-  size: number
-}
+export type PoolBlob = PoolRef
 
 export async function readDistSnapshot(archive: Archive, commit: string, dist: string): Promise<DistSnapshot> {
   const view = await archive.view(commit)
@@ -171,21 +168,9 @@ class ShardRenderer {
   }
 }
 
-/** The pool files one link stanza references. */
-export function blobsOfStanza(text: string): PoolBlob[] {
-  const fields = parseStanza(text)
-  const filename = getField(fields, 'Filename')
-  if (filename) return [{key: filename, sha256: getField(fields, 'SHA256')!, size: Number(getField(fields, 'Size'))}]
-  const directory = getField(fields, 'Directory')
-  if (!directory) return []
-  return (getField(fields, 'Checksums-Sha256') ?? '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => {
-      const [sha256, size, name] = l.split(/\s+/)
-      return {key: `${directory}/${name}`, sha256, size: Number(size)}
-    })
+/** The pool files one link (an index stanza as text) references. */
+function blobsOfLink(text: string): PoolBlob[] {
+  return poolRefsOfStanza(parseStanza(text))
 }
 
 /** Every pool file a distribution tree references (O(packages)). */
@@ -193,7 +178,7 @@ export async function blobsOfTree(archive: Archive, distTree: string): Promise<M
   const out = new Map<string, PoolBlob>()
   for (const [p, oid] of await archive.trees.walkFiles(distTree)) {
     if (p.split('/').length < 5) continue // distribution.json, category.json
-    for (const b of blobsOfStanza(Buffer.from(await archive.trees.readBlob(oid)).toString('utf8'))) out.set(b.key, b)
+    for (const b of blobsOfLink(Buffer.from(await archive.trees.readBlob(oid)).toString('utf8'))) out.set(b.key, b)
   }
   return out
 }
@@ -207,8 +192,8 @@ export async function blobsAdded(archive: Archive, oldTree: string, newTree: str
   const removed = new Set<string>()
   for (const [p, a, b] of await diffTrees(archive.trees, oldTree, newTree)) {
     if (p.split('/').length < 5) continue
-    if (a) for (const x of blobsOfStanza(Buffer.from(await archive.trees.readBlob(a)).toString('utf8'))) removed.add(x.key)
-    if (b) for (const x of blobsOfStanza(Buffer.from(await archive.trees.readBlob(b)).toString('utf8'))) out.set(x.key, x)
+    if (a) for (const x of blobsOfLink(Buffer.from(await archive.trees.readBlob(a)).toString('utf8'))) removed.add(x.key)
+    if (b) for (const x of blobsOfLink(Buffer.from(await archive.trees.readBlob(b)).toString('utf8'))) out.set(x.key, x)
   }
   // A file that moved between categories was referenced before: the backend has it.
   for (const k of removed) out.delete(k)

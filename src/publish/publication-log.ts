@@ -1,3 +1,4 @@
+import os from 'node:os'
 import {z} from 'zod'
 import {RaptrError} from '../errors.js'
 import type {Backend} from '../backends/interface.js'
@@ -26,6 +27,15 @@ export const PublicationEntry = z.object({
 export type PublicationEntry = z.infer<typeof PublicationEntry>
 
 export const LOG_PREFIX = 'raptr/log'
+
+/** Who writes a log entry: user@host, for people reading the log. */
+export function publisherName(): string {
+  try {
+    return `${os.userInfo().username}@${os.hostname()}`
+  } catch {
+    return os.hostname()
+  }
+}
 
 export function logKey(dist: string, seq: number): string {
   return `${LOG_PREFIX}/${dist}/${String(seq).padStart(10, '0')}.json`

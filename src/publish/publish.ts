@@ -1,18 +1,17 @@
-import os from 'node:os'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
 import {liveDir, pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {parseReleaseEntries, renderRelease} from '../core/release.js'
-import {debLine} from '../core/sources-list.js'
+import {DEFAULT_KEY_PATH, debLine} from '../core/sources-list.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import {json, listDistributionNames} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {Signer} from '../signing/interface.js'
 import type {Archive} from '../store/archive.js'
 import {blobsAdded, blobsOfTree, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
-import {planPublish, planTotals, type PublishPlan} from './plan.js'
-import {appendEntry, readHead, type PublicationEntry} from './publication-log.js'
+import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
+import {appendEntry, publisherName, readHead, type PublicationEntry} from './publication-log.js'
 import {settlePointer, signRelease, writePublicKey, writeReleaseFiles} from './pointer.js'
 import {activeLease} from '../purge/lease.js'
 
@@ -153,10 +152,8 @@ async function publishOne(
     progress('plan', 0, 1)
     if (!opts.dryRun) await waitForNoPurge(backend, backendName)
     const head = opts.dryRun ? await readHead(backend, snap.dist) : await settlePointer(backend, snap.dist)
-    // Nothing changed for this distribution: no rendering, no planning.
-    const unchanged = head && head.distTree === snap.distTree && !opts.force
-    const indexes = unchanged ? [] : await indexesOf(snap.dist)
-    const plan = planPublish(await gather(archive, backend, snap, head, indexes, opts))
+    const input = await gather(archive, backend, snap, head, indexesOf, opts)
+    const plan = planPublish(input)
     const result: DistResult = {
       backend: backendName,
       distribution: snap.dist,
@@ -167,7 +164,7 @@ async function publishOne(
       reason: plan.reason,
       totals: planTotals(plan),
       plan: opts.dryRun ? plan : undefined,
-      debLine: debLine({url: backend.properties.publicUrl, suite: snap.dist, components: snap.categories, signedBy: opts.signer ? '/etc/apt/keyrings/raptr.gpg' : undefined}),
+      debLine: debLine({url: backend.properties.publicUrl, suite: snap.dist, components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined}),
     }
     if (plan.action === 'refused') {
       result.error = {
@@ -179,9 +176,9 @@ async function publishOne(
     }
     if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
     if (opts.dryRun) return {...result, action: 'planned'}
-    const entry = await execute(archive, backend, snap, plan, indexes, opts, others, progress)
+    const entry = await execute(archive, backend, snap, plan, input.indexes, opts, others, progress)
     if (entry) {
-      result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? '/etc/apt/keyrings/raptr.gpg' : undefined})
+      result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
       return result
     }
     // Another publisher took this sequence number, or a purge started: plan again
@@ -195,16 +192,26 @@ async function gather(
   backend: Backend,
   snap: DistSnapshot,
   head: PublicationEntry | undefined,
-  indexes: IndexFile[],
+  indexesOf: (d: string) => Promise<IndexFile[]>,
   opts: PublishOptions,
-): Promise<Parameters<typeof planPublish>[0]> {
+): Promise<PlanInput> {
+  const base = {
+    dist: snap.dist,
+    snapshot: snap.commit,
+    distTree: snap.distTree,
+    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: parseReleaseEntries(head.release)},
+    force: Boolean(opts.force),
+  }
+  // Already live: the plan says "unchanged" from this alone, so read and render nothing
+  // (this is the whole cost of a publish with no change).
+  if (head && head.distTree === snap.distTree && !opts.force) {
+    return {...base, pinnedId: head.pinned, fastForward: true, indexes: [], candidateBlobs: [], presentBlobs: new Set(), pinnedExists: true}
+  }
   const headKnown = head ? (await archive.expandCommit(head.snapshot)) !== undefined : false
   const fastForward = !head || (headKnown && (await archive.isAncestor(head.snapshot, snap.commit)))
   let candidates: PoolBlob[]
   const present = new Set<string>()
-  if (head && head.distTree === snap.distTree && !opts.force) {
-    candidates = []
-  } else if (head && headKnown && !opts.fullCheck) {
+  if (head && headKnown && !opts.fullCheck) {
     // O(change): what the snapshot adds over the live one, each checked with one stat
     // (another distribution may have brought it already).
     candidates = [...(await blobsAdded(archive, head.distTree, snap.distTree)).values()]
@@ -221,14 +228,10 @@ async function gather(
   const pinnedId = head && head.distTree === snap.distTree ? head.pinned : shortId(snap.commit)
   const pinnedExists = (await backend.stat(`${pinnedDir(pinnedId, snap.dist)}/Release`)) !== undefined
   return {
-    dist: snap.dist,
-    snapshot: snap.commit,
+    ...base,
     pinnedId,
-    distTree: snap.distTree,
-    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: parseReleaseEntries(head.release)},
     fastForward,
-    force: Boolean(opts.force),
-    indexes,
+    indexes: await indexesOf(snap.dist),
     candidateBlobs: candidates,
     presentBlobs: present,
     pinnedExists,
@@ -306,7 +309,7 @@ async function execute(
     distTree: snap.distTree,
     pinned: plan.pinnedId,
     date: date.toISOString(),
-    publisher: publisher(),
+    publisher: publisherName(),
     ...live,
   }
   // A purge that started meanwhile may have deleted a pool file this plan found present:
@@ -350,12 +353,4 @@ async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Pro
     `pool file ${b.key} is neither in the local blob cache nor on another backend`,
     'add the package file again (raptr package add FILE) or publish from the clone that added it',
   )
-}
-
-function publisher(): string {
-  try {
-    return `${os.userInfo().username}@${os.hostname()}`
-  } catch {
-    return os.hostname()
-  }
 }

@@ -5,7 +5,7 @@ import {json} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {Signer} from '../signing/interface.js'
 import type {Archive} from '../store/archive.js'
-import {appendEntry, readLog, type PublicationEntry} from './publication-log.js'
+import {appendEntry, publisherName, readLog, type PublicationEntry} from './publication-log.js'
 import {settlePointer, signRelease, writeReleaseFiles} from './pointer.js'
 
 export interface RollbackResult {
@@ -64,7 +64,7 @@ export async function rollback(
       distTree: target.distTree,
       pinned: target.pinned,
       date: date.toISOString(),
-      publisher: head.publisher,
+      publisher: publisherName(),
       ...files,
     }
     if (!(await appendEntry(backend, entry))) continue

@@ -10,7 +10,8 @@ import {loggedDistributions, readLog} from '../publish/publication-log.js'
 import type {Archive} from '../store/archive.js'
 import {acquireLease} from './lease.js'
 import {deletionOrder, planPurge, type KindTotals, type PurgePlan} from './plan.js'
-import {indexRefs, isPlainIndex, poolRefsOfIndex} from './references.js'
+import {poolRefsOfIndex} from '../core/pool-refs.js'
+import {indexRefs, isPlainIndex} from './references.js'
 import {chooseRetained, type NamedRef, type RetainedPublication} from './retention.js'
 
 export interface PurgeOptions {

@@ -3,13 +3,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import git from 'isomorphic-git'
 import {RaptrError} from '../errors.js'
+import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
-import {GitTrees, type TreeChanges, type TreeEntry} from './git-tree.js'
+import {GitTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
 
-/** The file at the root of every archive tree that marks it as a raptr archive. */
-export const ARCHIVE_MARKER = 'raptr.json'
 
 export interface CommitInfo {
   id: string
@@ -200,10 +199,11 @@ export class Archive {
   private async moveBranch(commit: string, oldTree: string | undefined, newTree: string, changed: string[]): Promise<void> {
     const branch = await this.branch()
     const pending = path.join(this.gitDir, 'raptr', 'sync-pending')
-    await writeFileAtomic(pending, JSON.stringify(compressPaths(changed)))
+    const paths = compressPaths(changed)
+    await writeFileAtomic(pending, JSON.stringify(paths))
     const refFile = path.join(this.gitDir, 'refs', 'heads', branch)
     await writeFileAtomic(refFile, `${commit}\n`)
-    if (!readTreeWithGit(this.dir, oldTree, newTree)) await this.syncWorkTree(compressPaths(changed))
+    if (!readTreeWithGit(this.dir, oldTree, newTree)) await this.syncWorkTree(paths)
     await fs.promises.rm(pending, {force: true})
     await fsyncDir(path.dirname(pending))
   }
@@ -269,10 +269,6 @@ export class Transaction {
     return this.trees.readText(this.base, p)
   }
 
-  async exists(p: string): Promise<boolean> {
-    return (await this.list(p)).length > 0 || (await this.read(p)) !== undefined
-  }
-
   /** The names directly under directory `p`, including pending writes. */
   async list(p: string): Promise<string[]> {
     const names = new Set<string>()
@@ -287,14 +283,7 @@ export class Transaction {
       if (v === null && tail.length === 0) names.delete(head)
       else if (v !== null) names.add(head)
     }
-    // a directory all of whose pending files were deleted still shows when it has base files
     return [...names].sort()
-  }
-
-  /** Entries of the base tree at `p` (ignores pending changes); for bulk reads. */
-  async baseEntries(p: string): Promise<TreeEntry[]> {
-    if (!this.base) return []
-    return this.trees.list(this.base, p)
   }
 }
 
@@ -326,7 +315,7 @@ function compressPaths(paths: string[]): string[] {
 function findArchiveRoot(start: string): string | undefined {
   let dir = start
   for (;;) {
-    if (fs.existsSync(path.join(dir, '.git')) && fs.existsSync(path.join(dir, ARCHIVE_MARKER))) return dir
+    if (fs.existsSync(path.join(dir, '.git')) && fs.existsSync(path.join(dir, CONFIG_PATH))) return dir
     const parent = path.dirname(dir)
     if (parent === dir) return undefined
     dir = parent

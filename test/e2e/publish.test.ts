@@ -58,7 +58,7 @@ describe('publishing to a directory', () => {
     expect(pin.suite).toBe(`snapshots/${res.snapshot.slice(0, 12)}/production`)
     expect(pin.sourcesStanza).toContain(`Suites: snapshots/${res.snapshot.slice(0, 12)}/production`)
     const pinned = new AptClient()
-    pinned.configure(pin.debLine.replace('file://', 'file://'), s.pubKey)
+    pinned.configure(pin.debLine, s.pubKey)
     pinned.update()
     expect(pinned.download('libfoo-doc')).toMatch(/libfoo-doc_2.0_all.deb$/)
     const pinnedRelease = fs.readFileSync(path.join(s.www, 'dists', pin.suite, 'Release'), 'utf8')

@@ -5,7 +5,7 @@ import type {Backend, ObjectInfo, PutOptions} from './interface.js'
  * raptr's crash tests use it to stop a publish at every step and check that apt still
  * reads a consistent repository; enabled only by RAPTR_DEBUG_KILL_BEFORE_WRITE.
  */
-export class CrashAfterBackend implements Backend {
+export class KillBeforeWriteBackend implements Backend {
   private writes = 0
   private readonly inner: Backend
   private readonly killAt: number
