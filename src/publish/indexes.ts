@@ -1,5 +1,5 @@
-import {createHash} from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
 import {parseStanza} from '../core/deb822.js'
@@ -9,7 +9,8 @@ import {listCategoryNames, readDistribution, type DistributionSettings} from '..
 import {digestBuffer} from '../debian/digest.js'
 import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
-import {gzip, xz} from './compress.js'
+import {mapLimit} from '../core/map-limit.js'
+import {assembleGzip, assembleXz, type CompressedPiece, deflatePiece, xzPieces, type XzBlock} from './pieces.js'
 
 /** One distribution as one snapshot has it. */
 export interface DistSnapshot {
@@ -45,71 +46,51 @@ export async function readDistSnapshot(archive: Archive, commit: string, dist: s
 /**
  * Renders every index of a distribution: for each category, Packages for each
  * architecture (with the `all` packages in each) and Sources, each plain, .gz and .xz.
- * A shard's text is memoized by its tree id, so after one package changes only its
- * shard is read again.
+ *
+ * An index is the concatenation of its shards' stanzas, and each shard is one piece,
+ * compressed on its own and memoized by its tree id (see pieces.ts): after a few
+ * packages change, only their shards are read and compressed again, however large the
+ * index.
  */
 export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<IndexFile[]> {
-  const renderer = new ShardRenderer(archive)
-  const memo = new IndexMemo(path.join(archive.gitDir, 'raptr', 'cache', 'index'))
-  const jobs: Array<Promise<IndexFile[]>> = []
-  const treeOf = async (sub: string): Promise<string> => {
+  const store = new PieceStore(archive)
+  const shardsOf = async (sub: string): Promise<string[]> => {
     const e = await archive.trees.entryAt(snap.distTree, sub)
-    return e?.type === 'tree' ? e.oid : '-'
+    if (e?.type !== 'tree') return []
+    return (await archive.trees.readTree(e.oid)).filter((s) => s.type === 'tree').map((s) => s.oid)
   }
-  // Indexes render side by side: their compressors (xz processes, zlib's thread pool)
-  // then use every core.
+  const specs: Array<{path: string; shards: Promise<string[]>}> = []
   for (const cat of snap.categories) {
-    const all = await treeOf(`${cat}/all`)
+    const all = shardsOf(`${cat}/all`)
     for (const arch of snap.settings.architectures) {
-      const own = await treeOf(`${cat}/${arch}`)
-      jobs.push(memo.get(`${cat}/binary-${arch}/Packages`, [own, all], async () => joinStanzas([await renderer.render(own), await renderer.render(all)])))
+      specs.push({path: `${cat}/binary-${arch}/Packages`, shards: Promise.all([shardsOf(`${cat}/${arch}`), all]).then((x) => x.flat())})
     }
-    const source = await treeOf(`${cat}/source`)
-    jobs.push(memo.get(`${cat}/source/Sources`, [source], () => renderer.render(source)))
+    specs.push({path: `${cat}/source/Sources`, shards: shardsOf(`${cat}/source`)})
   }
-  return (await Promise.all(jobs)).flat()
+  // A piece is a shard and the shard before it: every shard but an index's first follows
+  // a blank line, and its deflate stream may refer back to the text before it.
+  const pieceIds = await Promise.all(specs.map(async (s) => (await s.shards).map((oid, i, all) => ({oid, prev: i > 0 ? all[i - 1] : undefined}))))
+  const pieces = await store.pieces(pieceIds.flat())
+  return (
+    await Promise.all(
+      specs.map(async (s, i) => {
+        const own = pieceIds[i].map((id) => pieces.get(pieceKey(id))!).filter((p) => p.text.length > 0)
+        return variants(s.path, own)
+      }),
+    )
+  ).flat()
 }
 
-function joinStanzas(parts: string[]): string {
-  return parts.filter((p) => p.length > 0).join('\n')
-}
-
-/**
- * Finished index files (plain, .gz, .xz) on disk, keyed by the tree ids they were
- * rendered from: an index whose subtrees did not change is neither rendered nor
- * compressed again, which keeps a publish after a small change small.
- */
-class IndexMemo {
-  private readonly dir: string
-
-  constructor(dir: string) {
-    this.dir = dir
-  }
-
-  async get(p: string, trees: string[], render: () => Promise<string>): Promise<IndexFile[]> {
-    const key = createHash('sha256').update(`v2\0${p}\0${trees.join('\0')}`).digest('hex')
-    const file = path.join(this.dir, key)
-    try {
-      const meta = JSON.parse(await fs.promises.readFile(`${file}.json`, 'utf8')) as Array<{path: string; size: number; sha256: string}>
-      const files = await Promise.all(meta.map(async (m, i) => ({...m, data: new Uint8Array(await fs.promises.readFile(`${file}.${i}`))})))
-      if (files.every((f) => f.data.length === f.size)) return files
-    } catch {
-      // not memoized yet (or a torn write): render
-    }
-    const files = await variants(p, await render())
-    await fs.promises.mkdir(this.dir, {recursive: true})
-    await Promise.all(files.map((f, i) => fs.promises.writeFile(`${file}.${i}`, f.data)))
-    // the metadata last: it is what makes the entry count
-    const tmp = `${file}.json.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-    await fs.promises.writeFile(tmp, JSON.stringify(files.map(({path: fp, size, sha256}) => ({path: fp, size, sha256}))))
-    await fs.promises.rename(tmp, `${file}.json`)
-    return files
-  }
-}
-
-async function variants(p: string, text: string): Promise<IndexFile[]> {
-  const plain = Buffer.from(text, 'utf8')
-  const [gz, xzed] = await Promise.all([gzip(plain), xz(plain)])
+async function variants(p: string, pieces: Piece[]): Promise<IndexFile[]> {
+  const plain = Buffer.concat(pieces.map((x) => x.text))
+  const gz = assembleGzip(plain, pieces.map((x) => x.deflate))
+  // Pieces memoized by another xz (or by the npm encoder) may carry other stream flags.
+  const flags = new Set(pieces.map((x) => x.xzFlags))
+  const blocks =
+    flags.size <= 1
+      ? {flags: pieces[0]?.xzFlags ?? XZ_DEFAULT_FLAGS, blocks: pieces.map((x) => ({data: x.xzBlock, unpadded: x.xzUnpadded, uncompressed: x.text.length}))}
+      : await recompressed(pieces)
+  const xzed = assembleXz(blocks.flags, blocks.blocks)
   const files: Array<[string, Uint8Array]> = [
     [p, plain],
     [`${p}.gz`, gz],
@@ -121,51 +102,152 @@ async function variants(p: string, text: string): Promise<IndexFile[]> {
   })
 }
 
-/** Renders the stanzas under a tree, memoizing each shard's text by its tree id (in memory and on disk). */
-class ShardRenderer {
+async function recompressed(pieces: Piece[]): Promise<{flags: number; blocks: XzBlock[]}> {
+  const out = await xzPieces(pieces.map((x) => x.text))
+  return {flags: out[0].flags, blocks: out.map((o) => o.block)}
+}
+
+/** CRC64, the check xz-utils writes by default: the flags of an empty index's stream. */
+const XZ_DEFAULT_FLAGS = 0x0004
+
+interface PieceId {
+  oid: string
+  /** The shard before this one in its index. */
+  prev?: string
+}
+
+interface Piece extends CompressedPiece {
+  /** The shard's stanzas, after a blank line when the shard is not its index's first. */
+  text: Buffer
+}
+
+function pieceKey(id: PieceId): string {
+  return id.prev ? `${id.oid}.${id.prev}` : id.oid
+}
+
+/** The shard's own text: a piece's text without the blank line before it. */
+function shardText(id: PieceId, p: Piece): Buffer {
+  return id.prev && p.text.length > 0 ? p.text.subarray(1) : p.text
+}
+
+const PIECE_MAGIC = 0x52504332 // "RPC2"
+const PIECE_HEADER = 24
+
+/**
+ * Shard pieces, memoized on disk by tree id: the text (after a blank line when it is
+ * not the first of its index), its raw deflate and its xz block.
+ */
+class PieceStore {
   private readonly archive: Archive
   private readonly dir: string
-  private readonly memo = new Map<string, Promise<string>>()
 
   constructor(archive: Archive) {
     this.archive = archive
-    this.dir = path.join(archive.gitDir, 'raptr', 'cache', 'render')
+    this.dir = path.join(archive.gitDir, 'raptr', 'cache', 'piece')
   }
 
-  async render(tree: string): Promise<string> {
-    if (tree === '-') return ''
-    const parts: string[] = []
-    for (const shard of await this.archive.trees.readTree(tree)) {
-      if (shard.type === 'tree') parts.push(await this.shard(shard.oid))
+  /** Every piece asked for: memoized ones read back, the rest rendered and compressed together. */
+  async pieces(ids: PieceId[]): Promise<Map<string, Piece>> {
+    const unique = new Map(ids.map((id) => [pieceKey(id), id]))
+    const out = new Map<string, Piece>()
+    const missing: Array<[string, PieceId]> = []
+    await mapLimit([...unique], 32, async ([key, id]) => {
+      const p = await this.read(key)
+      if (p) out.set(key, p)
+      else missing.push([key, id])
+    })
+    if (missing.length === 0) return out
+    const shards = new Map<string, Buffer>()
+    for (const [key, p] of out) shards.set(unique.get(key)!.oid, shardText(unique.get(key)!, p))
+    const toRender = [...new Set(missing.map(([, id]) => id.oid).filter((oid) => !shards.has(oid)))]
+    await mapLimit(toRender, 32, async (oid) => shards.set(oid, await this.render(oid)))
+    const texts = missing.map(([, id]) => {
+      const text = shards.get(id.oid)!
+      return text.length > 0 && id.prev ? Buffer.concat([NEWLINE, text]) : text
+    })
+    // Every shard before a piece is a piece of the same index, so its text is at hand.
+    const dictionaries = missing.map(([, id]) => (id.prev ? shards.get(id.prev)!.subarray(-DEFLATE_WINDOW) : undefined))
+    const compressed = await compressPieces(texts, dictionaries)
+    await fs.promises.mkdir(this.dir, {recursive: true})
+    await mapLimit(missing, 32, async ([key], i) => {
+      const piece = {text: texts[i], ...compressed[i]}
+      out.set(key, piece)
+      await this.write(key, piece)
+    })
+    return out
+  }
+
+  private async render(oid: string): Promise<Buffer> {
+    const stanzas: string[] = []
+    for (const [, blob] of await this.archive.trees.walkFiles(oid)) {
+      stanzas.push(Buffer.from(await this.archive.trees.readBlob(blob)).toString('utf8'))
     }
-    return joinStanzas(parts)
+    return Buffer.from(joinStanzas(stanzas), 'utf8')
   }
 
-  /** One render per shard even when indexes ask for it at once (the `all` shards feed every architecture). */
-  private shard(oid: string): Promise<string> {
-    let p = this.memo.get(oid)
-    if (!p) this.memo.set(oid, (p = this.load(oid)))
-    return p
-  }
-
-  private async load(oid: string): Promise<string> {
-    const file = path.join(this.dir, oid)
+  private async read(key: string): Promise<Piece | undefined> {
+    let buf: Buffer
     try {
-      return await fs.promises.readFile(file, 'utf8')
+      buf = await fs.promises.readFile(path.join(this.dir, key))
     } catch {
-      const stanzas: string[] = []
-      for (const [, blob] of await this.archive.trees.walkFiles(oid)) {
-        stanzas.push(Buffer.from(await this.archive.trees.readBlob(blob)).toString('utf8'))
-      }
-      const text = joinStanzas(stanzas)
-      await fs.promises.mkdir(this.dir, {recursive: true})
-      // The memo is a cache: a torn write is caught by the rename, a lost one is recomputed.
-      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-      await fs.promises.writeFile(tmp, text)
-      await fs.promises.rename(tmp, file)
-      return text
+      return undefined
     }
+    if (buf.length < PIECE_HEADER || buf.readUInt32BE(0) !== PIECE_MAGIC) return undefined
+    const [textLen, deflateLen, xzLen, xzUnpadded] = [4, 8, 12, 16].map((o) => buf.readUInt32LE(o))
+    if (buf.length !== PIECE_HEADER + textLen + deflateLen + xzLen) return undefined // torn: render again
+    let at = PIECE_HEADER
+    const take = (n: number): Buffer => buf.subarray(at, (at += n))
+    return {xzFlags: buf.readUInt16LE(20), xzUnpadded, text: take(textLen), deflate: take(deflateLen), xzBlock: take(xzLen)}
   }
+
+  private async write(key: string, p: Piece): Promise<void> {
+    const header = Buffer.alloc(PIECE_HEADER)
+    header.writeUInt32BE(PIECE_MAGIC, 0)
+    ;[p.text.length, p.deflate.length, p.xzBlock.length, p.xzUnpadded].forEach((n, i) => header.writeUInt32LE(n, 4 + 4 * i))
+    header.writeUInt16LE(p.xzFlags, 20)
+    // The memo is a cache: a torn write is caught by the rename, a lost one is recomputed.
+    const file = path.join(this.dir, key)
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+    await fs.promises.writeFile(tmp, Buffer.concat([header, p.text, p.deflate, p.xzBlock]))
+    await fs.promises.rename(tmp, file)
+  }
+}
+
+const NEWLINE = Buffer.from('\n')
+/** How far back deflate refers: the dictionary of a piece is that much of the text before it. */
+const DEFLATE_WINDOW = 32 * 1024
+
+/**
+ * Compresses pieces for both formats: deflate on zlib's thread pool, xz in one process
+ * per core over contiguous runs of similar size, so a full render uses every core.
+ */
+async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | undefined>): Promise<CompressedPiece[]> {
+  const nonEmpty = texts.map((t, i) => i).filter((i) => texts[i].length > 0)
+  const total = nonEmpty.reduce((s, i) => s + texts[i].length, 0)
+  const groups = Math.max(1, Math.min(os.availableParallelism(), Math.ceil(total / 2 ** 20)))
+  const runs: number[][] = [[]]
+  let acc = 0
+  for (const i of nonEmpty) {
+    if (acc >= (total / groups) * runs.length && runs.length < groups) runs.push([])
+    runs[runs.length - 1].push(i)
+    acc += texts[i].length
+  }
+  const [deflated, xzRuns] = await Promise.all([
+    Promise.all(texts.map((t, i) => deflatePiece(t, dictionaries[i]))),
+    Promise.all(runs.map((run) => xzPieces(run.map((i) => texts[i])))),
+  ])
+  const xzOf = new Map<number, {flags: number; block: XzBlock}>()
+  runs.forEach((run, r) => run.forEach((i, j) => xzOf.set(i, xzRuns[r][j])))
+  return texts.map((_, i) => {
+    const x = xzOf.get(i)
+    return {deflate: deflated[i], xzBlock: x?.block.data ?? EMPTY, xzUnpadded: x?.block.unpadded ?? 0, xzFlags: x?.flags ?? XZ_DEFAULT_FLAGS}
+  })
+}
+
+const EMPTY = Buffer.alloc(0)
+
+function joinStanzas(parts: string[]): string {
+  return parts.filter((p) => p.length > 0).join('\n')
 }
 
 /** The pool files one link (an index stanza as text) references. */

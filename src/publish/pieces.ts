@@ -1,0 +1,171 @@
+import {spawn} from 'node:child_process'
+import zlib from 'node:zlib'
+
+/**
+ * Index files built from independently compressed pieces, so that after a small change
+ * only the changed pieces are compressed again and the rest are reused byte for byte.
+ *
+ * - `.gz`: one gzip member whose deflate stream is the pieces' raw deflate streams, each
+ *   ended by a sync flush (byte aligned, not final) and primed with the text before it,
+ *   then an empty final block: what pigz does. The CRC-32 is over the whole text.
+ * - `.xz`: one xz stream whose blocks are the pieces' blocks; xz blocks are independent
+ *   by design (what multi-threaded xz writes), and the index is rebuilt from the
+ *   pieces' sizes.
+ *
+ * Both are ordinary single-stream files that gzip, xz, zlib and liblzma (apt) read.
+ */
+
+/** One piece, compressed for both formats. */
+export interface CompressedPiece {
+  /** Raw deflate, sync-flushed, without a final block. */
+  deflate: Uint8Array
+  /** An xz block with its padding, its unpadded size and the stream flags it was made with. */
+  xzBlock: Uint8Array
+  xzUnpadded: number
+  xzFlags: number
+}
+
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]) // deflate, no name, MTIME 0, level 9, Unix
+const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00])
+
+/**
+ * Raw deflate of one piece. `dictionary` is text that directly precedes the piece in the
+ * file (at most 32 KiB of it): the decoder has it in its window, so the piece can refer
+ * back to it and the file compresses as well as one deflate stream.
+ */
+export function deflatePiece(text: Uint8Array, dictionary?: Uint8Array): Promise<Uint8Array> {
+  const options = {level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(dictionary?.length ? {dictionary} : {})}
+  return new Promise((resolve, reject) => zlib.deflateRaw(text, options, (err, out) => (err ? reject(err) : resolve(out))))
+}
+
+/** The gzip file of the concatenated texts, from their deflated pieces. */
+export function assembleGzip(plain: Uint8Array, deflated: readonly Uint8Array[]): Buffer {
+  const trailer = Buffer.alloc(8)
+  trailer.writeUInt32LE(zlib.crc32(plain) >>> 0, 0)
+  trailer.writeUInt32LE(plain.length % 2 ** 32, 4)
+  return Buffer.concat([GZIP_HEADER, ...deflated, FINAL_EMPTY_BLOCK, trailer])
+}
+
+/** A block of an xz stream, as found by {@link splitXz}. */
+export interface XzBlock {
+  data: Buffer
+  unpadded: number
+  uncompressed: number
+}
+
+/**
+ * The blocks of an .xz file and its stream flags, read from the index at its end.
+ * Throws on anything but a well-formed stream.
+ */
+export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
+  let end = buf.length
+  while (end >= 4 && buf.readUInt32LE(end - 4) === 0) end -= 4 // stream padding
+  if (end < 24 || !buf.subarray(0, 6).equals(XZ_MAGIC) || buf[end - 2] !== 0x59 || buf[end - 1] !== 0x5a) throw new Error('not an xz stream')
+  const flags = buf.readUInt16BE(6)
+  const indexSize = (buf.readUInt32LE(end - 8) + 1) * 4
+  const indexStart = end - 12 - indexSize
+  if (indexStart < 12 || buf[indexStart] !== 0) throw new Error('xz index not found')
+  let pos = indexStart + 1
+  const varint = (): number => {
+    let value = 0
+    for (let shift = 0; ; shift += 7) {
+      const byte = buf[pos++]
+      value += (byte & 0x7f) * 2 ** shift
+      if ((byte & 0x80) === 0) return value
+      if (shift > 49) throw new Error('xz index varint too long')
+    }
+  }
+  const count = varint()
+  const blocks: XzBlock[] = []
+  let offset = 12
+  for (let i = 0; i < count; i++) {
+    const unpadded = varint()
+    const uncompressed = varint()
+    const total = Math.ceil(unpadded / 4) * 4
+    blocks.push({data: buf.subarray(offset, offset + total), unpadded, uncompressed})
+    offset += total
+  }
+  if (offset !== indexStart) throw new Error('xz blocks do not match the index')
+  if (buf.readUInt16BE(end - 4) !== flags) throw new Error('xz stream flags differ between header and footer')
+  return {flags, blocks}
+}
+
+/** One xz stream made of the given blocks (which must all have been made with `flags`). */
+export function assembleXz(flags: number, blocks: ReadonlyArray<{data: Uint8Array; unpadded: number; uncompressed: number}>): Buffer {
+  const flagBytes = Buffer.alloc(2)
+  flagBytes.writeUInt16BE(flags)
+  const header = Buffer.concat([XZ_MAGIC, flagBytes, u32(zlib.crc32(flagBytes))])
+  const index: number[] = [0]
+  const varint = (n: number): void => {
+    while (n >= 0x80) {
+      index.push((n % 0x80) | 0x80)
+      n = Math.floor(n / 0x80)
+    }
+    index.push(n)
+  }
+  varint(blocks.length)
+  for (const b of blocks) {
+    varint(b.unpadded)
+    varint(b.uncompressed)
+  }
+  while (index.length % 4 !== 0) index.push(0)
+  const indexBytes = Buffer.from(index)
+  const indexWithCrc = Buffer.concat([indexBytes, u32(zlib.crc32(indexBytes))])
+  const footerBody = Buffer.concat([u32(indexWithCrc.length / 4 - 1), flagBytes])
+  const footer = Buffer.concat([u32(zlib.crc32(footerBody)), footerBody, Buffer.from('YZ')])
+  return Buffer.concat([header, ...blocks.map((b) => b.data), indexWithCrc, footer])
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(n >>> 0)
+  return b
+}
+
+/**
+ * Compresses texts into one xz block each. With xz-utils (the default preset 6,
+ * which on blocks of a few KiB is half as fast as preset 3 but a tenth smaller; one thread:
+ * deterministic): one process for all of them, a block boundary after each text. Without
+ * it, the npm encoder makes one stream per text (valid, but it stores the data
+ * uncompressed).
+ */
+export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{flags: number; block: XzBlock}>> {
+  if (texts.length === 0) return []
+  try {
+    const {flags, blocks} = splitXz(await xzCli(Buffer.concat(texts), texts.map((t) => t.length)))
+    if (blocks.length !== texts.length || blocks.some((b, i) => b.uncompressed !== texts[i].length)) {
+      throw new Error(`xz made ${blocks.length} blocks for ${texts.length} pieces`)
+    }
+    return blocks.map((block) => ({flags, block}))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    const {compress} = await import('@napi-rs/lzma/xz')
+    return Promise.all(
+      texts.map(async (t) => {
+        const {flags, blocks} = splitXz(Buffer.from(await compress(Buffer.from(t))))
+        if (blocks.length !== 1) throw new Error(`the xz encoder made ${blocks.length} blocks for one piece`)
+        return {flags, block: blocks[0]}
+      }),
+    )
+  }
+}
+
+function xzCli(data: Buffer, sizes: number[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('xz', ['-6', '-T1', '-c', '-q', `--block-list=${sizes.join(',')}`], {stdio: ['pipe', 'pipe', 'pipe']})
+    const out: Buffer[] = []
+    let err = ''
+    child.on('error', reject)
+    child.stdout.on('data', (d: Buffer) => out.push(d))
+    child.stderr.on('data', (d: Buffer) => (err += d))
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out))
+      else reject(new Error(`xz exited ${code}: ${err.trim()}`))
+    })
+    child.stdin.on('error', () => {
+      // the close handler reports the failure
+    })
+    child.stdin.end(data)
+  })
+}
