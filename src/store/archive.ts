@@ -1,7 +1,6 @@
 import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import git from 'isomorphic-git'
 import {RaptrError} from '../errors.js'
 import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
@@ -55,6 +54,7 @@ export class Archive {
     if (fs.existsSync(path.join(abs, '.git'))) {
       throw new RaptrError('ALREADY_EXISTS', `${dir} is a git repository but not a raptr archive`, 'choose an empty directory for the archive')
     }
+    const git = await isomorphicGit()
     await git.init({fs, dir: abs, defaultBranch: 'main'})
     const archive = new Archive(abs)
     await fs.promises.writeFile(path.join(archive.gitDir, 'info', 'exclude'), '# raptr keeps its blob cache inside .git\n', {flag: 'a'})
@@ -78,30 +78,33 @@ export class Archive {
 
   /** The branch the archive's HEAD points to (main for archives raptr created). */
   async branch(): Promise<string> {
-    const b = await git.currentBranch({fs, dir: this.dir, fullname: false})
-    if (!b) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has a detached HEAD', 'check out its branch with: git checkout main')
-    return b
+    const head = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim()
+    if (!head.startsWith('ref: refs/heads/')) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has a detached HEAD', 'check out its branch with: git checkout main')
+    return head.slice('ref: refs/heads/'.length)
   }
 
   /** The current snapshot (HEAD commit id), or undefined for a repository with no commit yet. */
   async head(): Promise<string | undefined> {
+    const head = (await fs.promises.readFile(path.join(this.gitDir, 'HEAD'), 'utf8')).trim()
+    if (!head.startsWith('ref: ')) return /^[0-9a-f]{40}$/.test(head) ? head : undefined
+    const ref = head.slice('ref: '.length)
     try {
-      return await git.resolveRef({fs, dir: this.dir, ref: 'HEAD'})
+      return (await fs.promises.readFile(path.join(this.gitDir, ref), 'utf8')).trim()
     } catch {
-      return undefined
+      // not a loose ref: git pack-refs may have moved it to packed-refs
     }
+    const packed = await fs.promises.readFile(path.join(this.gitDir, 'packed-refs'), 'utf8').catch(() => '')
+    for (const line of packed.split('\n')) {
+      const [oid, name] = line.split(' ')
+      if (name === ref && /^[0-9a-f]{40}$/.test(oid)) return oid
+    }
+    return undefined
   }
 
   async readCommit(oid: string): Promise<CommitInfo> {
-    const {commit} = await git.readCommit({fs, dir: this.dir, oid})
-    return {
-      id: oid,
-      tree: commit.tree,
-      parents: commit.parent,
-      message: commit.message.trimEnd(),
-      author: `${commit.author.name} <${commit.author.email}>`,
-      timestamp: commit.committer.timestamp,
-    }
+    const o = await this.trees.objects.read(oid)
+    if (o.type !== 'commit') throw new Error(`git object ${oid} is a ${o.type}, not a commit`)
+    return parseCommit(oid, o.data.toString('utf8'))
   }
 
   /** The root tree of `commit` (default HEAD). */
@@ -114,14 +117,12 @@ export class Archive {
   /** Expands a full or abbreviated commit id (at least 4 hex digits) to the full id. */
   async expandCommit(ref: string): Promise<string | undefined> {
     if (!/^[0-9a-f]{4,40}$/.test(ref)) return undefined
+    const ids = ref.length === 40 ? [ref] : await this.trees.objects.expand(ref)
+    if (ids.length > 1) throw new RaptrError('AMBIGUOUS', `snapshot id ${ref} is ambiguous`, 'give more digits of the id')
+    if (ids.length === 0) return undefined
     try {
-      const oid = ref.length === 40 ? ref : await git.expandOid({fs, dir: this.dir, oid: ref})
-      await git.readCommit({fs, dir: this.dir, oid})
-      return oid
-    } catch (error) {
-      if ((error as {code?: string}).code === 'AmbiguousError') {
-        throw new RaptrError('AMBIGUOUS', `snapshot id ${ref} is ambiguous`, 'give more digits of the id')
-      }
+      return (await this.readCommit(ids[0])).id
+    } catch {
       return undefined
     }
   }
@@ -130,21 +131,38 @@ export class Archive {
   async log(from?: string, depth?: number): Promise<CommitInfo[]> {
     const ref = from ?? (await this.head())
     if (!ref) return []
-    const entries = await git.log({fs, dir: this.dir, ref, depth})
-    return entries.map((e) => ({
-      id: e.oid,
-      tree: e.commit.tree,
-      parents: e.commit.parent,
-      message: e.commit.message.trimEnd(),
-      author: `${e.commit.author.name} <${e.commit.author.email}>`,
-      timestamp: e.commit.committer.timestamp,
-    }))
+    // Newest first by commit time, each commit once, as git log shows them.
+    const out: CommitInfo[] = []
+    const seen = new Set([ref])
+    const queue = [await this.readCommit(ref)]
+    while (queue.length > 0 && (depth === undefined || out.length < depth)) {
+      queue.sort((a, b) => b.timestamp - a.timestamp)
+      const c = queue.shift()!
+      out.push(c)
+      for (const p of c.parents) {
+        if (seen.has(p)) continue
+        seen.add(p)
+        queue.push(await this.readCommit(p))
+      }
+    }
+    return out
   }
 
   /** True when `ancestor` is `descendant` or one of its ancestors. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    if (ancestor === descendant) return true
-    return git.isDescendent({fs, dir: this.dir, oid: descendant, ancestor, depth: -1})
+    const seen = new Set([descendant])
+    const queue = [descendant]
+    while (queue.length > 0) {
+      const id = queue.pop()!
+      if (id === ancestor) return true
+      for (const p of (await this.readCommit(id)).parents) {
+        if (!seen.has(p)) {
+          seen.add(p)
+          queue.push(p)
+        }
+      }
+    }
+    return false
   }
 
   /** A read-only view of a snapshot (default HEAD), with the same read API as a transaction. */
@@ -181,10 +199,12 @@ export class Archive {
     const who = await this.identity()
     const now = Math.floor(Date.now() / 1000)
     const sig = {...who, timestamp: now, timezoneOffset: 0}
+    const git = await isomorphicGit()
     return git.writeCommit({fs, dir: this.dir, commit: {message: `${message}\n`, tree, parent: parents, author: sig, committer: sig}})
   }
 
   private async identity(): Promise<{name: string; email: string}> {
+    const git = await isomorphicGit()
     const name = process.env.RAPTR_AUTHOR_NAME ?? (await git.getConfig({fs, dir: this.dir, path: 'user.name'})) ?? 'raptr'
     const email = process.env.RAPTR_AUTHOR_EMAIL ?? (await git.getConfig({fs, dir: this.dir, path: 'user.email'})) ?? 'raptr@localhost'
     return {name: String(name), email: String(email)}
@@ -210,6 +230,7 @@ export class Archive {
 
   private async syncWorkTree(paths: string[]): Promise<void> {
     const branch = await this.branch()
+    const git = await isomorphicGit()
     await git.checkout({fs, dir: this.dir, ref: branch, filepaths: paths, force: true, cache: {}})
   }
 
@@ -226,6 +247,28 @@ export class Archive {
       release()
     }
   }
+}
+
+/** isomorphic-git, loaded only by the commands that write: reading needs none of it. */
+async function isomorphicGit(): Promise<typeof import('isomorphic-git').default> {
+  return (await import('isomorphic-git')).default
+}
+
+/** A commit object's text as raptr uses it. */
+function parseCommit(id: string, text: string): CommitInfo {
+  const end = text.indexOf('\n\n')
+  const headers = (end < 0 ? text : text.slice(0, end)).split('\n')
+  let tree = ''
+  const parents: string[] = []
+  let author = ''
+  let timestamp = 0
+  for (const line of headers) {
+    if (line.startsWith('tree ')) tree = line.slice(5)
+    else if (line.startsWith('parent ')) parents.push(line.slice(7))
+    else if (line.startsWith('author ')) author = line.slice(7).replace(/ \d+ [+-]\d{4}$/, '')
+    else if (line.startsWith('committer ')) timestamp = Number(/ (\d+) [+-]\d{4}$/.exec(line)?.[1] ?? 0)
+  }
+  return {id, tree, parents, message: end < 0 ? '' : text.slice(end + 2).trimEnd(), author, timestamp}
 }
 
 /**

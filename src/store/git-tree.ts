@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import git from 'isomorphic-git'
+import {ObjectReader} from './object-reader.js'
 
 /** One entry of a git tree as isomorphic-git returns it. */
 export interface TreeEntry {
@@ -28,19 +28,18 @@ const FILE_MODE = '100644'
  */
 export class GitTrees {
   readonly dir: string
+  readonly objects: ObjectReader
   private readonly trees = new Map<string, TreeEntry[]>()
-  /** isomorphic-git's own cache for packfile reads. */
-  private readonly cache = {}
 
   constructor(dir: string) {
     this.dir = dir
+    this.objects = new ObjectReader(path.join(dir, '.git'))
   }
 
   async readTree(oid: string): Promise<TreeEntry[]> {
     let entries = this.trees.get(oid)
     if (!entries) {
-      const res = await git.readTree({fs, dir: this.dir, oid, cache: this.cache})
-      entries = res.tree as TreeEntry[]
+      entries = parseTree(await this.readTyped(oid, 'tree'))
       this.trees.set(oid, entries)
     }
     return entries
@@ -49,10 +48,16 @@ export class GitTrees {
   async readBlob(oid: string): Promise<Uint8Array> {
     const hit = this.blobs.get(oid)
     if (hit) return hit
-    const res = await git.readBlob({fs, dir: this.dir, oid, cache: this.cache})
+    const blob = await this.readTyped(oid, 'blob')
     // Settings and category markers are read once per package in a bulk add: keep the small ones.
-    if (res.blob.length < 4096 && this.blobs.size < 100_000) this.blobs.set(oid, res.blob)
-    return res.blob
+    if (blob.length < 4096 && this.blobs.size < 100_000) this.blobs.set(oid, blob)
+    return blob
+  }
+
+  private async readTyped(oid: string, type: 'tree' | 'blob'): Promise<Buffer> {
+    const o = await this.objects.read(oid)
+    if (o.type !== type) throw new Error(`git object ${oid} is a ${o.type}, not a ${type}`)
+    return o.data
   }
 
   private readonly blobs = new Map<string, Uint8Array>()
@@ -206,6 +211,22 @@ export class GitTrees {
     if (entries.size === 0) return undefined
     return this.writeTree([...entries.values()])
   }
+}
+
+/** A tree object's entries (modes as isomorphic-git spells them: six digits). */
+export function parseTree(data: Buffer): TreeEntry[] {
+  const out: TreeEntry[] = []
+  let pos = 0
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos)
+    const nul = data.indexOf(0, space)
+    const mode = data.toString('latin1', pos, space).padStart(6, '0')
+    const name = data.toString('utf8', space + 1, nul)
+    const oid = data.toString('hex', nul + 1, nul + 21)
+    out.push({mode, path: name, oid, type: mode === TREE_MODE ? 'tree' : mode === '160000' ? 'commit' : 'blob'})
+    pos = nul + 21
+  }
+  return out
 }
 
 /** git's tree order: names compare as bytes, a directory as if its name ended in '/'. */
