@@ -34,9 +34,9 @@ const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00])
  * file (at most 32 KiB of it): the decoder has it in its window, so the piece can refer
  * back to it and the file compresses as well as one deflate stream.
  */
-export function deflatePiece(text: Uint8Array, dictionary?: Uint8Array): Promise<Uint8Array> {
-  const options = {level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(dictionary?.length ? {dictionary} : {})}
-  return new Promise((resolve, reject) => zlib.deflateRaw(text, options, (err, out) => (err ? reject(err) : resolve(out))))
+export function deflatePiece(text: Uint8Array, dictionary?: Uint8Array): Buffer {
+  // Synchronous: for pieces of a few KiB, zlib's thread pool costs more than it saves.
+  return zlib.deflateRawSync(text, {level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(dictionary?.length ? {dictionary} : {})})
 }
 
 /** The gzip file of the concatenated texts, from their deflated pieces. */
@@ -63,9 +63,12 @@ export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
   while (end >= 4 && buf.readUInt32LE(end - 4) === 0) end -= 4 // stream padding
   if (end < 24 || !buf.subarray(0, 6).equals(XZ_MAGIC) || buf[end - 2] !== 0x59 || buf[end - 1] !== 0x5a) throw new Error('not an xz stream')
   const flags = buf.readUInt16BE(6)
+  const crcOk = (from: number, to: number, at: number): boolean => zlib.crc32(buf.subarray(from, to)) >>> 0 === buf.readUInt32LE(at)
+  if (!crcOk(6, 8, 8) || !crcOk(end - 8, end - 2, end - 12)) throw new Error('xz stream header or footer is damaged')
   const indexSize = (buf.readUInt32LE(end - 8) + 1) * 4
   const indexStart = end - 12 - indexSize
   if (indexStart < 12 || buf[indexStart] !== 0) throw new Error('xz index not found')
+  if (!crcOk(indexStart, end - 16, end - 16)) throw new Error('xz index is damaged')
   let pos = indexStart + 1
   const varint = (): number => {
     let value = 0
@@ -87,6 +90,8 @@ export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
     offset += total
   }
   if (offset !== indexStart) throw new Error('xz blocks do not match the index')
+  // The records end where the index's zero padding (to a multiple of four) begins.
+  if (Math.ceil(pos / 4) * 4 !== end - 16 || buf.subarray(pos, end - 16).some((b) => b !== 0)) throw new Error('xz index records do not fill the index')
   if (buf.readUInt16BE(end - 4) !== flags) throw new Error('xz stream flags differ between header and footer')
   return {flags, blocks}
 }
@@ -124,14 +129,15 @@ function u32(n: number): Buffer {
 }
 
 /**
- * Compresses texts into one xz block each. With xz-utils (the default preset 6,
- * which on blocks of a few KiB is half as fast as preset 3 but a tenth smaller; one thread:
- * deterministic): one process for all of them, a block boundary after each text. Without
+ * Compresses texts into one xz block each. With xz-utils (the default preset 6, but
+ * a 1 MiB dictionary: a block of a few KiB gains nothing from the 8 MiB one, whose
+ * tables the encoder would clear for every block; one thread: deterministic): one process for all of them, a block boundary after each text. Without
  * it, the npm encoder makes one stream per text (valid, but it stores the data
  * uncompressed).
  */
 export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{flags: number; block: XzBlock}>> {
   if (texts.length === 0) return []
+  if (texts.some((t) => t.length === 0)) throw new Error('an xz piece must not be empty (xz cannot end a block after no data)')
   try {
     const {flags, blocks} = splitXz(await xzCli(Buffer.concat(texts), texts.map((t) => t.length)))
     if (blocks.length !== texts.length || blocks.some((b, i) => b.uncompressed !== texts[i].length)) {
@@ -153,7 +159,7 @@ export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{fla
 
 function xzCli(data: Buffer, sizes: number[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('xz', ['-6', '-T1', '-c', '-q', `--block-list=${sizes.join(',')}`], {stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('xz', ['--lzma2=preset=6,dict=1MiB', '-T1', '-c', '-q', `--block-list=${sizes.join(',')}`], {stdio: ['pipe', 'pipe', 'pipe']})
     const out: Buffer[] = []
     let err = ''
     child.on('error', reject)

@@ -34,29 +34,39 @@ export class ObjectReader {
 
   /** The object, or an error with code `NotFoundError` when the repository lacks it. */
   async read(oid: string): Promise<GitObject> {
+    // Packs first: a lookup there is a binary search in memory, where a loose object
+    // is a file to open (and most objects of a large archive are packed).
+    const packed = await this.readPacked(oid, false)
+    if (packed) return packed
     const loose = await this.readLoose(oid)
     if (loose) return loose
-    for (let attempt = 0; attempt < 2; attempt++) {
-      for (const pack of await this.loadPacks(attempt > 0)) {
-        const offset = pack.find(oid)
-        if (offset !== undefined) return pack.readAt(offset, (base) => this.read(base))
-      }
-    }
+    // A pack may have appeared since the packs were listed (another raptr, git gc).
+    const late = await this.readPacked(oid, true)
+    if (late) return late
     throw Object.assign(new Error(`git object ${oid} not found`), {code: 'NotFoundError'})
   }
 
   /** Every full object id that starts with `prefix` (hex), loose or packed. */
   async expand(prefix: string): Promise<string[]> {
     const found = new Set<string>()
-    const dir = path.join(this.gitDir, 'objects', prefix.slice(0, 2))
-    if (prefix.length >= 2) {
-      for (const name of await fs.promises.readdir(dir).catch(() => [] as string[])) {
-        const oid = prefix.slice(0, 2) + name
+    const objects = path.join(this.gitDir, 'objects')
+    const dirs = prefix.length >= 2 ? [prefix.slice(0, 2)] : (await fs.promises.readdir(objects).catch(() => [] as string[])).filter((d) => /^[0-9a-f]{2}$/.test(d) && d.startsWith(prefix))
+    for (const d of dirs) {
+      for (const name of await fs.promises.readdir(path.join(objects, d)).catch(() => [] as string[])) {
+        const oid = d + name
         if (/^[0-9a-f]{40}$/.test(oid) && oid.startsWith(prefix)) found.add(oid)
       }
     }
     for (const pack of await this.loadPacks(true)) for (const oid of pack.withPrefix(prefix)) found.add(oid)
     return [...found].sort()
+  }
+
+  private async readPacked(oid: string, refresh: boolean): Promise<GitObject | undefined> {
+    for (const pack of await this.loadPacks(refresh)) {
+      const offset = pack.find(oid)
+      if (offset !== undefined) return pack.readAt(offset, (base) => this.read(base))
+    }
+    return undefined
   }
 
   private async readLoose(oid: string): Promise<GitObject | undefined> {
