@@ -19,6 +19,17 @@ export interface PutOptions {
   immutable?: boolean
   /** MD5 of the body, base64, when the caller has it already (S3 sends it as Content-MD5). */
   md5Base64?: string
+  /**
+   * The caller calls `sync()` before anything that refers to this object becomes
+   * visible, so the backend may hold back making it durable until then (a directory
+   * batches its fsyncs). Readers still never see part of the object.
+   */
+  batched?: boolean
+  /**
+   * putFile only: the source file never changes (raptr's blob cache), so a backend on
+   * the same filesystem may hard-link it instead of copying the bytes.
+   */
+  immutableSource?: boolean
 }
 
 export interface BackendProperties {
@@ -63,4 +74,7 @@ export interface Backend {
 
   /** Deletes objects; keys that do not exist are not an error. */
   remove(keys: string[]): Promise<void>
+
+  /** Makes every `batched` write so far durable (a no-op where each write already is). */
+  sync(): Promise<void>
 }

@@ -36,6 +36,10 @@ export class KillBeforeWriteBackend implements Backend {
     return this.inner.list(prefix)
   }
 
+  sync(): Promise<void> {
+    return this.inner.sync()
+  }
+
   async put(key: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     this.tick()
     return this.inner.put(key, data, opts)

@@ -98,6 +98,30 @@ export function backendContract(name: string, make: MakeBackend): void {
       expect((await backend.stat('pool/ab/hello.deb'))!.size).toBe(bytes.length)
     })
 
+    it('shows batched writes at once and makes them durable on sync', async () => {
+      const file = path.join(scratch, 'batched.deb')
+      const bytes = randomBytes(70_000)
+      fs.writeFileSync(file, bytes)
+      await backend.putFile('pool/cd/batched.deb', file, {immutable: true, batched: true, immutableSource: true})
+      await backend.put('dists/x/by-hash/SHA256/ab', text('index'), {immutable: true, batched: true})
+      await backend.copy('dists/x/by-hash/SHA256/ab', 'dists/snapshots/s/x/by-hash/SHA256/ab', {immutable: true, batched: true})
+      expect(Buffer.from((await backend.get('pool/cd/batched.deb'))!).equals(bytes)).toBe(true)
+      expect(new TextDecoder().decode(await backend.get('dists/snapshots/s/x/by-hash/SHA256/ab'))).toBe('index')
+      await backend.sync()
+      await backend.sync() // nothing pending: still fine
+      expect((await backend.stat('pool/cd/batched.deb'))!.size).toBe(bytes.length)
+    })
+
+    it('replaces an existing object with putFile from an immutable source', async () => {
+      await backend.put('pool/cd/torn.deb', text('torn'))
+      const file = path.join(scratch, 'whole.deb')
+      fs.writeFileSync(file, 'the whole file')
+      await backend.putFile('pool/cd/torn.deb', file, {immutableSource: true})
+      await backend.putFile('pool/cd/torn.deb', file, {immutableSource: true}) // again: the same
+      expect(new TextDecoder().decode(await backend.get('pool/cd/torn.deb'))).toBe('the whole file')
+      expect(await collect(backend, 'pool/cd/')).toEqual(['pool/cd/torn.deb'])
+    })
+
     it('creates with putIfAbsent only when the key is free, leaving an existing object untouched', async () => {
       expect(await backend.putIfAbsent('publications/production.json', text('first'))).toBe(true)
       expect(await backend.putIfAbsent('publications/production.json', text('second'))).toBe(false)
