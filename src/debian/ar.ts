@@ -93,7 +93,8 @@ export class ArParser {
 
   private collect(bytes: Buffer): void {
     if (bytes.length === 0) return
-    this.pending.push(bytes)
+    // A copy: the caller may reuse its chunk buffer for the next read.
+    this.pending.push(Buffer.from(bytes))
     this.pendingLength += bytes.length
   }
 

@@ -22,6 +22,13 @@ import {findTarFile} from './tar.js'
 // control.tar holds a few small files; anything this large is not a real package.
 const MAX_CONTROL_MEMBER = 64 * 1024 * 1024
 
+/**
+ * Read buffers, reused from file to file: a bulk add reads gigabytes, and a fresh buffer
+ * per read would leave the garbage collector (and the process's memory) to catch up.
+ */
+const READ_BUFFER_SIZE = 1 << 20
+const READ_BUFFERS: Buffer[] = []
+
 const KINDS = {'.deb': 'deb', '.udeb': 'udeb', '.ddeb': 'ddeb'} as const
 
 const REBUILD_HINT = 'the file is truncated or corrupt; download or build it again (dpkg-deb --info FILE shows what dpkg thinks)'
@@ -44,14 +51,25 @@ export async function readDeb(file: string): Promise<DebInfo> {
     (m) => members.push(m),
     (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER,
   )
+  const buf = READ_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
   try {
-    for await (const chunk of fs.createReadStream(file, {highWaterMark: 1 << 20})) {
-      digester.update(chunk as Buffer)
-      parser.push(chunk as Buffer)
+    const fh = await fs.promises.open(file, 'r')
+    try {
+      for (;;) {
+        const {bytesRead} = await fh.read(buf, 0, buf.length, null)
+        if (bytesRead === 0) break
+        const chunk = buf.subarray(0, bytesRead)
+        digester.update(chunk)
+        parser.push(chunk)
+      }
+    } finally {
+      await fh.close()
     }
     parser.end()
   } catch (error) {
     throw inFile(fileName, error)
+  } finally {
+    READ_BUFFERS.push(buf)
   }
   const digests = digester.digest()
 

@@ -198,16 +198,21 @@ export class Archive {
   private async writeCommit(tree: string, parents: string[], message: string): Promise<string> {
     const who = await this.identity()
     const now = Math.floor(Date.now() / 1000)
-    const sig = {...who, timestamp: now, timezoneOffset: 0}
-    const git = await isomorphicGit()
-    return git.writeCommit({fs, dir: this.dir, commit: {message: `${message}\n`, tree, parent: parents, author: sig, committer: sig}})
+    const sig = `${who.name} <${who.email}> ${now} +0000`
+    const text = [`tree ${tree}`, ...parents.map((p) => `parent ${p}`), `author ${sig}`, `committer ${sig}`, '', `${message}\n`].join('\n')
+    return this.trees.writeCommit(text)
   }
 
+  /** Who commits: RAPTR_AUTHOR_NAME/EMAIL, else the archive's own git config (user.name, user.email). */
   private async identity(): Promise<{name: string; email: string}> {
-    const git = await isomorphicGit()
-    const name = process.env.RAPTR_AUTHOR_NAME ?? (await git.getConfig({fs, dir: this.dir, path: 'user.name'})) ?? 'raptr'
-    const email = process.env.RAPTR_AUTHOR_EMAIL ?? (await git.getConfig({fs, dir: this.dir, path: 'user.email'})) ?? 'raptr@localhost'
-    return {name: String(name), email: String(email)}
+    const config = await fs.promises.readFile(path.join(this.gitDir, 'config'), 'utf8').catch(() => '')
+    const user = gitConfigSection(config, 'user')
+    // Names and emails must not break the commit header.
+    const clean = (s: string): string => s.replace(/[<>\n]/g, '').trim()
+    return {
+      name: clean(process.env.RAPTR_AUTHOR_NAME ?? user.name ?? 'raptr') || 'raptr',
+      email: clean(process.env.RAPTR_AUTHOR_EMAIL ?? user.email ?? 'raptr@localhost'),
+    }
   }
 
   /**
@@ -252,6 +257,23 @@ export class Archive {
 /** isomorphic-git, loaded only by the commands that write: reading needs none of it. */
 async function isomorphicGit(): Promise<typeof import('isomorphic-git').default> {
   return (await import('isomorphic-git')).default
+}
+
+/** The keys of one `[section]` of a git config file (the simple `key = value` form). */
+function gitConfigSection(text: string, section: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  let inside = false
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim()
+    const header = /^\[([^\]\s"]+)(?:\s+"[^"]*")?\]$/.exec(line)
+    if (header) {
+      inside = header[1].toLowerCase() === section && !line.includes('"')
+      continue
+    }
+    const kv = /^([A-Za-z][\w-]*)\s*=\s*(.*)$/.exec(line)
+    if (inside && kv) out[kv[1].toLowerCase()] = kv[2].replace(/^"(.*)"$/, '$1')
+  }
+  return out
 }
 
 /** A commit object's text as raptr uses it. */

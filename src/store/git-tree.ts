@@ -128,10 +128,15 @@ export class GitTrees {
    * checks through its fs wrapper) is several times slower. An existing object is
    * never rewritten; a new one appears by rename, complete or not at all.
    */
-  private async writeObject(type: 'blob' | 'tree', content: Uint8Array): Promise<string> {
+  /** Writes a commit object (loose, never batched): the text as git writes it. */
+  async writeCommit(text: string): Promise<string> {
+    return this.writeObject('commit', Buffer.from(text, 'utf8'))
+  }
+
+  private async writeObject(type: 'blob' | 'tree' | 'commit', content: Uint8Array): Promise<string> {
     const header = Buffer.from(`${type} ${content.length}\0`, 'utf8')
     const oid = createHash('sha1').update(header).update(content).digest('hex')
-    if (this.batch) {
+    if (this.batch && type !== 'commit') {
       this.batch.set(oid, {type, content})
       return oid
     }

@@ -67,20 +67,23 @@ describe('reading packages', () => {
   it('hashes a large package in one streaming pass without holding data.tar', async () => {
     const file = await buildDeb(dir, {name: 'big', version: '1.0', arch: 'amd64', compression: 'none', payloadBytes: 24 * 1024 * 1024})
     const opened: string[] = []
-    const original = fs.createReadStream
-    const spy = ((p: fs.PathLike, o?: unknown) => {
+    const original = fs.promises.open
+    const spy = ((p: fs.PathLike, ...rest: unknown[]) => {
       opened.push(String(p))
-      return original(p, o as never)
-    }) as typeof fs.createReadStream
-    fs.createReadStream = spy
+      return (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(p, ...rest)
+    }) as typeof fs.promises.open
+    fs.promises.open = spy
+    const before = process.memoryUsage()
     try {
       const deb = await readDeb(file)
       expect(deb.digests.sha256).toBe(sha256sum(file))
       expect(deb.digests.size).toBeGreaterThan(24 * 1024 * 1024)
     } finally {
-      fs.createReadStream = original
+      fs.promises.open = original
     }
     expect(opened).toEqual([file])
+    // data.tar (24 MiB) was never held: reading reuses one 1 MiB buffer
+    expect(process.memoryUsage().arrayBuffers - before.arrayBuffers).toBeLessThan(8 * 1024 * 1024)
   })
 
   it('parses an ar archive the same however the bytes are chunked', () => {
