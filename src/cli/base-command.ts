@@ -22,6 +22,8 @@ export abstract class RaptrCommand extends Command {
   }
 
   protected async openArchive(dir: string): Promise<Archive> {
+    const {mark} = await import('../core/timing.js')
+    mark('command: parsed, opening the archive')
     const {Archive} = await import('../store/archive.js')
     return Archive.open(dir)
   }

@@ -5,9 +5,10 @@ import type {Signer} from '../signing/interface.js'
 /**
  * The signing key for a publish: `--sign-key FILE`, or the armored key in
  * RAPTR_SIGNING_KEY; the passphrase from RAPTR_SIGNING_PASSPHRASE. The key is read
- * for this process only and never stored in the archive.
+ * for this process only and never stored in the archive. Returns a loader: the key is
+ * parsed (and the OpenPGP library loaded) on first use, once.
  */
-export async function signerFromFlags(flags: {'sign-key'?: string; sign: boolean}): Promise<Signer | undefined> {
+export function signerFromFlags(flags: {'sign-key'?: string; sign: boolean}): (() => Promise<Signer>) | undefined {
   if (!flags.sign) return undefined
   let armored: string | undefined
   if (flags['sign-key']) {
@@ -26,6 +27,8 @@ export async function signerFromFlags(flags: {'sign-key'?: string; sign: boolean
       'pass --sign-key FILE or set RAPTR_SIGNING_KEY (make one with: raptr key generate), or publish unsigned with --no-sign',
     )
   }
-  const {loadSigner} = await import('../signing/openpgp-signer.js')
-  return loadSigner({armoredKey: armored, passphrase: process.env.RAPTR_SIGNING_PASSPHRASE})
+  const key = armored
+  let loaded: Promise<Signer> | undefined
+  return () =>
+    (loaded ??= import('../signing/openpgp-signer.js').then(({loadSigner}) => loadSigner({armoredKey: key, passphrase: process.env.RAPTR_SIGNING_PASSPHRASE})))
 }

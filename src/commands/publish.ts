@@ -36,7 +36,8 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
     const {openNamedBackend} = await import('../cli/open-backend.js')
     const {publish} = await import('../publish/publish.js')
     const {resolveSnapshot} = await import('../archive/snapshots.js')
-    const signer = flags['dry-run'] && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY ? undefined : await signerFromFlags(flags)
+    // The key file is checked now; it is parsed (and openpgp loaded) only if something is signed.
+    const signer = flags['dry-run'] && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY ? undefined : signerFromFlags(flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const tty = process.stderr.isTTY && !this.jsonEnabled()

@@ -22,7 +22,7 @@ published before the live one.`
     const {openNamedBackend} = await import('../cli/open-backend.js')
     const {listBackends, requireBackend} = await import('../archive/backends.js')
     const {rollback} = await import('../publish/rollback.js')
-    const signer = await signerFromFlags(flags)
+    const signer = await signerFromFlags(flags)?.()
     const view = await archive.view()
     const backends = flags.backend?.length ? await Promise.all(flags.backend.map((n) => requireBackend(view, n))) : await listBackends(view)
     const results = []

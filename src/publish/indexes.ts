@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,10 +7,10 @@ import {parseStanza} from '../core/deb822.js'
 import {poolRefsOfStanza, type PoolRef} from '../core/pool-refs.js'
 import {distPath} from '../core/layout.js'
 import {listCategoryNames, readDistribution, type DistributionSettings} from '../archive/settings.js'
-import {digestBuffer} from '../debian/digest.js'
 import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
 import {mapLimit} from '../core/map-limit.js'
+import {mark} from '../core/timing.js'
 import {assembleGzip, assembleXz, type CompressedPiece, deflatePiece, xzPieces, type XzBlock} from './pieces.js'
 
 /** One distribution as one snapshot has it. */
@@ -70,7 +71,9 @@ export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promi
   // A piece is a shard and the shard before it: every shard but an index's first follows
   // a blank line, and its deflate stream may refer back to the text before it.
   const pieceIds = await Promise.all(specs.map(async (s) => (await s.shards).map((oid, i, all) => ({oid, prev: i > 0 ? all[i - 1] : undefined}))))
+  mark(`indexes ${snap.dist}: shards listed`)
   const pieces = await store.pieces(pieceIds.flat())
+  mark(`indexes ${snap.dist}: pieces ready`)
   return (
     await Promise.all(
       specs.map(async (s, i) => {
@@ -97,8 +100,7 @@ async function variants(p: string, pieces: Piece[]): Promise<IndexFile[]> {
     [`${p}.xz`, xzed],
   ]
   return files.map(([fp, data]) => {
-    const d = digestBuffer(data)
-    return {path: fp, data, size: d.size, sha256: d.sha256}
+    return {path: fp, data, size: data.length, sha256: createHash('sha256').update(data).digest('hex')}
   })
 }
 
@@ -151,11 +153,12 @@ class PieceStore {
     const unique = new Map(ids.map((id) => [pieceKey(id), id]))
     const out = new Map<string, Piece>()
     const missing: Array<[string, PieceId]> = []
-    await mapLimit([...unique], 32, async ([key, id]) => {
-      const p = await this.read(key)
+    for (const [key, id] of unique) {
+      const p = this.read(key)
       if (p) out.set(key, p)
       else missing.push([key, id])
-    })
+    }
+    mark(`pieces: ${out.size} memoized, ${missing.length} to make`)
     if (missing.length === 0) return out
     const shards = new Map<string, Buffer>()
     for (const [key, p] of out) shards.set(unique.get(key)!.oid, shardText(unique.get(key)!, p))
@@ -167,7 +170,9 @@ class PieceStore {
     })
     // Every shard before a piece is a piece of the same index, so its text is at hand.
     const dictionaries = missing.map(([, id]) => (id.prev ? shards.get(id.prev)!.subarray(-DEFLATE_WINDOW) : undefined))
+    mark('pieces: rendered')
     const compressed = await compressPieces(texts, dictionaries)
+    mark('pieces: compressed')
     await fs.promises.mkdir(this.dir, {recursive: true})
     await mapLimit(missing, 32, async ([key], i) => {
       const piece = {text: texts[i], ...compressed[i]}
@@ -185,10 +190,11 @@ class PieceStore {
     return Buffer.from(joinStanzas(stanzas), 'utf8')
   }
 
-  private async read(key: string): Promise<Piece | undefined> {
+  /** Synchronous: hundreds of small files from the page cache, where a trip through libuv's thread pool per file would cost more than the read. */
+  private read(key: string): Piece | undefined {
     let buf: Buffer
     try {
-      buf = await fs.promises.readFile(path.join(this.dir, key))
+      buf = fs.readFileSync(path.join(this.dir, key))
     } catch {
       return undefined
     }
@@ -218,8 +224,8 @@ const NEWLINE = Buffer.from('\n')
 const DEFLATE_WINDOW = 32 * 1024
 
 /**
- * Compresses pieces for both formats: deflate on zlib's thread pool, xz in one process
- * per core over contiguous runs of similar size, so a full render uses every core.
+ * Compresses pieces for both formats: xz in one process per core over contiguous runs
+ * of similar size, deflate in this process meanwhile, so a full render uses every core.
  */
 async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | undefined>): Promise<CompressedPiece[]> {
   const nonEmpty = texts.map((t, i) => i).filter((i) => texts[i].length > 0)
@@ -232,10 +238,14 @@ async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | unde
     runs[runs.length - 1].push(i)
     acc += texts[i].length
   }
-  const [deflated, xzRuns] = await Promise.all([
-    Promise.all(texts.map((t, i) => deflatePiece(t, dictionaries[i]))),
-    Promise.all(runs.map((run) => xzPieces(run.map((i) => texts[i])))),
-  ])
+  const xzDone = Promise.all(runs.map((run) => xzPieces(run.map((i) => texts[i]))))
+  // Deflate here while the xz processes work, letting their pipes drain now and then.
+  const deflated: Buffer[] = []
+  for (let i = 0; i < texts.length; i++) {
+    deflated.push(deflatePiece(texts[i], dictionaries[i]))
+    if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve))
+  }
+  const xzRuns = await xzDone
   const xzOf = new Map<number, {flags: number; block: XzBlock}>()
   runs.forEach((run, r) => run.forEach((i, j) => xzOf.set(i, xzRuns[r][j])))
   return texts.map((_, i) => {

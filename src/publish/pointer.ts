@@ -10,7 +10,18 @@ export interface ReleaseFiles {
   releaseGpg?: string
 }
 
-export async function signRelease(release: string, signer: Signer | undefined): Promise<ReleaseFiles> {
+/**
+ * A signer, or a function that loads one: loading the key (and the OpenPGP library)
+ * then costs only the publishes that sign something.
+ */
+export type SignerSource = Signer | (() => Promise<Signer>)
+
+export async function resolveSigner(source: SignerSource | undefined): Promise<Signer | undefined> {
+  return typeof source === 'function' ? source() : source
+}
+
+export async function signRelease(release: string, source: SignerSource | undefined): Promise<ReleaseFiles> {
+  const signer = await resolveSigner(source)
   if (!signer) return {release}
   return {release, inRelease: await signer.clearsign(release), releaseGpg: await signer.detachSign(release)}
 }
@@ -21,12 +32,15 @@ export async function signRelease(release: string, signer: Signer | undefined): 
  * sees the old Release or the new one, never a mix.
  */
 export async function writeReleaseFiles(backend: Backend, dir: string, files: ReleaseFiles, immutable: boolean): Promise<void> {
-  const text = {contentType: 'text/plain; charset=utf-8', immutable}
+  // Each file appears whole and in this order; they (and any batched write before them)
+  // become durable together at the end: one round of fsyncs instead of one per file.
+  const text = {contentType: 'text/plain; charset=utf-8', immutable, batched: true}
   if (!files.inRelease) await backend.remove([`${dir}/InRelease`])
   await backend.put(`${dir}/Release`, Buffer.from(files.release, 'utf8'), text)
-  if (files.releaseGpg) await backend.put(`${dir}/Release.gpg`, Buffer.from(files.releaseGpg, 'utf8'), {contentType: 'application/pgp-signature', immutable})
+  if (files.releaseGpg) await backend.put(`${dir}/Release.gpg`, Buffer.from(files.releaseGpg, 'utf8'), {contentType: 'application/pgp-signature', immutable, batched: true})
   else await backend.remove([`${dir}/Release.gpg`])
   if (files.inRelease) await backend.put(`${dir}/InRelease`, Buffer.from(files.inRelease, 'utf8'), text)
+  await backend.sync()
 }
 
 /** Whether the live pointer files are those of `entry`. */
@@ -58,7 +72,8 @@ export async function settlePointer(backend: Backend, dist: string): Promise<Pub
 }
 
 /** Publishes the public key beside the repository (raptr.asc armored, raptr.gpg binary) when it changed. */
-export async function writePublicKey(backend: Backend, signer: Signer): Promise<void> {
+export async function writePublicKey(backend: Backend, source: SignerSource): Promise<void> {
+  const signer = (await resolveSigner(source))!
   const asc = Buffer.from(signer.publicKeyArmored(), 'utf8')
   const have = await backend.get(PUBLIC_KEY_ASC)
   if (have && Buffer.from(have).equals(asc)) return

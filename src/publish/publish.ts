@@ -2,6 +2,8 @@ import {RaptrError, isRaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
 import {liveDir, pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
+import {poolRefsOfIndex} from '../core/pool-refs.js'
+import {mark} from '../core/timing.js'
 import {parseReleaseEntries, renderRelease} from '../core/release.js'
 import {DEFAULT_KEY_PATH, debLine} from '../core/sources-list.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
@@ -9,10 +11,10 @@ import {json, listDistributionNames} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {Signer} from '../signing/interface.js'
 import type {Archive} from '../store/archive.js'
-import {blobsAdded, blobsOfTree, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
+import {blobsAdded, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
 import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
 import {appendEntry, publisherName, readHead, type PublicationEntry} from './publication-log.js'
-import {settlePointer, signRelease, writePublicKey, writeReleaseFiles} from './pointer.js'
+import {resolveSigner, settlePointer, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from './pointer.js'
 import {activeLease} from '../purge/lease.js'
 
 export interface PublishProgress {
@@ -35,7 +37,8 @@ export interface PublishOptions {
   /** List the backend's pool instead of trusting the publication record. */
   fullCheck?: boolean
   /** undefined publishes unsigned (the command requires --no-sign for that). */
-  signer?: Signer
+  /** Loaded on first use when a function: a publish that changes nothing never loads it. */
+  signer?: SignerSource
   onProgress?: (p: PublishProgress) => void
   /** Opens a backend; tests and the registry decide how. */
   open: (b: NamedBackend) => Promise<Backend>
@@ -76,6 +79,7 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
   const dists = opts.distributions?.length ? opts.distributions : await listDistributionNames(view)
   if (dists.length === 0) throw new RaptrError('UNKNOWN_DISTRIBUTION', 'the snapshot has no distribution to publish', 'add one with: raptr distribution add NAME')
 
+  mark('publish: start')
   const snaps = new Map<string, DistSnapshot>()
   for (const d of dists) snaps.set(d, await readDistSnapshot(archive, commit, d))
   const rendered = new Map<string, Promise<IndexFile[]>>()
@@ -107,6 +111,8 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
         try {
           out.push(await publishOne(archive, backend, b.name, snaps.get(d)!, indexesOf, opts, everyBackend.filter((x) => x.name !== b.name).map(openNamed)))
         } catch (error) {
+          // A key that cannot sign fails every backend alike, before any write: say it once.
+          if (isRaptrError(error) && ['BAD_SIGNING_KEY', 'NO_SIGNING_KEY', 'BAD_PASSPHRASE'].includes(error.code)) throw error
           out.push(failed(b.name, d, commit, error))
         }
       }
@@ -127,6 +133,7 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
     })
     recorded = res.commit
   }
+  mark('publish: recorded in the archive')
   return {results, commit: recorded}
 }
 
@@ -153,6 +160,7 @@ async function publishOne(
     if (!opts.dryRun) await waitForNoPurge(backend, backendName)
     const head = opts.dryRun ? await readHead(backend, snap.dist) : await settlePointer(backend, snap.dist)
     const input = await gather(archive, backend, snap, head, indexesOf, opts)
+    mark(`publish ${backendName}/${snap.dist}: gathered`)
     const plan = planPublish(input)
     const result: DistResult = {
       backend: backendName,
@@ -176,6 +184,8 @@ async function publishOne(
     }
     if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
     if (opts.dryRun) return {...result, action: 'planned'}
+    // A key that cannot sign (a wrong passphrase) stops the publish before its first write.
+    await resolveSigner(opts.signer)
     const entry = await execute(archive, backend, snap, plan, input.indexes, opts, others, progress)
     if (entry) {
       result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
@@ -220,7 +230,14 @@ async function gather(
       if (stats[i]?.size === b.size) present.add(b.key)
     })
   } else {
-    candidates = [...(await blobsOfTree(archive, snap.distTree)).values()]
+    // Every pool file the indexes name (what apt can ask for), read from their text:
+    // the stanzas were read once already, to render them.
+    const refs = new Map<string, PoolBlob>()
+    for (const index of await indexesOf(snap.dist)) {
+      if (!/(^|\/)(Packages|Sources)$/.test(index.path)) continue
+      for (const r of poolRefsOfIndex(Buffer.from(index.data).toString('utf8'))) refs.set(r.key, r)
+    }
+    candidates = [...refs.values()]
     const sizes = new Map<string, number>()
     for await (const o of backend.list('pool/')) sizes.set(o.key, o.size)
     for (const b of candidates) if (sizes.get(b.key) === b.size) present.add(b.key)
@@ -261,19 +278,20 @@ async function execute(
 ): Promise<PublicationEntry | undefined> {
   // 1. pool files
   let done = 0
-  await mapLimit(plan.blobs, 8, async (b) => {
+  await mapLimit(plan.blobs, 16, async (b) => {
     const cid = cidFromSha256(b.sha256)
     if (archive.blobs.has(cid)) {
-      await backend.putFile(b.key, archive.blobs.pathOf(cid), {contentType: contentTypeOf(b.key), immutable: true})
+      await backend.putFile(b.key, archive.blobs.pathOf(cid), {contentType: contentTypeOf(b.key), immutable: true, batched: true, immutableSource: true})
     } else {
-      await backend.put(b.key, await fetchElsewhere(b, others), {contentType: contentTypeOf(b.key), immutable: true})
+      await backend.put(b.key, await fetchElsewhere(b, others), {contentType: contentTypeOf(b.key), immutable: true, batched: true})
     }
     progress('blobs', ++done, plan.blobs.length)
   })
+  mark(`publish ${snap.dist}: pool files written`)
   // 2. indexes under their by-hash names (immutable)
   done = 0
   await mapLimit(plan.byHash, 8, async ({key, index}) => {
-    await backend.put(key, index.data, {contentType: 'application/octet-stream', immutable: true})
+    await backend.put(key, index.data, {contentType: 'application/octet-stream', immutable: true, batched: true})
     progress('indexes', ++done, plan.byHash.length)
   })
   // 3. the pinned copy: indexes copied inside the backend, then its own Release
@@ -293,9 +311,12 @@ async function execute(
   if (plan.writePinnedRelease) {
     done = 0
     await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
-      await backend.copy(from, to, {immutable: true, contentType: 'application/octet-stream'})
+      await backend.copy(from, to, {immutable: true, contentType: 'application/octet-stream', batched: true})
       progress('pinned', ++done, plan.pinnedCopies.length)
     })
+  }
+  await backend.sync()
+  if (plan.writePinnedRelease) {
     await writeReleaseFiles(backend, pinnedDir(plan.pinnedId, snap.dist), await signRelease(releaseFor(pinnedSuite(plan.pinnedId, snap.dist)), opts.signer), true)
   }
   // 4. claim the next log sequence number; losing means someone else published first
@@ -317,12 +338,14 @@ async function execute(
   if (await activeLease(backend)) return undefined
   if (!(await appendEntry(backend, entry))) return undefined
   // 5. canonical index names, for clients that do not fetch by hash
-  for (const {key, index} of plan.canonical) await backend.put(key, index.data, {contentType: 'application/octet-stream'})
+  // (durable with the pointer: writeReleaseFiles syncs every batched write before it)
+  for (const {key, index} of plan.canonical) await backend.put(key, index.data, {contentType: 'application/octet-stream', batched: true})
   // 6. the pointer, last; then make sure it ends at the newest log entry
   progress('pointer', 0, 1)
   await writeReleaseFiles(backend, liveDir(snap.dist), live, false)
   await settlePointer(backend, snap.dist)
   progress('pointer', 1, 1)
+  mark(`publish ${snap.dist}: pointer swapped`)
   return entry
 }
 
