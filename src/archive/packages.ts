@@ -18,6 +18,7 @@ import {validateComponentName, validatePackageName, validateSuiteName} from '../
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions} from '../core/version.js'
 import {mapLimit} from '../core/map-limit.js'
+import {mark} from '../core/timing.js'
 import {readDeb} from '../debian/deb.js'
 import {readDsc} from '../debian/dsc.js'
 import type {Archive, Transaction} from '../store/archive.js'
@@ -171,6 +172,7 @@ export async function addPackages(
   const files = await findPackageFiles(inputs)
   if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
   const incoming = await mapLimit(files, 4, (f) => readPackageFile(f, opts.category))
+  mark(`add: ${files.length} files read`)
   const seen = new Map<string, IncomingPackage>()
   for (const inc of incoming) {
     const key = describe(inc.record)
@@ -223,7 +225,9 @@ export async function addPackages(
     // Blobs go into the cache only once everything validated, and before the commit
     // that references them. Also when nothing changed: a clone has the records but not
     // the files, and adding them again is how it gets them.
-    await mapLimit(unique.flatMap((inc) => inc.files), 8, ([file, sha]) => archive.blobs.put(file, sha))
+    mark('add: records and links staged')
+    await archive.blobs.putMany(unique.flatMap((inc) => inc.files))
+    mark('add: blob cache written')
     return {message: extraMessage ?? addMessage(results, links, opts.category), result: results}
   })
   return {commit, packages: result, records: unique.map((u) => u.record)}

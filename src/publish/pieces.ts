@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
 import zlib from 'node:zlib'
+import {varintReader} from '../core/varint.js'
 
 /**
  * Index files built from independently compressed pieces, so that after a small change
@@ -69,16 +70,8 @@ export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
   const indexStart = end - 12 - indexSize
   if (indexStart < 12 || buf[indexStart] !== 0) throw new Error('xz index not found')
   if (!crcOk(indexStart, end - 16, end - 16)) throw new Error('xz index is damaged')
-  let pos = indexStart + 1
-  const varint = (): number => {
-    let value = 0
-    for (let shift = 0; ; shift += 7) {
-      const byte = buf[pos++]
-      value += (byte & 0x7f) * 2 ** shift
-      if ((byte & 0x80) === 0) return value
-      if (shift > 49) throw new Error('xz index varint too long')
-    }
-  }
+  const reader = varintReader(buf.subarray(0, end - 16), indexStart + 1)
+  const varint = reader.read
   const count = varint()
   const blocks: XzBlock[] = []
   let offset = 12
@@ -91,7 +84,7 @@ export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
   }
   if (offset !== indexStart) throw new Error('xz blocks do not match the index')
   // The records end where the index's zero padding (to a multiple of four) begins.
-  if (Math.ceil(pos / 4) * 4 !== end - 16 || buf.subarray(pos, end - 16).some((b) => b !== 0)) throw new Error('xz index records do not fill the index')
+  if (Math.ceil(reader.position() / 4) * 4 !== end - 16 || buf.subarray(reader.position(), end - 16).some((b) => b !== 0)) throw new Error('xz index records do not fill the index')
   if (buf.readUInt16BE(end - 4) !== flags) throw new Error('xz stream flags differ between header and footer')
   return {flags, blocks}
 }

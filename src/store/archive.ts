@@ -2,6 +2,7 @@ import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
+import {mark} from '../core/timing.js'
 import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
@@ -186,9 +187,11 @@ export class Archive {
       const {message, result} = await fn(tx)
       if (tx.changes.size === 0) return {result}
       const tree = await this.trees.apply(base, tx.changes)
+      mark('commit: trees written')
       if (tree === base) return {result}
       const commit = await this.writeCommit(tree, parent ? [parent] : [], message)
       await this.moveBranch(commit, base, tree, [...tx.changes.keys()])
+      mark('commit: branch moved, work tree synced')
       return {commit, result}
     } finally {
       release()

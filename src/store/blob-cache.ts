@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {cidFromSha256} from '../core/cid.js'
-import {copyFileAtomic} from './atomic-file.js'
+import {mapLimit} from '../core/map-limit.js'
+import {copyFileAtomic, fsyncDir} from './atomic-file.js'
 
 /**
  * The archive's local store of package files, named by content id. The same bytes are
@@ -33,6 +34,38 @@ export class BlobCache {
     return cid
   }
 
+  /**
+   * Stores many files (`[path, sha256]`, as `put`), durable together when it returns:
+   * each appears whole under its name (temp copy, rename), then every new file and each
+   * directory is fsynced once — instead of two fsyncs per file, one after the other.
+   */
+  async putMany(files: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    const fresh = new Map<string, string>()
+    for (const [file, sha] of files) {
+      const cid = cidFromSha256(sha)
+      if (!fresh.has(cid) && !this.has(cid)) fresh.set(cid, file)
+    }
+    const dirs = new Set<string>()
+    await mapLimit([...fresh], 8, async ([cid, file]) => {
+      const dest = this.pathOf(cid)
+      const dir = path.dirname(dest)
+      if (!dirs.has(dir)) {
+        await fs.promises.mkdir(dir, {recursive: true})
+        dirs.add(dir)
+      }
+      const tmp = path.join(dir, `.${cid}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
+      try {
+        await fs.promises.copyFile(file, tmp)
+        await fs.promises.rename(tmp, dest)
+      } catch (error) {
+        await fs.promises.rm(tmp, {force: true})
+        throw error
+      }
+    })
+    await mapLimit([...fresh.keys()], 32, (cid) => fsyncPath(this.pathOf(cid), 'r+'))
+    await mapLimit([...dirs], 32, (dir) => fsyncDir(dir))
+  }
+
   /** Every CID in the cache. */
   async list(): Promise<string[]> {
     const out: string[] = []
@@ -52,5 +85,14 @@ export class BlobCache {
 
   async remove(cid: string): Promise<void> {
     await fs.promises.rm(this.pathOf(cid), {force: true})
+  }
+}
+
+async function fsyncPath(file: string, flags: string): Promise<void> {
+  const fh = await fs.promises.open(file, flags)
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
+import {varintReader} from '../core/varint.js'
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag'
 
@@ -228,17 +229,10 @@ class Pack {
 
 /** git's delta format: the sizes, then copy-from-base and insert instructions. */
 function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let pos = 0
-  const varint = (): number => {
-    let value = 0
-    for (let shift = 0; ; shift += 7) {
-      const byte = delta[pos++]
-      value += (byte & 0x7f) * 2 ** shift
-      if ((byte & 0x80) === 0) return value
-    }
-  }
-  if (varint() !== base.length) throw new Error('git delta does not match its base')
-  const out = Buffer.allocUnsafe(varint())
+  const sizes = varintReader(delta)
+  if (sizes.read() !== base.length) throw new Error('git delta does not match its base')
+  const out = Buffer.allocUnsafe(sizes.read())
+  let pos = sizes.position()
   let at = 0
   while (pos < delta.length) {
     const op = delta[pos++]

@@ -5,6 +5,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {createRng} from '../../bench/prng.js'
 
 import {assembleGzip, assembleXz, deflatePiece, splitXz, xzPieces, type XzBlock} from '../../src/publish/pieces.js'
 
@@ -37,17 +38,8 @@ function xzListBlocks(file: string): string[][] {
     .map((l) => l.split('\t'))
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
+/** A deterministic pseudo-random generator (the corpus's mulberry32), so a failure can be replayed. */
+const prng = (seed: number): (() => number) => createRng(seed).next
 
 function randomBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n)

@@ -3,18 +3,10 @@ import os from 'node:os'
 import {describe, expect, it} from 'vitest'
 import {compareVersions, formatVersion, isValidVersion, latest, parseVersion, versionWithoutEpoch} from '../../src/core/version.js'
 import {RaptrError} from '../../src/errors.js'
+import {createRng} from '../../bench/prng.js'
 
-// Deterministic generator (mulberry32) so a failure reproduces on every run.
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Deterministic generator (the corpus's mulberry32) so a failure reproduces on every run.
+const rng = (seed: number): (() => number) => createRng(seed).next
 
 function makeGen(seed: number) {
   const r = rng(seed)
