@@ -80,7 +80,8 @@ export class ObjectReader {
     const data = zlib.inflateSync(raw)
     const nul = data.indexOf(0)
     const [type] = data.subarray(0, nul).toString('latin1').split(' ')
-    return {type: type as ObjectType, data: data.subarray(nul + 1)}
+    // A copy, for the same reason as in Pack.inflate: callers keep small objects.
+    return {type: type as ObjectType, data: Buffer.from(data.subarray(nul + 1))}
   }
 
   /** The packs, read again when `refresh` (a pack may have appeared since). */
@@ -209,7 +210,10 @@ class Pack {
     for (let room = size + Math.ceil(size / 1000) + 64; ; room *= 2) {
       const chunk = this.bytes(start, room)
       try {
-        const out = zlib.inflateSync(chunk)
+        // An output buffer of exactly the object's size: by default zlib answers with a
+        // view of a 16 KiB buffer, and the small objects callers keep (trees, stanzas)
+        // would each hold on to one.
+        const out = zlib.inflateSync(chunk, {chunkSize: Math.max(64, size)})
         if (out.length !== size) throw new Error(`git pack object inflates to ${out.length} bytes, not ${size}`)
         return out
       } catch (error) {
