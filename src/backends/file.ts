@@ -4,7 +4,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {RaptrError} from '../errors.js'
 import {mapLimit} from '../core/map-limit.js'
-import {fsyncDir} from '../store/atomic-file.js'
+import {fsyncDir, fsyncFile} from '../store/atomic-file.js'
 import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
 
 /**
@@ -124,7 +124,7 @@ export class FileBackend implements Backend {
     this.unsynced.dirs.clear()
     await mapLimit(files, 32, async (f) => {
       try {
-        await syncFile(f)
+        await fsyncFile(f)
       } catch (error) {
         // Replaced or removed since: whoever did that made their own write durable.
         if (!isMissing(error)) throw this.failure('sync', f, error)
@@ -162,7 +162,7 @@ export class FileBackend implements Backend {
       const tmp = tempPath(dir)
       try {
         await fs.promises.copyFile(file, tmp)
-        if (!opts?.batched) await syncFile(tmp)
+        if (!opts?.batched) await fsyncFile(tmp)
       } catch (error) {
         await fs.promises.rm(tmp, {force: true})
         throw error
@@ -207,7 +207,7 @@ export class FileBackend implements Backend {
       if (!linked) {
         try {
           await fs.promises.copyFile(src, tmp)
-          if (!opts?.batched) await syncFile(tmp)
+          if (!opts?.batched) await fsyncFile(tmp)
         } catch (copyError) {
           await fs.promises.rm(tmp, {force: true})
           throw copyError
@@ -361,14 +361,6 @@ async function writeTemp(dir: string, data: Uint8Array, sync = true): Promise<st
   return tmp
 }
 
-async function syncFile(file: string): Promise<void> {
-  const fh = await fs.promises.open(file, 'r+')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-}
 
 async function renameOrDiscard(tmp: string, dest: string): Promise<void> {
   try {

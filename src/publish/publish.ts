@@ -9,7 +9,6 @@ import {DEFAULT_KEY_PATH, debLine} from '../core/sources-list.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import {json, listDistributionNames} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
-import type {Signer} from '../signing/interface.js'
 import type {Archive} from '../store/archive.js'
 import {blobsAdded, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
 import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
@@ -36,8 +35,10 @@ export interface PublishOptions {
   force?: boolean
   /** List the backend's pool instead of trusting the publication record. */
   fullCheck?: boolean
-  /** undefined publishes unsigned (the command requires --no-sign for that). */
-  /** Loaded on first use when a function: a publish that changes nothing never loads it. */
+  /**
+   * undefined publishes unsigned (the command requires --no-sign for that). A function is
+   * called on first use: a publish that changes nothing never loads the key.
+   */
   signer?: SignerSource
   onProgress?: (p: PublishProgress) => void
   /** Opens a backend; tests and the registry decide how. */

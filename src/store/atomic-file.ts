@@ -29,29 +29,18 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   await fsyncDir(dir)
 }
 
-/** Copies a file atomically (same guarantees as writeFileAtomic), streaming it. */
-export async function copyFileAtomic(src: string, dest: string): Promise<void> {
-  const dir = path.dirname(dest)
-  await fs.promises.mkdir(dir, {recursive: true})
-  const tmp = path.join(dir, `.${path.basename(dest)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
-  try {
-    await fs.promises.copyFile(src, tmp)
-    const fh = await fs.promises.open(tmp, 'r+')
-    try {
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await fs.promises.rename(tmp, dest)
-  } catch (error) {
-    await fs.promises.rm(tmp, {force: true})
-    throw error
-  }
-  await fsyncDir(dir)
+/** fsync(2) of a file: its bytes and size reach the disk. */
+export function fsyncFile(file: string): Promise<void> {
+  return fsyncPath(file, 'r+')
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r')
+/** fsync(2) of a directory: the names created or renamed in it reach the disk. */
+export function fsyncDir(dir: string): Promise<void> {
+  return fsyncPath(dir, 'r')
+}
+
+async function fsyncPath(p: string, flags: string): Promise<void> {
+  const fh = await fs.promises.open(p, flags)
   try {
     await fh.sync()
   } finally {

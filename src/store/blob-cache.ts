@@ -2,15 +2,16 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {cidFromSha256} from '../core/cid.js'
 import {mapLimit} from '../core/map-limit.js'
-import {copyFileAtomic, fsyncDir} from './atomic-file.js'
+import {fsyncDir, fsyncFile} from './atomic-file.js'
 
 /**
  * The archive's local store of package files, named by content id. The same bytes are
- * stored once; a file is only ever visible complete (atomic copy), so a crash during
- * `package add` cannot leave a truncated blob under a valid name.
+ * stored once; a file is only ever visible complete (copied to a temp name, then
+ * renamed), so a crash during `package add` cannot leave a truncated blob under a valid
+ * name, and everything stored is fsynced before `putMany` returns.
  *
  * @example
- *   const cid = await cache.put('/tmp/hello_1.0_amd64.deb', sha256hex)
+ *   await cache.putMany([['/tmp/hello_1.0_amd64.deb', sha256hex]])
  */
 export class BlobCache {
   readonly root: string
@@ -27,15 +28,9 @@ export class BlobCache {
     return fs.existsSync(this.pathOf(cid))
   }
 
-  /** Stores the file whose sha256 the caller has just computed; returns its CID. */
-  async put(file: string, sha256: string): Promise<string> {
-    const cid = cidFromSha256(sha256)
-    if (!this.has(cid)) await copyFileAtomic(file, this.pathOf(cid))
-    return cid
-  }
-
   /**
-   * Stores many files (`[path, sha256]`, as `put`), durable together when it returns:
+   * Stores files (`[path, sha256]`, the sha256 just computed by the caller), durable
+   * together when it returns; files already there are skipped:
    * each appears whole under its name (temp copy, rename), then every new file and each
    * directory is fsynced once — instead of two fsyncs per file, one after the other.
    */
@@ -62,7 +57,7 @@ export class BlobCache {
         throw error
       }
     })
-    await mapLimit([...fresh.keys()], 32, (cid) => fsyncPath(this.pathOf(cid), 'r+'))
+    await mapLimit([...fresh.keys()], 32, (cid) => fsyncFile(this.pathOf(cid)))
     await mapLimit([...dirs], 32, (dir) => fsyncDir(dir))
   }
 
@@ -88,11 +83,3 @@ export class BlobCache {
   }
 }
 
-async function fsyncPath(file: string, flags: string): Promise<void> {
-  const fh = await fs.promises.open(file, flags)
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-}

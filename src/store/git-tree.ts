@@ -121,6 +121,11 @@ export class GitTrees {
     return oid
   }
 
+  /** Writes a commit object (loose, never batched): the text as git writes it. */
+  async writeCommit(text: string): Promise<string> {
+    return this.writeObject('commit', Buffer.from(text, 'utf8'))
+  }
+
   /**
    * Writes a loose object the way git does (zlib of "type size\0content", named by its
    * SHA-1). Done here rather than through isomorphic-git because a bulk add writes
@@ -128,11 +133,6 @@ export class GitTrees {
    * checks through its fs wrapper) is several times slower. An existing object is
    * never rewritten; a new one appears by rename, complete or not at all.
    */
-  /** Writes a commit object (loose, never batched): the text as git writes it. */
-  async writeCommit(text: string): Promise<string> {
-    return this.writeObject('commit', Buffer.from(text, 'utf8'))
-  }
-
   private async writeObject(type: 'blob' | 'tree' | 'commit', content: Uint8Array): Promise<string> {
     const header = Buffer.from(`${type} ${content.length}\0`, 'utf8')
     const oid = createHash('sha1').update(header).update(content).digest('hex')
