@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {RaptrCommand} from '../cli/base-command.js'
+import {RaptrCommand} from '../../cli/base-command.js'
 
 export default class Publish extends RaptrCommand {
   static override summary = 'Publish a snapshot to backends: atomically, by hash, signed.'
@@ -32,10 +32,10 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Publish)
     const archive = await this.openArchive(flags.archive)
-    const {signerFromFlags} = await import('../cli/signing.js')
-    const {openNamedBackend} = await import('../cli/open-backend.js')
-    const {publish} = await import('../publish/publish.js')
-    const {resolveSnapshot} = await import('../archive/snapshots.js')
+    const {signerFromFlags} = await import('../../cli/signing.js')
+    const {openNamedBackend} = await import('../../cli/open-backend.js')
+    const {publish} = await import('../../publish/publish.js')
+    const {resolveSnapshot} = await import('../../archive/snapshots.js')
     // The key file is checked now; it is parsed (and openpgp loaded) only if something is signed.
     const signer = flags['dry-run'] && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY ? undefined : signerFromFlags(flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
@@ -90,7 +90,7 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
       this.log('apt sources:')
       for (const l of lines) this.log(`  ${l}`)
     }
-    const {exitCodeFor} = await import('../errors.js')
+    const {exitCodeFor} = await import('../../errors.js')
     const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
     return {snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}

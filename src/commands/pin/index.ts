@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {RaptrCommand} from '../cli/base-command.js'
-import {DEFAULT_KEY_PATH} from '../core/sources-list.js'
+import {RaptrCommand} from '../../cli/base-command.js'
+import {DEFAULT_KEY_PATH} from '../../core/sources-list.js'
 
 export default class Pin extends RaptrCommand {
   static override summary = 'Print the apt source that pins a server to one snapshot of a distribution, forever.'
@@ -20,15 +20,15 @@ Prints the sources.list line and the deb822 .sources stanza.`
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Pin)
     const archive = await this.openArchive(flags.archive)
-    const {pinnedSource} = await import('../publish/pin.js')
-    const {chooseBackend} = await import('../cli/choose-backend.js')
-    const {openNamedBackend} = await import('../cli/open-backend.js')
+    const {pinnedSource} = await import('../../publish/pin.js')
+    const {chooseBackend} = await import('../../cli/choose-backend.js')
+    const {openNamedBackend} = await import('../../cli/open-backend.js')
     const b = await chooseBackend(await archive.view(), flags.backend)
     const res = await pinnedSource(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
     this.log(res.debLine)
     this.log('')
     this.log(res.sourcesStanza.trimEnd())
-    const {listNamedSnapshots} = await import('../archive/snapshots.js')
+    const {listNamedSnapshots} = await import('../../archive/snapshots.js')
     if (!(await listNamedSnapshots(await archive.view())).some((n) => n.commit === res.snapshot)) {
       this.note(`note: purge keeps named snapshots; name this one so it stays: raptr snapshot create NAME --snapshot ${res.snapshot.slice(0, 12)}`)
     }
