@@ -11,6 +11,7 @@ version order) and removes the older ones.`
     '<%= config.bin %> package remove hello --all --arch arm64',
     '<%= config.bin %> package remove hello --keep-last 3',
   ]
+  static override usage = '<%= command.id %> NAME [--version V | --latest | --all | --keep-last N] [--arch A] [-C DIR] [--json]'
   static override args = {name: Args.string({description: 'Package name (source packages by their source name).', required: true})}
   static override flags = {
     ...versionFlags,
