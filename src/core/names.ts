@@ -93,3 +93,23 @@ export function validateComponentName(name: string): string {
 export function validateAlias(alias: string): string {
   return validateSegment('bundle alias', alias, 'hello-2.10, release_42')
 }
+
+/** A distribution, optionally narrowed to one of its categories: `production` or `production/public`. */
+export interface Section {
+  dist: string
+  cat?: string
+}
+
+/**
+ * Parse `DIST` or `DIST/CAT` (the design's spelling of a section), validating both names.
+ *
+ * @example parseSection('production/public') // {dist: 'production', cat: 'public'}
+ */
+export function parseSection(spec: string, opts: {requireCategory?: boolean} = {}): Section {
+  const parts = spec.split('/')
+  if (parts.length > 2 || (opts.requireCategory && parts.length !== 2)) {
+    throw new RaptrError('BAD_ARGUMENT', `"${spec}" is not ${opts.requireCategory ? 'DIST/CAT' : 'DIST or DIST/CAT'}`, 'name a distribution and a category, e.g. production/public')
+  }
+  const dist = validateSuiteName(parts[0])
+  return parts.length === 2 ? {dist, cat: validateComponentName(parts[1])} : {dist}
+}

@@ -31,7 +31,8 @@ version order) and removes the older ones.`
     }
     const {removePackages} = await import('../../archive/packages.js')
     const res = await removePackages(archive, args.name, flags, flags.arch)
+    if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const p of res.removed) this.log(`removed ${p.name} ${p.version} ${p.architecture}`)
-    return {snapshot: res.commit, removed: res.removed}
+    return {snapshot: res.commit, removed: res.removed, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }
