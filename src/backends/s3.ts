@@ -566,8 +566,9 @@ function isRetryable(error: unknown): boolean {
 }
 
 /**
- * How long the server asked us to wait: its Retry-After header (seconds), or at least a
- * second when it says SlowDown without one (throttling that a quick retry only prolongs).
+ * How long the server asked us to wait: its Retry-After header (seconds or a date), or
+ * at least half a second when it throttles without one (SlowDown, 429, 503): a quick
+ * retry only prolongs throttling.
  */
 function retryAfterMs(error: unknown): number | undefined {
   const e = (typeof error === 'object' && error !== null ? error : {}) as {$response?: {headers?: Record<string, string | undefined>}}
@@ -579,7 +580,7 @@ function retryAfterMs(error: unknown): number | undefined {
     if (Number.isFinite(at)) return Math.min(Math.max(0, at - Date.now()), 60_000)
   }
   const {name, status} = describe(error)
-  return name === 'SlowDown' || status === 429 || status === 503 ? 1000 : undefined
+  return name === 'SlowDown' || status === 429 || status === 503 ? 500 : undefined
 }
 
 /** A missing key; a missing bucket is an error, not an absent object. */

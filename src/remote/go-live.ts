@@ -26,7 +26,8 @@ export type GoLiveResult =
  *
  * A failure after the pointer went live does not fail the publication (apt reads it);
  * it comes back as a warning and the next publish settles it. A failure before that
- * throws, after a last attempt to leave the pointer files matching the log.
+ * is followed by one attempt to settle (leaving the three pointer files matching the
+ * log); it throws unless that attempt made this entry live.
  *
  * @example
  *   const r = await goLive(backend, entry, head, {signer}); if (r.status === 'lost') replan()
@@ -43,9 +44,11 @@ export async function goLive(backend: Backend, entry: PublicationEntry, previous
     await writeReleaseFiles(backend, live, entry, false)
   } catch (error) {
     // Leave the three pointer files agreeing with the log (ours or a newer entry) if the
-    // backend lets us; the next publish finishes the rest either way.
-    await settle(backend, entry.distribution, opts).catch(() => undefined)
-    throw error
+    // backend lets us; if that made ours live, apt reads it: a success after all.
+    const after = await settle(backend, entry.distribution, opts).catch(() => undefined)
+    if (after?.head?.seq !== entry.seq) throw error
+    const why = isRaptrError(error) ? error.message : String(error)
+    return {status: 'live', entry, warning: `live after a second attempt at the pointer (${why})`}
   }
   try {
     await settle(backend, entry.distribution, opts)
