@@ -11,7 +11,7 @@ import {parseSection, validatePackageName} from '../core/names.js'
 import {matcher} from '../core/search-pattern.js'
 import {compareVersions} from '../core/version.js'
 import type {VersionChoice} from '../core/selection.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
 import {choose, linkRecords, recordsOf} from './packages.js'
 import {describe, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames, requireDistribution} from './settings.js'
@@ -32,7 +32,7 @@ export interface PackageDetails {
   files: Array<{name: string; pool: string; cid: string; sha256: string; size: number}>
 }
 
-async function linksOf(view: Transaction, r: PackageRecord): Promise<string[]> {
+async function linksOf(view: ArchiveView, r: PackageRecord): Promise<string[]> {
   const out: string[] = []
   for (const d of await listDistributionNames(view)) {
     for (const c of await listCategoryNames(view, d)) {
@@ -42,7 +42,7 @@ async function linksOf(view: Transaction, r: PackageRecord): Promise<string[]> {
   return out
 }
 
-async function details(view: Transaction, r: PackageRecord): Promise<PackageDetails> {
+async function details(view: ArchiveView, r: PackageRecord): Promise<PackageDetails> {
   const stanza = parseStanza(r.stanza)
   const filename = getField(stanza, 'Filename')?.trim()
   const directory = getField(stanza, 'Directory')?.trim()
@@ -72,7 +72,7 @@ async function details(view: Transaction, r: PackageRecord): Promise<PackageDeta
  *
  * @example await showPackage(await archive.view(), 'hello', {version: '2.10-3'})
  */
-export async function showPackage(view: Transaction, name: string, opts: {version?: string; arch?: string} = {}): Promise<PackageDetails[]> {
+export async function showPackage(view: ArchiveView, name: string, opts: {version?: string; arch?: string} = {}): Promise<PackageDetails[]> {
   validatePackageName(name)
   const records = await recordsOf(view, name)
   const chosen = choose(name, records, opts.version === undefined ? {all: true} : {version: opts.version}, opts.arch)
@@ -96,7 +96,7 @@ export interface SearchHit {
  *
  * @example await searchPackages(view, {query: 'lib*', fields: ['Section=libs'], distribution: 'production'})
  */
-export async function searchPackages(view: Transaction, opts: {query: string; fields?: string[]; distribution?: string}): Promise<SearchHit[]> {
+export async function searchPackages(view: ArchiveView, opts: {query: string; fields?: string[]; distribution?: string}): Promise<SearchHit[]> {
   const nameMatches = matcher(opts.query)
   const fieldTests = (opts.fields ?? []).map((f) => {
     const eq = f.indexOf('=')

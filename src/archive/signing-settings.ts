@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
 
 /** `signing.json` in the archive: which key publish signs with. A path or a GnuPG key id, never the key. */
@@ -12,7 +12,7 @@ export const SigningSettings = z.union([
 export type SigningSettings = z.infer<typeof SigningSettings>
 
 /** The signing key the archive names, if any. */
-export async function readSigningSettings(view: Transaction): Promise<SigningSettings | undefined> {
+export async function readSigningSettings(view: ArchiveView): Promise<SigningSettings | undefined> {
   const text = await view.read(SIGNING_PATH)
   return text === undefined ? undefined : parseJsonFile(SigningSettings, text, SIGNING_PATH)
 }

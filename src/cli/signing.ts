@@ -66,7 +66,7 @@ export function signerFromFlags(flags: SigningFlags, configured?: SigningSetting
  *
  * @example const load = await signerForArchive(archive, flags)
  */
-export async function signerForArchive(archive: {view(): Promise<import('../store/archive.js').Transaction>}, flags: SigningFlags): Promise<(() => Promise<Signer>) | undefined> {
+export async function signerForArchive(archive: {view(): Promise<import('../store/archive.js').ArchiveView>}, flags: SigningFlags): Promise<(() => Promise<Signer>) | undefined> {
   if (!flags.sign) return undefined
   const {readSigningSettings} = await import('../archive/signing-settings.js')
   return signerFromFlags(flags, await readSigningSettings(await archive.view()))
