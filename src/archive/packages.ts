@@ -165,14 +165,28 @@ async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'versi
 export async function addPackages(
   archive: Archive,
   inputs: string[],
-  opts: {category: string; link?: string[]; replace?: boolean; extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>},
+  opts: {
+    category: string
+    link?: string[]
+    replace?: boolean
+    extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>
+    /** Called as each file is read: files done, files in all, bytes read so far. */
+    onProgress?: (done: number, total: number, bytes: number) => void
+  },
 ): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
   validateComponentName(opts.category)
   // A link is DIST (under the packages' category) or DIST/CAT.
   const sections = (opts.link ?? []).map((l) => parseSection(l)).map((x) => ({dist: x.dist, cat: x.cat ?? opts.category}))
   const files = await findPackageFiles(inputs)
   if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
-  const incoming = await mapLimit(files, 4, (f) => readPackageFile(f, opts.category))
+  let read = 0
+  let bytes = 0
+  const incoming = await mapLimit(files, 4, async (f) => {
+    const inc = await readPackageFile(f, opts.category)
+    bytes += inc.record.blobs.reduce((n, b) => n + b.size, 0)
+    opts.onProgress?.(++read, files.length, bytes)
+    return inc
+  })
   mark(`add: ${files.length} files read`)
   const seen = new Map<string, IncomingPackage>()
   for (const inc of incoming) {

@@ -45,6 +45,12 @@ export abstract class RaptrCommand extends Command {
     return Archive.open(dir)
   }
 
+  /** Progress bars on stderr when it is a terminal; silent in pipes and under --json (see cli/progress.ts). */
+  protected async progress(): Promise<import('./progress.js').ProgressReporter> {
+    const {progressReporter} = await import('./progress.js')
+    return progressReporter({json: this.jsonEnabled()})
+  }
+
   /** Progress and notes for people: to stderr, and only when not printing JSON. */
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)

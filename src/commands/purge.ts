@@ -46,6 +46,7 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
     }
     const {purge} = await import('../purge/execute.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
+    const bars = await this.progress()
     const results = await purge(archive, {
       backends: argv as string[],
       keepLast: flags['keep-last'],
@@ -53,7 +54,8 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
       graceMs,
       dryRun: flags['dry-run'],
       open: openNamedBackend,
-    })
+      onProgress: bars.active ? bars.task('deleting') : undefined,
+    }).finally(() => bars.stop())
     for (const r of results) {
       const t = r.totals
       if (r.leaseTakenOver) this.note(`${r.backend}: took over an expired purge lease`)

@@ -32,7 +32,9 @@ Exit status 5 when damage is found and not repaired.`
     const {openNamedBackend} = await import('../cli/open-backend.js')
     const {signerFromFlags} = await import('../cli/signing.js')
     const signer = flags.repair && (flags['sign-key'] || process.env.RAPTR_SIGNING_KEY) ? signerFromFlags({'sign-key': flags['sign-key'], sign: true}) : undefined
-    const results = await verify(archive, {backends: argv as string[], deep: flags.deep, repair: flags.repair, signer, open: openNamedBackend})
+    const bars = await this.progress()
+    const onProgress = bars.active ? bars.task(flags.deep ? 'checking pool files (sha256)' : 'checking pool files') : undefined
+    const results = await verify(archive, {backends: argv as string[], deep: flags.deep, repair: flags.repair, signer, open: openNamedBackend, onProgress}).finally(() => bars.stop())
     for (const r of results) {
       const c = r.checked
       const what = `${c.publications} live publications, ${c.pinned} pinned snapshots, ${c.indexes} index files, ${c.pool} pool files`

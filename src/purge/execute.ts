@@ -28,6 +28,8 @@ export interface PurgeOptions {
   /** How long the purge lease lasts if this process dies holding it. */
   leaseMs?: number
   open: (b: NamedBackend) => Promise<Backend>
+  /** Called as objects are deleted: done, total. */
+  onProgress?: (done: number, total: number) => void
 }
 
 export interface PurgeResult {
@@ -78,8 +80,15 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
       for await (const o of backend.list('')) listing.push(o)
       const plan = planPurge({listing, referenced, retainedPinned, now, graceMs})
       if (!opts.dryRun) {
-        for (const keys of deletionOrder(plan)) {
-          for (let i = 0; i < keys.length; i += REMOVE_BATCH) await backend.remove(keys.slice(i, i + REMOVE_BATCH))
+        const order = deletionOrder(plan)
+        const total = order.reduce((n, keys) => n + keys.length, 0)
+        let done = 0
+        for (const keys of order) {
+          for (let i = 0; i < keys.length; i += REMOVE_BATCH) {
+            await backend.remove(keys.slice(i, i + REMOVE_BATCH))
+            done += Math.min(REMOVE_BATCH, keys.length - i)
+            opts.onProgress?.(done, total)
+          }
         }
       }
       results.push({

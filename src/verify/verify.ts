@@ -42,6 +42,8 @@ export interface VerifyOptions {
   /** With repair: signs what a killed publisher left unsigned, publishes a missing public key. */
   signer?: SignerSource
   open: (b: NamedBackend) => Promise<Backend>
+  /** Called as pool files are checked: done, total, bytes read (with deep). */
+  onProgress?: (done: number, total: number, bytes: number) => void
 }
 
 /**
@@ -65,7 +67,7 @@ export async function verify(archive: Archive, opts: VerifyOptions): Promise<Ver
   for (const {name, backend} of opened) {
     // Finish what an interrupted publisher started before judging what is left.
     if (opts.repair) for (const d of await loggedDistributions(backend)) await settle(backend, d, {signer: opts.signer})
-    const first = await inspect(backend, Boolean(opts.deep))
+    const first = await inspect(backend, Boolean(opts.deep), opts.onProgress)
     if (!opts.repair || first.problems.length === 0) {
       results.push({backend: name, healthy: first.problems.length === 0, checked: first.checked, problems: first.problems})
       continue
@@ -95,7 +97,7 @@ interface Inspection {
   badPointers: PublicationEntry[]
 }
 
-async function inspect(backend: Backend, deep: boolean): Promise<Inspection> {
+async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptions['onProgress']): Promise<Inspection> {
   const ins: Inspection = {
     problems: [],
     checked: {publications: 0, pinned: 0, indexes: 0, pool: 0},
@@ -161,6 +163,8 @@ async function inspect(backend: Backend, deep: boolean): Promise<Inspection> {
       ins.badIndexes.set(k, {sha256: want.sha256, path: want.path, entry: want.entry})
     }
   })
+  let poolDone = 0
+  let poolBytes = 0
   await mapLimit([...poolRefs.values()], 16, async (p) => {
     ins.checked.pool++
     const st = await backend.stat(p.key)
@@ -176,6 +180,8 @@ async function inspect(backend: Backend, deep: boolean): Promise<Inspection> {
       ins.problems.push(problem)
       ins.badPool.set(p.key, p)
     }
+    if (deep) poolBytes += p.size
+    onProgress?.(++poolDone, poolRefs.size, poolBytes)
   })
   ins.problems.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.kind < b.kind ? -1 : 1))
   return ins

@@ -29,7 +29,8 @@ archive unchanged.`
     const target = addTarget(flags)
     const archive = await this.openArchive(flags.archive)
     const {addPackages} = await import('../../archive/packages.js')
-    const res = await addPackages(archive, argv as string[], {...target, replace: flags.replace})
+    const bars = await this.progress()
+    const res = await addPackages(archive, argv as string[], {...target, replace: flags.replace, onProgress: bars.active ? bars.task('reading') : undefined}).finally(() => bars.stop())
     this.log(table(res.packages.map((p) => ({...p, linked: p.linked.join(',')})), ['status', 'name', 'version', 'architecture', 'linked']))
     if (!res.commit) this.note('nothing changed')
     return {snapshot: res.commit, packages: res.packages}

@@ -42,8 +42,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     const signer = flags['dry-run'] && !flags['sign-key'] && !flags.gpg && !process.env.RAPTR_SIGNING_KEY ? undefined : await signerForArchive(archive, flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
-    const tty = process.stderr.isTTY && !this.jsonEnabled()
-    let lastDraw = 0
+    const bars = await this.progress()
     const res = await publish(archive, {
       backends: argv as string[],
       distributions: flags.distribution,
@@ -53,16 +52,8 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
       fullCheck: flags['full-check'],
       signer,
       open: openNamedBackend,
-      onProgress: tty
-        ? (p) => {
-            const now = Date.now()
-            if (now - lastDraw < 100 && p.done !== p.total) return
-            lastDraw = now
-            process.stderr.write(`\r\u001B[K${p.backend}/${p.dist}: ${p.phase} ${p.done}/${p.total}`)
-          }
-        : undefined,
-    })
-    if (tty) process.stderr.write('\r\u001B[K')
+      onProgress: bars.active ? (p) => bars.task(`${p.backend}/${p.dist} ${p.phase}`)(p.done, p.total) : undefined,
+    }).finally(() => bars.stop())
     for (const r of res.results) {
       const t = r.totals
       const what = t ? `${t.blobs} pool files (${formatBytes(t.blobBytes)}), ${t.indexes} indexes, ${t.copies} pinned copies` : ''
