@@ -127,6 +127,7 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
     }),
   )
   const results = perBackend.flat()
+  if (!opts.dryRun) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!))
   let recorded: string | undefined
   const done = results.filter((r) => r.action === 'published')
   if (done.length > 0) {

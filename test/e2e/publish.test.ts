@@ -88,6 +88,9 @@ describe('publishing to a directory', () => {
       'dists/production/Release.gpg',
       // the log entry
       'raptr/log/production/0000000002.json',
+      // the browsable pages
+      'index.html',
+      'dists/production/index.html',
     ]
     const pinned = changed.filter((p) => p.startsWith(`dists/snapshots/${id}/`))
     const rest = changed.filter((p) => !p.startsWith(`dists/snapshots/${id}/`))

@@ -101,12 +101,13 @@ describe('publishing to S3 (Ceph RADOS Gateway)', () => {
     expect(live.filter((k) => k.includes('/by-hash/'))).toHaveLength(3)
     expect(live.filter((k) => k.includes('/by-hash/')).every((k) => k.startsWith(`${amd64}/by-hash/SHA256/`))).toBe(true)
     expect(live.filter((k) => !k.includes('/by-hash/'))).toEqual(
-      [`${amd64}/Packages`, `${amd64}/Packages.gz`, `${amd64}/Packages.xz`, 'dists/production/InRelease', 'dists/production/Release', 'dists/production/Release.gpg'].sort(),
+      [`${amd64}/Packages`, `${amd64}/Packages.gz`, `${amd64}/Packages.xz`, 'dists/production/InRelease', 'dists/production/Release', 'dists/production/Release.gpg', 'dists/production/index.html'].sort(),
     )
     const pinned = puts.filter((k) => k.startsWith('dists/snapshots/')).sort()
     expect(pinned).toEqual(['InRelease', 'Release', 'Release.gpg'].map((f) => `dists/snapshots/${id}/production/${f}`))
     expect(puts.filter((k) => k.startsWith('raptr/'))).toEqual(['raptr/log/production/0000000002.json'])
-    expect(puts).toHaveLength(1 + 6 + 3 + 3 + 1)
+    expect(puts.filter((k) => k.endsWith('index.html')).sort()).toEqual(['dists/production/index.html', 'index.html'])
+    expect(puts).toHaveLength(1 + 6 + 3 + 3 + 1 + 2)
     // the pinned copy's indexes are copied inside the bucket: no bytes sent again
     const copies = reqs.filter((r) => r.command === 'CopyObject')
     expect(copies).toHaveLength(18)
