@@ -206,10 +206,20 @@ export class Archive {
     return this.trees.writeCommit(text)
   }
 
-  /** Who commits: RAPTR_AUTHOR_NAME/EMAIL, else the archive's own git config (user.name, user.email). */
+  /**
+   * Who commits: RAPTR_AUTHOR_NAME/EMAIL (as GIT_AUTHOR_NAME overrides git's config),
+   * else git's own lookup: the archive's config, then the user's global config
+   * (GIT_CONFIG_GLOBAL, or ~/.gitconfig over $XDG_CONFIG_HOME/git/config).
+   */
   private async identity(): Promise<{name: string; email: string}> {
-    const config = await fs.promises.readFile(path.join(this.gitDir, 'config'), 'utf8').catch(() => '')
-    const user = gitConfigSection(config, 'user')
+    const read = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8').catch(() => '')
+    const home = process.env.HOME ?? ''
+    const globals = process.env.GIT_CONFIG_GLOBAL
+      ? [process.env.GIT_CONFIG_GLOBAL]
+      : [path.join(process.env.XDG_CONFIG_HOME || path.join(home, '.config'), 'git', 'config'), path.join(home, '.gitconfig')]
+    // Later files win, as in git: XDG, then ~/.gitconfig, then the repository.
+    const texts = await Promise.all([...(home || process.env.GIT_CONFIG_GLOBAL ? globals : []), path.join(this.gitDir, 'config')].map(read))
+    const user = Object.assign({}, ...texts.map((t) => gitConfigSection(t, 'user'))) as Record<string, string>
     // Names and emails must not break the commit header.
     const clean = (s: string): string => s.replace(/[<>\n]/g, '').trim()
     return {
