@@ -96,3 +96,8 @@ export async function cloneRepository(url: string, dir: string, cwd: string): Pr
   const res = await git(['clone', '--quiet', '--', url, dir], cwd)
   if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot clone ${url}: ${gitReason(res)}`, 'check the URL and your access to it (git clone URL works the same way)')
 }
+
+/** True when `ancestor` is `descendant` or one of its ancestors (git merge-base --is-ancestor: fast on long histories). */
+export async function isAncestorOf(dir: string, ancestor: string, descendant: string): Promise<boolean> {
+  return (await git(['merge-base', '--is-ancestor', ancestor, descendant], dir)).code === 0
+}
