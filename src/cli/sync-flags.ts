@@ -81,3 +81,33 @@ export async function runTeamChange<T>(
   if (exitCode) process.exitCode = exitCode
   return {out, report: lines}
 }
+
+/** With sync on: fetch and merge before a command that changes the archive or a backend (rollback, purge). */
+export async function syncBefore(archive: import('../store/archive.js').Archive, flags: {sync?: boolean}, note: (m: string) => void): Promise<boolean> {
+  const {syncWanted, pullArchive} = await import('../team/sync.js')
+  if (!(await syncWanted(archive, flags.sync))) return false
+  await pullArchive(archive, {note})
+  return true
+}
+
+/** With sync on: push after (pool files first, rejected pushes merged and retried). */
+export async function syncAfter(archive: import('../store/archive.js').Archive, flags: {sync?: boolean; 'sync-timeout': number}, note: (m: string) => void): Promise<void> {
+  const {syncWanted, syncArchive} = await import('../team/sync.js')
+  if (await syncWanted(archive, flags.sync)) await syncArchive(archive, await syncOptionsFrom(flags, note))
+}
+
+/** `publish`, or with sync on `publish --sync`: sync, publish, push the record, and publish again when another publisher went first. */
+export async function publishMaybeSynced(
+  archive: import('../store/archive.js').Archive,
+  flags: {sync?: boolean; 'sync-timeout': number},
+  note: (m: string) => void,
+  opts: import('../publish/publish.js').PublishOptions,
+): Promise<{results: import('../publish/publish.js').DistResult[]; commit?: string}> {
+  const {syncWanted} = await import('../team/sync.js')
+  if (!(await syncWanted(archive, flags.sync))) {
+    const {publish} = await import('../publish/publish.js')
+    return publish(archive, opts)
+  }
+  const {publishSynced} = await import('../team/publish-synced.js')
+  return publishSynced(archive, opts, await syncOptionsFrom(flags, note))
+}

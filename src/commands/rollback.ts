@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
+import {syncFlags} from '../cli/sync-flags.js'
 
 export default class Rollback extends RaptrCommand {
   static override summary = 'Point a distribution back at an earlier published snapshot, in seconds.'
@@ -13,6 +14,7 @@ published before the live one.`
     backend: Flags.string({summary: 'Backend (default: every backend).', multiple: true}),
     'sign-key': Flags.string({summary: 'Armored private key file (or RAPTR_SIGNING_KEY).'}),
     sign: Flags.boolean({summary: 'Sign the Release (--no-sign for an unsigned repository).', default: true, allowNo: true}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -23,6 +25,8 @@ published before the live one.`
     const {listBackends, requireBackend} = await import('../archive/backends.js')
     const {rollback} = await import('../publish/rollback.js')
     const signer = await signerFromFlags(flags)?.()
+    const {syncAfter, syncBefore} = await import('../cli/sync-flags.js')
+    await syncBefore(archive, flags, (m) => this.note(m))
     const view = await archive.view()
     const backends = flags.backend?.length ? await Promise.all(flags.backend.map((n) => requireBackend(view, n))) : await listBackends(view)
     const results = []
@@ -31,6 +35,7 @@ published before the live one.`
       this.log(`${b.name}/${args.dist}: rolled back from ${r.from.slice(0, 12)} to ${r.to.slice(0, 12)} (seq ${r.seq})`)
       results.push(r)
     }
+    await syncAfter(archive, flags, (m) => this.note(m))
     return results
   }
 }

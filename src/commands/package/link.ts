@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand, versionFlags} from '../../cli/base-command.js'
+import {publishAfterFlags, syncFlags} from '../../cli/sync-flags.js'
 
 export default class PackageLink extends RaptrCommand {
   static override summary = 'Make a package visible in distributions (e.g. promote from staging to production).'
@@ -14,15 +15,18 @@ export default class PackageLink extends RaptrCommand {
     to: Flags.string({summary: 'Distribution to link into (repeatable).', required: true, multiple: true}),
     category: Flags.string({char: 'c', summary: 'Category to link under (default: the package\'s own).'}),
     arch: Flags.string({summary: 'Only this architecture.'}),
+    ...syncFlags, ...publishAfterFlags,
   }
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(PackageLink)
     const archive = await this.openArchive(flags.archive)
     const {linkPackages} = await import('../../archive/packages.js')
-    const res = await linkPackages(archive, args.name, flags, {to: flags.to, category: flags.category, arch: flags.arch})
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => linkPackages(archive, args.name, flags, {to: flags.to, category: flags.category, arch: flags.arch}), flags.to)
     if (res.linked.length === 0) this.log('already linked; nothing changed')
     for (const l of res.linked) this.log(`linked ${l}`)
+    for (const l of report) this.log(l)
     return {snapshot: res.commit, linked: res.linked}
   }
 }
