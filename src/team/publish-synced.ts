@@ -1,6 +1,6 @@
 import {shortId} from '../core/layout.js'
 import {listBackends} from '../archive/backends.js'
-import {readHead} from '../publish/publication-log.js'
+import {readHead} from '../remote/log.js'
 import {publish, type DistResult, type PublishOptions} from '../publish/publish.js'
 import type {Archive} from '../store/archive.js'
 import {isAncestorOf} from '../store/git-remote.js'

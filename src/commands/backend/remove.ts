@@ -14,7 +14,7 @@ export default class BackendRemove extends RaptrCommand {
     const {removeBackend} = await import('../../archive/backends.js')
     const {runTeamChange} = await import('../../cli/sync-flags.js')
     const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => removeBackend(archive, args.name))
-    this.log(`removed backend ${args.name}`)
-    return {name: args.name, snapshot: res.commit}
+    this.log(res.nothing ? `${res.nothing}; nothing to do` : `removed backend ${args.name}`)
+    return {name: args.name, snapshot: res.commit, removed: !res.nothing}
   }
 }

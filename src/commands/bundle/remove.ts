@@ -14,8 +14,9 @@ export default class BundleRemove extends RaptrCommand {
     const {removeBundle} = await import('../../archive/bundles.js')
     const {runTeamChange} = await import('../../cli/sync-flags.js')
     const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => removeBundle(archive, args.alias, flags))
+    if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const l of res.removed) this.log(`removed ${l}`)
     for (const l of report) this.log(l)
-    return {snapshot: res.commit, removed: res.removed}
+    return {snapshot: res.commit, removed: res.removed, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }

@@ -17,7 +17,8 @@ export default class CategoryRemove extends RaptrCommand {
     const {removeCategory} = await import('../../archive/distributions.js')
     const {runTeamChange} = await import('../../cli/sync-flags.js')
     const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => removeCategory(archive, args.name, flags.from))
-    this.log(`removed category ${args.name} from ${res.removed.join(', ')}`)
-    return {name: args.name, removed: res.removed, snapshot: res.commit}
+    if (res.removed.length) this.log(`removed category ${args.name} from ${res.removed.join(', ')}`)
+    if (res.absent.length) this.log(`${res.absent.join(', ')} ${res.absent.length > 1 ? 'have' : 'has'} no category ${args.name}; nothing to do${res.removed.length ? ' there' : ''}`)
+    return {name: args.name, removed: res.removed, absent: res.absent, snapshot: res.commit}
   }
 }

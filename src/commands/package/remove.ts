@@ -12,6 +12,7 @@ version order) and removes the older ones.`
     '<%= config.bin %> package remove hello --all --arch arm64',
     '<%= config.bin %> package remove hello --keep-last 3',
   ]
+  static override usage = '<%= command.id %> NAME [--version V | --latest | --all | --keep-last N] [--arch A] [-C DIR] [--json]'
   static override args = {name: Args.string({description: 'Package name (source packages by their source name).', required: true})}
   static override flags = {
     ...versionFlags,
@@ -36,8 +37,9 @@ version order) and removes the older ones.`
     const {removePackages} = await import('../../archive/packages.js')
     const {runTeamChange} = await import('../../cli/sync-flags.js')
     const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => removePackages(archive, args.name, flags, flags.arch))
+    if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const p of res.removed) this.log(`removed ${p.name} ${p.version} ${p.architecture}`)
     for (const l of report) this.log(l)
-    return {snapshot: res.commit, removed: res.removed}
+    return {snapshot: res.commit, removed: res.removed, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }
