@@ -42,7 +42,7 @@ export async function runChange<T>(archive: Archive, opts: ChangeOptions, change
   if (!opts.publish || touched.length === 0) return {result, sync: syncs, touched}
   const publishOpts: PublishOptions = {...opts.publish, distributions: touched}
   if (on) {
-    const res = await publishSynced(archive, publishOpts, opts, after ?? before)
+    const res = await publishSynced(archive, publishOpts, opts, after ?? before, true)
     return {result, sync: [...syncs, ...res.syncs], touched, published: res}
   }
   return {result, sync: syncs, touched, published: await publish(archive, {...publishOpts, snapshot: await archive.head()})}

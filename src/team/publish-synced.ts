@@ -23,13 +23,14 @@ const target = (r: Pick<DistResult, 'backend' | 'distribution'>): string => `${r
  * `snapshot` is published once, as is.
  *
  * @example
- *   await publishSynced(archive, {open, signer}, {open}, changeCommit)
+ *   await publishSynced(archive, {open, signer}, {open}, changeCommit, true)
  */
 export async function publishSynced(
   archive: Archive,
   opts: PublishOptions,
   sync: SyncOptions,
   includes?: string,
+  justSynced = false,
 ): Promise<{results: DistResult[]; commit?: string; syncs: SyncResult[]}> {
   const deadline = Date.now() + (sync.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS)
   const syncs: SyncResult[] = []
@@ -39,7 +40,8 @@ export async function publishSynced(
   let backends = opts.backends
   let distributions = opts.distributions
   for (let attempt = 0; ; attempt++) {
-    syncs.push(await syncArchive(archive, remaining()))
+    // Right after a change's own push, a second fetch would only add contention.
+    if (attempt > 0 || !justSynced) syncs.push(await syncArchive(archive, remaining()))
     const wanted = includes ?? (await archive.head())!
     const res = await publish(archive, opts.snapshot ? opts : {...opts, backends, distributions, snapshot: await archive.head()})
     // The publication record is a commit too: share it.

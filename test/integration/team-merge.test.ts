@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {addBackend} from '../../src/archive/backends.js'
+import {addBundle, listBundles} from '../../src/archive/bundles.js'
 import {addDistribution, addCategory, removeCategory, removeDistribution} from '../../src/archive/distributions.js'
 import {addPackages, linkPackages, listPackages, removePackages, unlinkPackages} from '../../src/archive/packages.js'
 import {initialArchiveFiles, json} from '../../src/archive/settings.js'
@@ -202,6 +203,15 @@ describe('merging concurrent edits of one archive', () => {
       expect: async (a) => expect(await settings(a, 'raptr.json')).toMatchObject({sync: true, retention: {keepLast: 9, graceHours: 24}}),
     },
     {
+      name: 'bundles added on both sides: both bundles',
+      ours: (a) => addBundle(a, 'kit-a', [debs.alpha], {category: 'main', link: ['staging']}),
+      theirs: (a) => addBundle(a, 'kit-b', [debs.beta], {category: 'main', link: ['staging']}),
+      expect: async (a) => {
+        expect((await listBundles(await a.view())).map((b) => b.alias).sort()).toEqual(['kit-a', 'kit-b'])
+        expect(await linked(a, 'staging')).toEqual(['alpha', 'base', 'beta'])
+      },
+    },
+    {
       name: 'snapshots named on both sides: both names',
       ours: (a) => nameSnapshot(a, 'ours-1'),
       theirs: (a) => nameSnapshot(a, 'theirs-1'),
@@ -262,6 +272,12 @@ describe('merging concurrent edits of one archive', () => {
       ours: (a) => addDistribution(a, 'staging', {origin: 'ACME'}),
       theirs: (a) => addDistribution(a, 'staging', {origin: 'Example Corp'}),
       line: /^ {2}setting distribution staging: origin set two ways \("ACME" here, "Example Corp" there\)$/m,
+    },
+    {
+      name: 'one bundle version with two member lists',
+      ours: (a) => addBundle(a, 'kit', [debs.alpha], {category: 'main', version: '1'}),
+      theirs: (a) => addBundle(a, 'kit', [debs.beta], {category: 'main', version: '1'}),
+      line: /^ {2}bundle kit 1: different members on both sides$/m,
     },
     {
       name: 'one backend name for two places',
