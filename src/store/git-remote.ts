@@ -16,7 +16,8 @@ export interface GitResult {
 
 /** Runs git in `cwd` without inheriting a caller's GIT_DIR (raptr always means the archive). */
 export function git(args: string[], cwd: string): Promise<GitResult> {
-  const env: NodeJS.ProcessEnv = {...process.env, GIT_TERMINAL_PROMPT: '0'}
+  // A CI job must fail rather than wait for a password nobody types; people at a terminal may be asked.
+  const env: NodeJS.ProcessEnv = process.stdin.isTTY ? {...process.env} : {...process.env, GIT_TERMINAL_PROMPT: '0'}
   for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[k]
   return new Promise((resolve, reject) => {
     let child
