@@ -16,6 +16,7 @@ archive unchanged.`
     '<%= config.bin %> package add build/hello_2.10-3_amd64.deb --category public --link staging',
     '<%= config.bin %> package add out/ --category public',
     '<%= config.bin %> package add out/ --section production/public --section staging/public',
+    '<%= config.bin %> package add out/ --section staging/public --sync --publish --sign-key key.asc   # one CI step: add, push, publish',
   ]
   static override args = {path: Args.string({description: 'Package files or directories (several may be given).', required: true})}
   static override flags = {
