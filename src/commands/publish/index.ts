@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class Publish extends RaptrCommand {
   static override summary = 'Publish a snapshot to backends: atomically, by hash, signed.'
@@ -29,6 +30,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
     force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
     'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -36,7 +38,6 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     const archive = await this.openArchive(flags.archive)
     const {signerForArchive} = await import('../../cli/signing.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
-    const {publish} = await import('../../publish/publish.js')
     const {resolveSnapshot} = await import('../../archive/snapshots.js')
     // The key file is checked now; it is parsed (and openpgp loaded) only if something is signed.
     const signer = flags['dry-run'] && !flags['sign-key'] && !flags.gpg && !process.env.RAPTR_SIGNING_KEY ? undefined : await signerForArchive(archive, flags)
@@ -44,10 +45,12 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const tty = process.stderr.isTTY && !this.jsonEnabled()
     let lastDraw = 0
-    const res = await publish(archive, {
+    const {publishMaybeSynced} = await import('../../cli/sync-flags.js')
+    // With sync on, the head is published after the sync (unless --snapshot names one).
+    const res = await publishMaybeSynced(archive, flags, (m) => this.note(m), {
       backends: argv as string[],
       distributions: flags.distribution,
-      snapshot,
+      snapshot: flags.snapshot ? snapshot : undefined,
       dryRun: flags['dry-run'],
       force: flags.force,
       fullCheck: flags['full-check'],
@@ -95,7 +98,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     const {exitCodeFor} = await import('../../errors.js')
     const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
-    return {snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+    return {snapshot: res.results[0]?.snapshot ?? snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
   }
 }
 
