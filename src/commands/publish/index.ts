@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class Publish extends RaptrCommand {
   static override summary = 'Publish a snapshot to backends: atomically, by hash, signed.'
@@ -10,8 +11,9 @@ the Release pointer last. apt clients see the old snapshot or the new one, never
 A snapshot that does not descend from the live one is refused (pull and merge the archive
 first) unless --force. With no backend named, publishes to every backend.
 
-The signing key comes from --sign-key FILE or RAPTR_SIGNING_KEY (armored), its
-passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
+The signing key comes from --gpg KEYID (your GnuPG), --sign-key FILE or RAPTR_SIGNING_KEY
+(armored), else the key the archive names (raptr key use); its passphrase from
+RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
   static override strict = false
   static override examples = [
     '<%= config.bin %> publish --sign-key ~/.config/raptr/signing.asc',
@@ -25,30 +27,33 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
     distribution: Flags.string({char: 'd', summary: 'Only this distribution (repeatable).', multiple: true}),
     'dry-run': Flags.boolean({summary: 'Print the plan (what would be uploaded) and write nothing.'}),
     'sign-key': Flags.string({summary: 'Armored private key file to sign Release files with.'}),
+    gpg: Flags.string({summary: 'Sign with this key of your GnuPG keyring (gpg-agent, smartcard) instead.', exclusive: ['sign-key']}),
     sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
     force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
     'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
     verbose: Flags.boolean({char: 'v', summary: 'With --dry-run: list every file it would write.'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Publish)
     const archive = await this.openArchive(flags.archive)
-    const {signerFromFlags} = await import('../../cli/signing.js')
+    const {signerForArchive} = await import('../../cli/signing.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
-    const {publish} = await import('../../publish/publish.js')
     const {resolveSnapshot} = await import('../../archive/snapshots.js')
     // The key is found now (a dry run fails without one, as the publish would); it is
     // parsed (and openpgp loaded) only if something is signed.
-    const signer = signerFromFlags(flags)
+    const signer = await signerForArchive(archive, flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const tty = process.stderr.isTTY && !this.jsonEnabled()
     let lastDraw = 0
-    const res = await publish(archive, {
+    const {publishMaybeSynced} = await import('../../cli/sync-flags.js')
+    // With sync on, the head is published after the sync (unless --snapshot names one).
+    const res = await publishMaybeSynced(archive, flags, (m) => this.note(m), {
       backends: argv as string[],
       distributions: flags.distribution,
-      snapshot,
+      snapshot: flags.snapshot ? snapshot : undefined,
       dryRun: flags['dry-run'],
       force: flags.force,
       fullCheck: flags['full-check'],
@@ -107,7 +112,7 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
     const {exitCodeFor} = await import('../../errors.js')
     const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
-    return {snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+    return {snapshot: res.results[0]?.snapshot ?? snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
   }
 }
 
