@@ -11,8 +11,9 @@ the Release pointer last. apt clients see the old snapshot or the new one, never
 A snapshot that does not descend from the live one is refused (pull and merge the archive
 first) unless --force. With no backend named, publishes to every backend.
 
-The signing key comes from --sign-key FILE or RAPTR_SIGNING_KEY (armored), its
-passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
+The signing key comes from --gpg KEYID (your GnuPG), --sign-key FILE or RAPTR_SIGNING_KEY
+(armored), else the key the archive names (raptr key use); its passphrase from
+RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
   static override strict = false
   static override examples = [
     '<%= config.bin %> publish --sign-key ~/.config/raptr/signing.asc',
@@ -25,6 +26,7 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
     distribution: Flags.string({char: 'd', summary: 'Only this distribution (repeatable).', multiple: true}),
     'dry-run': Flags.boolean({summary: 'Print the plan (what would be uploaded) and write nothing.'}),
     'sign-key': Flags.string({summary: 'Armored private key file to sign Release files with.'}),
+    gpg: Flags.string({summary: 'Sign with this key of your GnuPG keyring (gpg-agent, smartcard) instead.', exclusive: ['sign-key']}),
     sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
     force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
     'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
@@ -34,11 +36,11 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Publish)
     const archive = await this.openArchive(flags.archive)
-    const {signerFromFlags} = await import('../../cli/signing.js')
+    const {signerForArchive} = await import('../../cli/signing.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
     const {resolveSnapshot} = await import('../../archive/snapshots.js')
     // The key file is checked now; it is parsed (and openpgp loaded) only if something is signed.
-    const signer = flags['dry-run'] && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY ? undefined : signerFromFlags(flags)
+    const signer = flags['dry-run'] && !flags['sign-key'] && !flags.gpg && !process.env.RAPTR_SIGNING_KEY ? undefined : await signerForArchive(archive, flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const tty = process.stderr.isTTY && !this.jsonEnabled()
