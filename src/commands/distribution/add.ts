@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class DistributionAdd extends RaptrCommand {
   static override summary = 'Create a distribution (an apt suite), or change the settings of one.'
@@ -15,18 +16,20 @@ Giving settings for an existing distribution updates just those settings.`
     origin: Flags.string({summary: 'Origin field of the Release file.'}),
     label: Flags.string({summary: 'Label field of the Release file.'}),
     description: Flags.string({summary: 'Description field of the Release file.'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DistributionAdd)
     const archive = await this.openArchive(flags.archive)
     const {addDistribution} = await import('../../archive/distributions.js')
-    const res = await addDistribution(archive, args.name, {
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => addDistribution(archive, args.name, {
       architectures: flags.architectures?.split(',').map((a) => a.trim()).filter(Boolean),
       origin: flags.origin,
       label: flags.label,
       description: flags.description,
-    })
+    }))
     this.log(!res.commit ? `distribution ${args.name} unchanged` : `${res.created ? 'added' : 'updated'} distribution ${args.name} (${res.distribution.architectures.join(', ')})`)
     return {name: args.name, ...res.distribution, changed: Boolean(res.commit), snapshot: res.commit}
   }
