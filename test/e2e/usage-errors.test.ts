@@ -199,6 +199,19 @@ describe('the oclif conventions', () => {
     }
   })
 
+  it("an S3 command says at most one line about the AWS SDK's Node support", () => {
+    const dir = path.join(tempDir(), 'repo')
+    expect(raptr(['init', dir], {cwd}).code).toBe(0)
+    expect(raptr(['backend', 'add', 'nowhere', 's3://bucket/p', '--endpoint', 'http://127.0.0.1:1', '--path-style', '--region', 'us-east-1'], {cwd: dir}).code).toBe(0)
+    const res = raptr(['verify', 'nowhere'], {cwd: dir, env: {AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', RAPTR_RETRY_SECONDS: '0'}})
+    expect(res.code).toBe(4)
+    expect(res.stderr).not.toContain('NodeVersionSupportWarning')
+    const lines = res.stderr.trimEnd().split('\n')
+    // Node 20: one note, then the error and its hint; Node 22+: the error and its hint.
+    expect(lines.length).toBe(Number(process.versions.node.split('.')[0]) < 22 ? 3 : 2)
+    expect(lines.at(-2)).toMatch(/^raptr: nowhere: /)
+  })
+
   it('the binary exists where the tests run it', () => {
     expect(fs.existsSync(BIN)).toBe(true)
   })
