@@ -107,13 +107,6 @@ export async function fetchKey(url: string, dir: string): Promise<string> {
   return file
 }
 
-/** An apt client that never fetches by hash, as mirrors and caching proxies fetch. */
-class NoByHashApt extends AptClient {
-  override options(): string[] {
-    return [...super.options(), '-o', 'Acquire::By-Hash=no']
-  }
-}
-
 export type AptView = {ok: true; names: string[]} | {ok: false; error: string}
 
 /**
@@ -121,7 +114,7 @@ export type AptView = {ok: true; names: string[]} | {ok: false; error: string}
  * the error of a broken read. Runs apt asynchronously, so an in-process proxy keeps serving.
  */
 export async function aptReads(url: string, keyFile: string, byHash: boolean): Promise<AptView> {
-  const apt = byHash ? new AptClient() : new NoByHashApt()
+  const apt = new AptClient({byHash})
   try {
     apt.configure(`deb [signed-by=/etc/apt/keyrings/raptr.gpg] ${url} production public`, keyFile)
     const upd = await run('apt-get', [...apt.options(), 'update'])
