@@ -83,6 +83,8 @@ export interface FaultProxy {
   /** Turns random faults off or on (rules still fire), e.g. for a fault-free final publish. */
   setRate(rate: number): void
   addRule(rule: FaultRule): void
+  /** Drops every rule (random faults go on at the set rate). */
+  clearRules(): void
   close(): Promise<void>
 }
 
@@ -259,6 +261,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       rate = r
     },
     addRule: (r) => rules.push({...r, left: r.times ?? 1, seen: 0}),
+    clearRules: () => void rules.splice(0),
     close,
   }
 }
