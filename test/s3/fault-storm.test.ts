@@ -37,6 +37,7 @@ describe('publishing to S3 through a storm of faults (~10% of requests)', () => 
     const rounds = scaled(20)
     let completed = 0
     let failed = 0
+    let plainBrokenAfterFailure = 0
     for (let i = 0; i < rounds; i++) {
       const name = `storm${i}`
       ok(['package', 'add', await buildDeb(a.pkgs, {name, version: '1.0', arch: i % 3 ? 'amd64' : 'all'}), '--category', 'public', '--link', 'production'], {cwd: a.dir})
@@ -51,7 +52,10 @@ describe('publishing to S3 through a storm of faults (~10% of requests)', () => 
         expect(oneLineFailure(res.stdout, res.stderr), `${what}: ${res.stdout}${res.stderr}`).toBe(true)
       }
       expect(await pointerInconsistency(url, keyFile), what).toBeUndefined()
-      const {names: seen} = await expectAptReadsOneOf(url, keyFile, [live, added], what)
+      // a publish that failed between its canonical index writes and its pointer swap may
+      // leave a by-hash-off client a mismatch until the next one; one that completed may not
+      const {names: seen, plainBroken} = await expectAptReadsOneOf(url, keyFile, [live, added], what, res.code === 0 ? 'strict' : 'count')
+      if (plainBroken) plainBrokenAfterFailure++
       // success is reported exactly when apt reads the new snapshot
       expect(seen, `${what}: ${res.stdout}`).toEqual(res.code === 0 ? [...added].sort() : [...live].sort())
       live = seen
@@ -59,7 +63,7 @@ describe('publishing to S3 through a storm of faults (~10% of requests)', () => 
 
     const counts = proxy.counts()
     const injected = proxy.faults().length
-    console.log(`fault storm: ${rounds} rounds, ${proxy.requests()} requests, ${injected} faults injected ${JSON.stringify(counts)}, ${completed} publishes completed, ${failed} failed in one line, 0 broken reads`)
+    console.log(`fault storm: ${rounds} rounds, ${proxy.requests()} requests, ${injected} faults injected ${JSON.stringify(counts)}, ${completed} publishes completed, ${failed} failed in one line, 0 broken reads by apt (by-hash on; off after every completed publish; ${plainBrokenAfterFailure} by-hash-off mismatches after a failed one)`)
     // a storm that injected nothing proves nothing
     expect(injected).toBeGreaterThanOrEqual(Math.max(3, rounds))
     if (rounds >= 20) expect(Object.keys(counts).length, JSON.stringify(counts)).toBe(ALL_TOXICS.length)
