@@ -2,7 +2,7 @@ import {z} from 'zod'
 import {RaptrError} from '../errors.js'
 import {BACKENDS, backendPath} from '../core/layout.js'
 import {validateAlias} from '../core/names.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
 
 /**
@@ -27,7 +27,7 @@ export interface NamedBackend extends BackendSettings {
   name: string
 }
 
-export async function listBackends(view: Transaction): Promise<NamedBackend[]> {
+export async function listBackends(view: ArchiveView): Promise<NamedBackend[]> {
   const out: NamedBackend[] = []
   for (const file of await view.list(BACKENDS)) {
     if (!file.endsWith('.json')) continue
@@ -37,7 +37,7 @@ export async function listBackends(view: Transaction): Promise<NamedBackend[]> {
   return out
 }
 
-export async function requireBackend(view: Transaction, name: string): Promise<NamedBackend> {
+export async function requireBackend(view: ArchiveView, name: string): Promise<NamedBackend> {
   const text = await view.read(backendPath(name))
   if (text === undefined) {
     const known = (await listBackends(view)).map((b) => b.name)
@@ -61,11 +61,13 @@ export async function addBackend(archive: Archive, name: string, settings: Backe
   return {commit, created: result}
 }
 
-export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string}> {
-  const {commit} = await archive.transaction(async (tx) => {
-    await requireBackend(tx, name)
+/** Forgets a backend; one already forgotten is `nothing` to do. */
+export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string; nothing?: string}> {
+  validateAlias(name)
+  const {commit, result} = await archive.transaction(async (tx) => {
+    if ((await tx.read(backendPath(name))) === undefined) return {message: '', result: `there is no backend "${name}"`}
     tx.remove(backendPath(name))
-    return {message: `backend removed: ${name}`, result: null}
+    return {message: `backend removed: ${name}`, result: undefined}
   })
-  return {commit}
+  return {commit, nothing: result}
 }

@@ -1,7 +1,7 @@
 import {RaptrError} from '../errors.js'
 import {categoryConfigPath, categoryPath, distConfigPath, distPath} from '../core/layout.js'
 import {validateArchitecture, validateComponentName, validateSuiteName} from '../core/names.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
 import {
   DEFAULT_ARCHITECTURES,
   json,
@@ -59,18 +59,26 @@ function pick(existing: Partial<DistributionSettings>, opts: Partial<Distributio
   return out
 }
 
-/** Removes a distribution with all its categories and links. */
-export async function removeDistribution(archive: Archive, name: string): Promise<{commit?: string}> {
+/**
+ * Removes a distribution with all its categories and links; one already gone is
+ * `nothing` to do. `published` names the backends the archive last published it to:
+ * removing it here does not take it off them.
+ */
+export async function removeDistribution(archive: Archive, name: string): Promise<{commit?: string; nothing?: string; published: string[]}> {
   validateSuiteName(name)
-  const {commit} = await archive.transaction(async (tx) => {
-    await requireDistribution(tx, name)
+  const {listPublications} = await import('./publications.js')
+  const {commit, result} = await archive.transaction<{nothing?: string; published: string[]}>(async (tx) => {
+    const latest = new Map<string, string>()
+    for (const p of await listPublications(tx)) if (p.distribution === name) latest.set(p.backend, p.action)
+    const published = [...latest].filter(([, action]) => (action as string) !== 'drop').map(([backend]) => backend)
+    if ((await readDistribution(tx, name)) === undefined) return {message: '', result: {nothing: `there is no distribution "${name}"`, published}}
     tx.remove(distPath(name))
-    return {message: `distribution removed: ${name}`, result: null}
+    return {message: `distribution removed: ${name}`, result: {published}}
   })
-  return {commit}
+  return {commit, ...result}
 }
 
-export async function listDistributions(view: Transaction): Promise<DistributionInfo[]> {
+export async function listDistributions(view: ArchiveView): Promise<DistributionInfo[]> {
   const out: DistributionInfo[] = []
   for (const name of await listDistributionNames(view)) {
     const d = (await readDistribution(view, name))!
@@ -98,24 +106,27 @@ export async function addCategory(archive: Archive, name: string, to: string[]):
 }
 
 /** Removes a category from distributions, with every package linked in it there. */
-export async function removeCategory(archive: Archive, name: string, from: string[]): Promise<{commit?: string; removed: string[]}> {
+export async function removeCategory(archive: Archive, name: string, from: string[]): Promise<{commit?: string; removed: string[]; absent: string[]}> {
   validateComponentName(name)
   const {commit, result} = await archive.transaction(async (tx) => {
     const removed: string[] = []
+    // Already gone from a distribution: nothing to do there.
+    const absent: string[] = []
     for (const d of from) {
       await requireDistribution(tx, d)
       if ((await tx.read(categoryConfigPath(d, name))) === undefined) {
-        throw new RaptrError('UNKNOWN_CATEGORY', `distribution "${d}" has no category "${name}"`, `list them with: raptr category list`)
+        absent.push(d)
+        continue
       }
       tx.remove(categoryPath(d, name))
       removed.push(d)
     }
-    return {message: `category removed: ${name} from ${removed.join(', ')}`, result: removed}
+    return {message: removed.length ? `category removed: ${name} from ${removed.join(', ')}` : '', result: {removed, absent}}
   })
-  return {commit, removed: result}
+  return {commit, ...result}
 }
 
-export async function listCategories(view: Transaction): Promise<Array<{name: string; distributions: string[]}>> {
+export async function listCategories(view: ArchiveView): Promise<Array<{name: string; distributions: string[]}>> {
   const byName = new Map<string, string[]>()
   for (const d of await listDistributionNames(view)) {
     for (const c of await listCategoryNames(view, d)) {

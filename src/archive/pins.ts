@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import type {Transaction} from '../store/archive.js'
+import type {ArchiveView} from '../store/archive.js'
 import {parseJsonFile} from './settings.js'
 
 /** Archive tree: `pins/<backend>/<dist>/<snapshot>.json` (12-digit id), beside `publications/`. */
@@ -15,7 +15,7 @@ export interface RecordedPin extends z.infer<typeof ArchivePin> {
 }
 
 /** Every pin recorded in the archive. */
-export async function listRecordedPins(view: Transaction): Promise<RecordedPin[]> {
+export async function listRecordedPins(view: ArchiveView): Promise<RecordedPin[]> {
   const out: RecordedPin[] = []
   for (const backend of await view.list(PINS)) {
     for (const distribution of await view.list(`${PINS}/${backend}`)) {

@@ -11,7 +11,7 @@ export default class BackendRemove extends RaptrCommand {
     const archive = await this.openArchive(flags.archive)
     const {removeBackend} = await import('../../archive/backends.js')
     const res = await removeBackend(archive, args.name)
-    this.log(`removed backend ${args.name}`)
-    return {name: args.name, snapshot: res.commit}
+    this.log(res.nothing ? `${res.nothing}; nothing to do` : `removed backend ${args.name}`)
+    return {name: args.name, snapshot: res.commit, removed: !res.nothing}
   }
 }

@@ -12,7 +12,8 @@ export default class BundleRemove extends RaptrCommand {
     const archive = await this.openArchive(flags.archive)
     const {removeBundle} = await import('../../archive/bundles.js')
     const res = await removeBundle(archive, args.alias, flags)
+    if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const l of res.removed) this.log(`removed ${l}`)
-    return {snapshot: res.commit, removed: res.removed}
+    return {snapshot: res.commit, removed: res.removed, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }

@@ -14,7 +14,8 @@ export default class CategoryRemove extends RaptrCommand {
     const archive = await this.openArchive(flags.archive)
     const {removeCategory} = await import('../../archive/distributions.js')
     const res = await removeCategory(archive, args.name, flags.from)
-    this.log(`removed category ${args.name} from ${res.removed.join(', ')}`)
-    return {name: args.name, removed: res.removed, snapshot: res.commit}
+    if (res.removed.length) this.log(`removed category ${args.name} from ${res.removed.join(', ')}`)
+    if (res.absent.length) this.log(`${res.absent.join(', ')} ${res.absent.length > 1 ? 'have' : 'has'} no category ${args.name}; nothing to do${res.removed.length ? ' there' : ''}`)
+    return {name: args.name, removed: res.removed, absent: res.absent, snapshot: res.commit}
   }
 }

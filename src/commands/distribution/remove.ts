@@ -3,6 +3,8 @@ import {RaptrCommand} from '../../cli/base-command.js'
 
 export default class DistributionRemove extends RaptrCommand {
   static override summary = 'Remove a distribution with its categories and links (packages stay in the archive).'
+  static override description = `Removing one that is not there does nothing. What was published stays on the backends
+until taken off with raptr publish drop DIST.`
   static override examples = ['<%= config.bin %> distribution remove staging']
   static override args = {name: Args.string({description: 'Distribution to remove.', required: true})}
 
@@ -11,7 +13,10 @@ export default class DistributionRemove extends RaptrCommand {
     const archive = await this.openArchive(flags.archive)
     const {removeDistribution} = await import('../../archive/distributions.js')
     const res = await removeDistribution(archive, args.name)
-    this.log(`removed distribution ${args.name}`)
-    return {name: args.name, snapshot: res.commit}
+    this.log(res.nothing ? `${res.nothing}; nothing to do` : `removed distribution ${args.name}`)
+    for (const b of res.published) {
+      this.note(`${args.name} is still published on ${b}: apt clients there keep seeing it; take it off with: raptr publish drop ${args.name} ${b}`)
+    }
+    return {name: args.name, snapshot: res.commit, removed: !res.nothing, stillPublishedOn: res.published}
   }
 }

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand, table} from '../../cli/base-command.js'
+import {addTarget, sectionFlag} from '../../cli/section-flags.js'
 
 export default class PackageAdd extends RaptrCommand {
   static override summary = 'Add .deb, .udeb, .ddeb and .dsc files (or directories of them) to the archive.'
@@ -13,19 +14,22 @@ archive unchanged.`
   static override examples = [
     '<%= config.bin %> package add build/hello_2.10-3_amd64.deb --category public --link staging',
     '<%= config.bin %> package add out/ --category public',
+    '<%= config.bin %> package add out/ --section production/public --section staging/public',
   ]
   static override args = {path: Args.string({description: 'Package files or directories (several may be given).', required: true})}
   static override flags = {
-    category: Flags.string({char: 'c', summary: 'Category the packages belong to.', required: true}),
-    link: Flags.string({summary: 'Also link them into this distribution (repeatable).', multiple: true}),
+    category: Flags.string({char: 'c', summary: 'Category the packages belong to (default: the first --section\'s).'}),
+    ...sectionFlag,
+    link: Flags.string({summary: 'Also link them into this distribution, DIST or DIST/CAT (repeatable).', multiple: true}),
     replace: Flags.boolean({summary: 'Replace a package of the same name, version and architecture that has other contents.'}),
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(PackageAdd)
+    const target = addTarget(flags)
     const archive = await this.openArchive(flags.archive)
     const {addPackages} = await import('../../archive/packages.js')
-    const res = await addPackages(archive, argv as string[], {category: flags.category, link: flags.link, replace: flags.replace})
+    const res = await addPackages(archive, argv as string[], {...target, replace: flags.replace})
     this.log(table(res.packages.map((p) => ({...p, linked: p.linked.join(',')})), ['status', 'name', 'version', 'architecture', 'linked']))
     if (!res.commit) this.note('nothing changed')
     return {snapshot: res.commit, packages: res.packages}

@@ -11,6 +11,7 @@ version order) and removes the older ones.`
     '<%= config.bin %> package remove hello --all --arch arm64',
     '<%= config.bin %> package remove hello --keep-last 3',
   ]
+  static override usage = '<%= command.id %> NAME [--version V | --latest | --all | --keep-last N] [--arch A] [-C DIR] [--json]'
   static override args = {name: Args.string({description: 'Package name (source packages by their source name).', required: true})}
   static override flags = {
     ...versionFlags,
@@ -30,7 +31,8 @@ version order) and removes the older ones.`
     }
     const {removePackages} = await import('../../archive/packages.js')
     const res = await removePackages(archive, args.name, flags, flags.arch)
+    if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const p of res.removed) this.log(`removed ${p.name} ${p.version} ${p.architecture}`)
-    return {snapshot: res.commit, removed: res.removed}
+    return {snapshot: res.commit, removed: res.removed, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }
