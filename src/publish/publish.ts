@@ -1,6 +1,6 @@
 import {RaptrError, isRaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
-import {liveDir, pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
+import {pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {poolRefsOfIndex} from '../core/pool-refs.js'
 import {mark} from '../core/timing.js'

@@ -236,6 +236,11 @@ export class Archive {
    * commit), then brings the work tree and git's index up to date for the changed
    * paths, so `git status` stays clean and `git pull` can merge. The paths are noted
    * first, so a crash between the two steps is finished by the next open.
+   *
+   * Durability (a power loss, not only a crash): every object, pack and the commit
+   * were fsynced with their directories when written (GitTrees), so they are on disk
+   * before the ref names them; the ref file is fsynced before its rename and its
+   * directory after (writeFileAtomic), so the move itself survives too.
    */
   private async moveBranch(commit: string, oldTree: string | undefined, newTree: string, changed: string[]): Promise<void> {
     const branch = await this.branch()
