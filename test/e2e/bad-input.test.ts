@@ -208,19 +208,17 @@ const cases: Case[] = [
       },
     }),
   ),
-  ...(['publish', 'verify'] as const).map(
-    (cmd): Case => ({
-      name: `a hand-edited Release on the backend (${cmd})`,
-      code: cmd === 'publish' ? 4 : 5,
-      message: /dists\/production\/Release/,
-      prepare: () => {
-        const f = path.join(s.www, 'dists/production/Release')
-        const saved = fs.readFileSync(f)
-        fs.writeFileSync(f, saved.toString('utf8').replace(/^Origin: .*$/m, 'Origin: Someone Else'))
-        return {args: cmd === 'publish' ? ['publish', '--sign-key', s.key] : ['verify'], cleanup: () => fs.writeFileSync(f, saved)}
-      },
-    }),
-  ),
+  {
+    name: 'a hand-edited Release on the backend (verify)',
+    code: 5,
+    message: /dists\/production\/Release/,
+    prepare: () => {
+      const f = path.join(s.www, 'dists/production/Release')
+      const saved = fs.readFileSync(f)
+      fs.writeFileSync(f, saved.toString('utf8').replace(/^Origin: .*$/m, 'Origin: Someone Else'))
+      return {args: ['verify'], cleanup: () => fs.writeFileSync(f, saved)}
+    },
+  },
   {
     name: 'a lock held by a live process',
     code: 3,
@@ -347,4 +345,28 @@ describe('bad input is refused in one line, with a hint and the documented exit 
       }
     })
   }
+
+  // last: a publish that repairs changes the backend for good
+  it('a hand-edited Release on the backend: publish says so, and either refuses (exit 4, nothing written) or puts back what the log says', async () => {
+    const f = path.join(s.www, 'dists/production/Release')
+    const saved = fs.readFileSync(f)
+    const head = archiveState(s.dir).head
+    fs.writeFileSync(f, saved.toString('utf8').replace(/^Origin: .*$/m, 'Origin: Someone Else'))
+    try {
+      const before = state([])
+      const res = raptr(['publish', '--sign-key', s.key], {cwd: s.dir})
+      const out = `${res.stdout}\n${res.stderr}`
+      expect(out, 'publish names the damaged file').toMatch(/dists\/production\/Release\b/)
+      if (res.code === 4) {
+        expectOneErrorLine(res, /dists\/production\/Release/, 'publish over a hand-edited Release')
+        expect(state([])).toEqual(before)
+      } else {
+        expect(res.code, out).toBe(0)
+        expect(fs.readFileSync(f, 'utf8')).not.toMatch(/Someone Else/)
+        expect(raptr(['verify'], {cwd: s.dir}).code).toBe(0)
+      }
+    } finally {
+      if (archiveState(s.dir).head !== head) sh('git', ['reset', '-q', '--hard', head], {cwd: s.dir})
+    }
+  })
 })
