@@ -48,6 +48,14 @@ function flip(bytes: Buffer, from: number, count: number): Buffer {
   return out
 }
 
+/** A Release with a line added by hand (one it never had). */
+function handEdited(release: Buffer): string {
+  const text = release.toString('utf8')
+  const edited = text.replace(/\n/, '\nOrigin: Someone Else\n')
+  expect(edited).not.toBe(text)
+  return edited
+}
+
 const add = (f: string): Prepared => ({args: ['package', 'add', f, '--category', 'public', '--link', 'production']})
 
 function truncations(): Case[] {
@@ -215,7 +223,7 @@ const cases: Case[] = [
     prepare: () => {
       const f = path.join(s.www, 'dists/production/Release')
       const saved = fs.readFileSync(f)
-      fs.writeFileSync(f, saved.toString('utf8').replace(/^Origin: .*$/m, 'Origin: Someone Else'))
+      fs.writeFileSync(f, handEdited(saved))
       return {args: ['verify'], cleanup: () => fs.writeFileSync(f, saved)}
     },
   },
@@ -280,7 +288,7 @@ function state(backends: string[]): unknown {
 /** One error line (`raptr: …` or a publish's `NAME/DIST: FAILED: …`), followed by its hint. */
 function expectOneErrorLine(res: RunResult, message: RegExp, what: string): void {
   const lines = `${res.stdout}\n${res.stderr}`.split('\n')
-  const errors = lines.map((l, i) => [l, i] as const).filter(([l]) => /^raptr: |: FAILED: |^Error: /.test(l))
+  const errors = lines.map((l, i) => [l, i] as const).filter(([l]) => /^raptr: (?!note:)|: FAILED: |^Error: /.test(l))
   expect(errors.map(([l]) => l), `${what}:\n${res.stdout}\n${res.stderr}`).toHaveLength(1)
   expect(lines[errors[0][1] + 1], `${what}: a hint follows the error`).toMatch(/^\s+hint: \S/)
   expect(`${res.stdout}\n${res.stderr}`, what).toMatch(message)
@@ -351,7 +359,7 @@ describe('bad input is refused in one line, with a hint and the documented exit 
     const f = path.join(s.www, 'dists/production/Release')
     const saved = fs.readFileSync(f)
     const head = archiveState(s.dir).head
-    fs.writeFileSync(f, saved.toString('utf8').replace(/^Origin: .*$/m, 'Origin: Someone Else'))
+    fs.writeFileSync(f, handEdited(saved))
     try {
       const before = state([])
       const res = raptr(['publish', '--sign-key', s.key], {cwd: s.dir})

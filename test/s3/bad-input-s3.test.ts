@@ -27,7 +27,7 @@ async function bucketState(bucket: string): Promise<string[]> {
 function expectOneErrorLine(res: RunResult, message: RegExp): void {
   const all = `${res.stdout}\n${res.stderr}`
   const lines = all.split('\n')
-  const errors = lines.map((l, i) => [l, i] as const).filter(([l]) => /^raptr: |: FAILED: /.test(l))
+  const errors = lines.map((l, i) => [l, i] as const).filter(([l]) => /^raptr: (?!note:)|: FAILED: /.test(l))
   expect(errors.map(([l]) => l), all).toHaveLength(1)
   expect(lines[errors[0][1] + 1], all).toMatch(/^\s+hint: \S/)
   expect(all).toMatch(message)

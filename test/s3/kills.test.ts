@@ -50,10 +50,12 @@ function runPublish(a: S3Archive, log: string, kill?: {after: number; afterFirst
       if (kill?.afterFirstWrite) timer = setTimeout(() => child.kill('SIGKILL'), kill.after)
     }, 5)
     if (kill && !kill.afterFirstWrite) timer = setTimeout(() => child.kill('SIGKILL'), kill.after)
-    child.on('close', (code, signal) => {
+    // 'exit', not 'close': a helper process the killed publish started may hold its stdout open
+    child.on('exit', (code, signal) => {
+      const endMs = Date.now() - t0
       clearTimeout(timer)
       clearInterval(poll)
-      resolve({signal: signal ?? undefined, code: code ?? undefined, stdout, writes: writesIn(log), firstWriteMs, endMs: Date.now() - t0})
+      setTimeout(() => resolve({signal: signal ?? undefined, code: code ?? undefined, stdout, writes: writesIn(log), firstWriteMs, endMs}), 50)
     })
   })
 }
