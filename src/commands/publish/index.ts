@@ -17,7 +17,8 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
   static override strict = false
   static override examples = [
     '<%= config.bin %> publish --sign-key ~/.config/raptr/signing.asc',
-    '<%= config.bin %> publish local --dry-run',
+    '<%= config.bin %> publish local --dry-run --sign-key key.asc',
+    '<%= config.bin %> publish --dry-run --verbose --no-sign',
     'RAPTR_SIGNING_KEY="$(cat key.asc)" <%= config.bin %> publish eu us --snapshot release-42',
   ]
   static override args = {backend: Args.string({description: 'Backends to publish to (default: all).'})}
@@ -30,6 +31,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
     force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
     'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
+    verbose: Flags.boolean({char: 'v', summary: 'With --dry-run: list every file it would write.'}),
     ...syncFlags,
   }
 
@@ -39,8 +41,9 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     const {signerForArchive} = await import('../../cli/signing.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
     const {resolveSnapshot} = await import('../../archive/snapshots.js')
-    // The key file is checked now; it is parsed (and openpgp loaded) only if something is signed.
-    const signer = flags['dry-run'] && !flags['sign-key'] && !flags.gpg && !process.env.RAPTR_SIGNING_KEY ? undefined : await signerForArchive(archive, flags)
+    // The key is found now (a dry run fails without one, as the publish would); it is
+    // parsed (and openpgp loaded) only if something is signed.
+    const signer = await signerForArchive(archive, flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const tty = process.stderr.isTTY && !this.jsonEnabled()
@@ -73,14 +76,25 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
         case 'published':
           this.log(`${r.backend}/${r.distribution}: published snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
           break
-        case 'planned':
-          this.log(`${r.backend}/${r.distribution}: would publish snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
+        case 'planned': {
+          const m = r.summary
+          const pkgs = m
+            ? `${m.added.packages} added (${formatBytes(m.added.bytes)}), ${m.changed.packages} changed (${formatBytes(m.changed.bytes)}), ${m.removed.packages} removed; `
+            : 'packages: the live snapshot is not in this archive; '
+          this.log(`${r.backend}/${r.distribution}: would publish snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${pkgs}${what}`)
+          for (const p of m?.packages ?? []) {
+            const sign = {added: '+', removed: '-', changed: '~'}[p.change]
+            const versions = p.change === 'added' ? p.to.join(', ') : p.change === 'removed' ? p.from.join(', ') : `${p.from.join(', ')} -> ${p.to.join(', ')}`
+            this.log(`  ${sign} ${p.name} ${versions}${p.bytes ? ` (${formatBytes(p.bytes)})` : ''}`)
+          }
+          if (!flags.verbose) break
           for (const b of r.plan?.blobs ?? []) this.log(`  upload ${b.key} (${formatBytes(b.size)})`)
           for (const i of r.plan?.byHash ?? []) this.log(`  upload ${i.key} (${i.index.path})`)
           for (const c of r.plan?.canonical ?? []) this.log(`  write  ${c.key}`)
           if (r.plan?.writePinnedRelease) this.log(`  pin    dists/snapshots/${r.plan.pinnedId}/${r.distribution} (${r.plan.pinnedCopies.length} copies, Release files)`)
           this.log(`  swap   dists/${r.distribution}/Release, Release.gpg, InRelease`)
           break
+        }
         case 'unchanged':
           this.log(`${r.backend}/${r.distribution}: unchanged, ${r.reason}`)
           break
