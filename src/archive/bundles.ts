@@ -117,7 +117,7 @@ export async function unlinkBundle(archive: Archive, alias: string, choice: Vers
       for (const r of await memberRecords(tx, bundle)) {
         for (const d of opts.from) {
           for (const cat of await listCategoryNames(tx, d)) {
-            const lp = linkPath(d, cat, r.arch, r.name, r.version)
+            const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
             if ((await tx.read(lp)) !== undefined) {
               tx.remove(lp)
               done.push(`${describe(r)} from ${d}/${cat}`)
@@ -142,7 +142,7 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
         tx.remove(recordPath(r.name, r.version, r.arch))
         for (const d of dists) {
           for (const cat of await listCategoryNames(tx, d)) {
-            const lp = linkPath(d, cat, r.arch, r.name, r.version)
+            const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
             if ((await tx.read(lp)) !== undefined) tx.remove(lp)
           }
         }

@@ -5,8 +5,9 @@ import {cidFromSha256} from '../core/cid.js'
 import {getField, renderStanza} from '../core/deb822.js'
 import {packagesStanza, sourcesStanza} from '../core/index-stanza.js'
 import {
-  DISTS,
   PACKAGES,
+  categoryPath,
+  contentsPath,
   linkPath,
   parseRecordName,
   poolDirForSource,
@@ -32,6 +33,8 @@ export interface IncomingPackage {
   record: PackageRecord
   /** Every file to store in the blob cache: [path on disk, sha256]. */
   files: Array<[string, string]>
+  /** A binary's file list, kept in the archive for Contents. */
+  contents?: string
 }
 
 export interface PackageSummary {
@@ -117,6 +120,7 @@ export async function readPackageFile(file: string, category: string): Promise<I
       blobs: [{name: deb.fileName, sha256: deb.digests.sha256, size: deb.digests.size}],
     },
     files: [[path.resolve(file), deb.digests.sha256]],
+    contents: deb.files,
   }
 }
 
@@ -143,11 +147,11 @@ async function checkLinkable(tx: Transaction, r: PackageRecord, dist: string, ca
 }
 
 /** Every (dist, category) where a link to this name/version/arch exists. */
-async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'version' | 'arch'>): Promise<Array<[string, string]>> {
+async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'version' | 'arch' | 'kind'>): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = []
   for (const dist of await listDistributionNames(tx)) {
     for (const cat of await listCategoryNames(tx, dist)) {
-      if ((await tx.read(linkPath(dist, cat, r.arch, r.name, r.version))) !== undefined) out.push([dist, cat])
+      if ((await tx.read(linkPath(dist, cat, r.arch, r.name, r.version, r.kind))) !== undefined) out.push([dist, cat])
     }
   }
   return out
@@ -210,12 +214,16 @@ export async function addPackages(
         if (status === 'unchanged') r.category = existing.category
       }
       if (status !== 'unchanged') tx.write(rp, formatRecord(r))
+      if (inc.contents !== undefined) {
+        const cp = contentsPath(recordSha256(r))
+        if ((await tx.read(cp)) === undefined) tx.write(cp, inc.contents)
+      }
       if (status === 'replaced') {
-        for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version), r.stanza)
+        for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version, r.kind), r.stanza)
       }
       const linked: string[] = []
       for (const d of links) {
-        const lp = linkPath(d, opts.category, r.arch, r.name, r.version)
+        const lp = linkPath(d, opts.category, r.arch, r.name, r.version, r.kind)
         if ((await tx.read(lp)) !== r.stanza) tx.write(lp, r.stanza)
         linked.push(`${d}/${opts.category}`)
       }
@@ -281,7 +289,7 @@ export async function removePackages(
     const chosen = choose(name, await recordsOf(tx, name), choice, arch)
     for (const r of chosen) {
       tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version))
+      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
     }
     return {message: listMessage('removed', chosen), result: chosen.map(summary)}
   })
@@ -300,7 +308,7 @@ export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: 
     const cat = category ?? r.category
     for (const d of to) {
       await checkLinkable(tx, r, d, cat)
-      const lp = linkPath(d, cat, r.arch, r.name, r.version)
+      const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
       if ((await tx.read(lp)) !== r.stanza) {
         tx.write(lp, r.stanza)
         done.push(`${describe(r)} to ${d}/${cat}`)
@@ -335,7 +343,7 @@ export async function unlinkRecords(tx: Transaction, name: string, choice: Versi
     for (const d of from) {
       await requireDistribution(tx, d)
       for (const cat of await listCategoryNames(tx, d)) {
-        if ((await tx.read(linkPath(d, cat, r.arch, r.name, r.version))) !== undefined) linked.push({r, dist: d, cat})
+        if ((await tx.read(linkPath(d, cat, r.arch, r.name, r.version, r.kind))) !== undefined) linked.push({r, dist: d, cat})
       }
     }
   }
@@ -345,7 +353,7 @@ export async function unlinkRecords(tx: Transaction, name: string, choice: Versi
   const versions = selectVersions(name, linked.map((l) => l.r.version), choice)
   for (const l of linked) {
     if (!versions.some((v) => compareVersions(v, l.r.version) === 0)) continue
-    tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version))
+    tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version, l.r.kind))
     done.push(`${describe(l.r)} from ${l.dist}/${l.cat}`)
   }
   return done
@@ -380,8 +388,10 @@ export async function listPackages(view: Transaction, opts: {distribution?: stri
     const cats = opts.category ? [opts.category] : await listCategoryNames(view, opts.distribution)
     if (opts.category) await requireCategory(view, opts.distribution, opts.category)
     for (const cat of cats) {
-      for (const arch of await view.list(`${DISTS}/${opts.distribution}/${cat}`)) {
-        const archDir = `${DISTS}/${opts.distribution}/${cat}/${arch}`
+      for (const dir of await view.list(categoryPath(opts.distribution, cat))) {
+        const archDir = `${categoryPath(opts.distribution, cat)}/${dir}`
+        // amd64.udeb / amd64.ddeb hold the installer and debug packages of amd64
+        const arch = dir.split('.')[0]
         for (const shard of await view.list(archDir)) {
           for (const name of await view.list(`${archDir}/${shard}`)) {
             for (const v of await view.list(`${archDir}/${shard}/${name}`)) {
@@ -434,7 +444,7 @@ export async function keepLatestPackages(archive: Archive, name: string, keepLas
     }
     for (const r of removed) {
       tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version))
+      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
     }
     return {message: removed.length ? listMessage('removed', removed, ` (keeping the last ${keepLast})`) : '', result: {removed: removed.map(summary), kept: kept.map(summary)}}
   })

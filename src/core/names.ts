@@ -68,11 +68,17 @@ export function validateSuiteName(name: string): string {
 
 /**
  * Return `name` if it can be a category (apt component) name, used as `dists/<suite>/<name>`; else throw RaptrError('BAD_NAME').
+ * Segments joined by `/` nest (`updates/main`, as Debian's security archive has it).
  *
- * @example validateComponentName('main') // 'main'
+ * @example validateComponentName('updates/main') // 'updates/main'
  */
 export function validateComponentName(name: string): string {
-  return validateSegment('category name', name, 'main, category1, public')
+  return check(
+    name.split('/').every((segment) => PATH_SEGMENT.test(segment)),
+    'category name',
+    name,
+    'use letters, digits, ".", "_" and "-", starting with a letter or digit; "/" only between such parts, e.g. main, public, updates/main',
+  )
 }
 
 /**

@@ -15,6 +15,8 @@ import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.
 import {appendEntry, publisherName, readHead, type PublicationEntry} from './publication-log.js'
 import {resolveSigner, settlePointer, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from './pointer.js'
 import {activeLease} from '../purge/lease.js'
+import {publishAliases} from './alias.js'
+import {releaseInputFor} from './release-fields.js'
 
 export interface PublishProgress {
   backend: string
@@ -297,18 +299,8 @@ async function execute(
   })
   // 3. the pinned copy: indexes copied inside the backend, then its own Release
   const date = new Date()
-  const releaseFor = (suite: string): string =>
-    renderRelease({
-      origin: snap.settings.origin,
-      label: snap.settings.label,
-      description: snap.settings.description,
-      suite,
-      codename: snap.dist,
-      date,
-      architectures: snap.settings.architectures,
-      components: snap.categories,
-      entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256})),
-    })
+  const releaseFor = (pinned?: string): string =>
+    renderRelease(releaseInputFor(snap.settings, snap.dist, {date, pinnedSuite: pinned, categories: snap.categories, entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256}))}))
   if (plan.writePinnedRelease) {
     done = 0
     await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
@@ -321,7 +313,7 @@ async function execute(
     await writeReleaseFiles(backend, pinnedDir(plan.pinnedId, snap.dist), await signRelease(releaseFor(pinnedSuite(plan.pinnedId, snap.dist)), opts.signer), true)
   }
   // 4. claim the next log sequence number; losing means someone else published first
-  const live = await signRelease(releaseFor(snap.dist), opts.signer)
+  const live = await signRelease(releaseFor(), opts.signer)
   const entry: PublicationEntry = {
     format: 1,
     seq: plan.seq,
@@ -345,6 +337,7 @@ async function execute(
   progress('pointer', 0, 1)
   await writeReleaseFiles(backend, liveDir(snap.dist), live, false)
   await settlePointer(backend, snap.dist)
+  await publishAliases(backend, snap.dist, live)
   progress('pointer', 1, 1)
   mark(`publish ${snap.dist}: pointer swapped`)
   return entry

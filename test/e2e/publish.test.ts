@@ -82,6 +82,7 @@ describe('publishing to a directory', () => {
       // the amd64 indexes changed: by hash, then canonical
       ...byHash,
       ...newAmd64.map((f) => `dists/production/public/binary-amd64/${f}`),
+      'dists/production/public/Contents-amd64.gz',
       // the pointer
       'dists/production/InRelease',
       'dists/production/Release',
@@ -91,8 +92,9 @@ describe('publishing to a directory', () => {
     ]
     const pinned = changed.filter((p) => p.startsWith(`dists/snapshots/${id}/`))
     const rest = changed.filter((p) => !p.startsWith(`dists/snapshots/${id}/`))
-    expect(byHash).toHaveLength(3)
-    expect(byHash.every((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toBe(true)
+    expect(byHash).toHaveLength(4)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toHaveLength(3)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/by-hash/SHA256/'))).toHaveLength(1) // Contents-amd64.gz
     expect(rest.sort()).toEqual(expect.arrayContaining(expected))
     expect(rest).toHaveLength(expected.length)
     // the pinned copy: its Release files, and every index linked (not re-sent) from the live by-hash files
@@ -145,6 +147,7 @@ describe('publishing to a directory', () => {
       'dists/production/InRelease',
       'dists/production/Release',
       'dists/production/Release.gpg',
+      'dists/production/public/Contents-arm64.gz',
       `${arm64}/Packages`,
       `${arm64}/Packages.gz`,
       `${arm64}/Packages.xz`,
