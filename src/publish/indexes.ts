@@ -74,8 +74,8 @@ export function categoryIndexSpecs(cat: string, architectures: string[], present
     if (udebs) specs.push({path: `${cat}/debian-installer/binary-${arch}/Packages`, dirs: keep([`${arch}.udeb`, 'all.udeb']), kind: 'packages'})
     if (debugApart && ddebs) specs.push({path: `${cat}/debug/binary-${arch}/Packages`, dirs: keep([`${arch}.ddeb`, 'all.ddeb']), kind: 'packages'})
     if (settings.contents !== false) {
-      specs.push({path: `${cat}/Contents-${arch}.gz`, dirs: keep([arch, 'all']), kind: 'contents'})
-      if (udebs) specs.push({path: `${cat}/Contents-udeb-${arch}.gz`, dirs: keep([`${arch}.udeb`, 'all.udeb']), kind: 'contents'})
+      specs.push({path: `${cat}/Contents-${arch}`, dirs: keep([arch, 'all']), kind: 'contents'})
+      if (udebs) specs.push({path: `${cat}/Contents-udeb-${arch}`, dirs: keep([`${arch}.udeb`, 'all.udeb']), kind: 'contents'})
     }
   }
   specs.push({path: `${cat}/source/Sources`, dirs: keep(['source']), kind: 'sources'})
@@ -84,7 +84,7 @@ export function categoryIndexSpecs(cat: string, architectures: string[], present
 
 /**
  * Renders every index of a distribution (see {@link categoryIndexSpecs}): Packages and
- * Sources plain, .gz and .xz; Contents .gz only, as Debian serves them.
+ * Sources plain, .gz and .xz; Contents plain and .gz.
  *
  * An index is the concatenation of its shards' stanzas, and each shard is one piece,
  * compressed on its own and memoized by its tree id (see pieces.ts): after a few
@@ -118,7 +118,8 @@ export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promi
         const own = pieceIds[i].map((id) => (isContents[i] ? contentsPieces : pieces).get(pieceKey(id))!).filter((p) => p.text.length > 0)
         if (!isContents[i]) return variants(s.path, own)
         const plain = Buffer.concat(own.map((x) => x.text))
-        return [indexFile(s.path, assembleGzip(plain, own.map((x) => x.deflate)))]
+        // apt finds an index by its uncompressed name in Release (Debian lists it too), then fetches the .gz.
+        return [indexFile(s.path, plain), indexFile(`${s.path}.gz`, assembleGzip(plain, own.map((x) => x.deflate)))]
       }),
     )
   ).flat()
