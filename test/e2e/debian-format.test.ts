@@ -151,3 +151,37 @@ describe('the Debian archive format', () => {
     ok(['distribution', 'set', 'bookworm', '--contents'], {cwd: s.dir})
   })
 })
+
+describe('Contents after a small change', () => {
+  it('after adding one package to a large-ish distribution, the publish recompresses only the changed Contents pieces', async () => {
+    const work = tempDir()
+    try {
+      const dir = path.join(work, 'repo')
+      const pkgs = path.join(work, 'pkgs')
+      fs.mkdirSync(pkgs)
+      ok(['init', dir], {cwd: work})
+      ok(['distribution', 'add', 'production', '--architectures', 'amd64'], {cwd: dir})
+      ok(['category', 'add', 'main', '--to', 'production'], {cwd: dir})
+      ok(['backend', 'add', 'local', `file://${path.join(work, 'www')}`], {cwd: dir})
+      const n = 40
+      const built = await Promise.all(Array.from({length: n}, (_, i) => buildDeb(pkgs, {name: `pkg${i}`, version: '1.0', arch: i % 3 === 0 ? 'all' : 'amd64'})))
+      ok(['package', 'add', ...built, '--category', 'main', '--link', 'production'], {cwd: dir})
+      ok(['publish', '--no-sign'], {cwd: dir})
+      const one = await buildDeb(pkgs, {name: 'newcomer', version: '1.0', arch: 'amd64'})
+      ok(['package', 'add', one, '--category', 'main', '--link', 'production'], {cwd: dir})
+      const res = ok(['publish', '--no-sign'], {cwd: dir, env: {RAPTR_DEBUG_TIMING: '1'}})
+      const m = /pieces \(contents-piece\): (\d+) memoized, (\d+) to make/.exec(res.stderr)
+      expect(m, res.stderr).not.toBeNull()
+      const [memoized, made] = [Number(m![1]), Number(m![2])]
+      // the new package's shard, and the shard after it (its deflate stream is primed by the text before it)
+      expect(made).toBeGreaterThanOrEqual(1)
+      expect(made).toBeLessThanOrEqual(2)
+      expect(memoized).toBeGreaterThan(n / 2)
+      const contents = zlib.gunzipSync(fs.readFileSync(path.join(work, 'www/dists/production/main/Contents-amd64.gz'))).toString()
+      expect(contents.split('\n').filter((l) => /^usr\/share\/doc\/[^/]+\/payload /.test(l))).toHaveLength(n + 1)
+      expect(contents).toMatch(/^usr\/share\/doc\/newcomer\/payload +misc\/newcomer$/m)
+    } finally {
+      fs.rmSync(work, {recursive: true, force: true})
+    }
+  })
+})
