@@ -5,7 +5,7 @@ import {validateAlias} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions, parseVersion} from '../core/version.js'
 import type {Archive, Transaction} from '../store/archive.js'
-import {addPackages, linkRecords, type AddResult} from './packages.js'
+import {addPackages, changesVersion, linkRecords, type AddResult} from './packages.js'
 import {describe, parseRecord, type PackageRecord} from './records.js'
 import {json, listCategoryNames, listDistributionNames, parseJsonFile, requireDistribution} from './settings.js'
 
@@ -43,15 +43,17 @@ export async function addBundle(
   archive: Archive,
   alias: string,
   inputs: string[],
-  opts: {category: string; version?: string; link?: string[]; replace?: boolean},
+  opts: {category: string; version?: string; link?: string[]; replace?: boolean; keyring?: string},
 ): Promise<{commit?: string; alias: string; version: string; packages: AddResult[]}> {
   validateAlias(alias)
   if (opts.version !== undefined) parseVersion(opts.version)
   let version = ''
+  // An upload's bundle takes the .changes Version.
+  const uploadVersion = opts.version === undefined ? await changesVersion(inputs) : undefined
   const res = await addPackages(archive, inputs, {
     ...opts,
     extra: async (tx, records) => {
-      version = opts.version ?? versionFromRecords(records)
+      version = opts.version ?? uploadVersion ?? versionFromRecords(records)
       const file: BundleFile = {
         category: opts.category,
         members: records.map((r) => ({name: r.name, version: r.version, architecture: r.arch})),

@@ -68,13 +68,42 @@ export async function findPackageFiles(inputs: string[]): Promise<string[]> {
         .filter((e) => e.isFile() && isPackageFile(e.name))
         .map((e) => path.join(e.parentPath, e.name))
       out.push(...found.sort())
-    } else if (isPackageFile(input)) {
+    } else if (isPackageFile(input) || input.endsWith('.changes')) {
+      // A .changes is named, never found in a directory: it stands for the files it lists.
       out.push(input)
     } else {
-      throw new RaptrError('BAD_ARGUMENT', `not a package file: ${input}`, 'raptr adds .deb, .udeb, .ddeb and .dsc files (or directories holding them)')
+      throw new RaptrError('BAD_ARGUMENT', `not a package file: ${input}`, 'raptr adds .deb, .udeb, .ddeb, .dsc and .changes files (or directories holding packages)')
     }
   }
   return [...new Set(out.map((p) => path.resolve(p)))]
+}
+
+/**
+ * Replaces each .changes by the package files it lists (.deb, .udeb, .ddeb, .dsc; a
+ * .dsc brings its own files), after checking every listed file's size and hashes and,
+ * with a keyring, its signature. Other files (.buildinfo) are checked, not added.
+ */
+async function expandChanges(files: string[], keyring: string | undefined): Promise<string[]> {
+  if (keyring) {
+    const unsigned = files.find((f) => !f.endsWith('.changes'))
+    if (unsigned) throw new RaptrError('BAD_SIGNATURE', `${path.basename(unsigned)} is not a .changes: with --keyring only signed uploads are added`, 'add the upload\'s .changes, or leave out --keyring')
+  }
+  if (!files.some((f) => f.endsWith('.changes'))) return files
+  const {readChanges} = await import('../debian/changes.js')
+  const out: string[] = []
+  for (const f of files) {
+    if (!f.endsWith('.changes')) out.push(f)
+    else out.push(...(await readChanges(f, {keyring})).files.filter(isPackageFile))
+  }
+  return [...new Set(out)]
+}
+
+/** The Version of the first .changes among `inputs` (a bundle of an upload takes its version), or undefined. */
+export async function changesVersion(inputs: string[]): Promise<string | undefined> {
+  const file = inputs.find((f) => f.endsWith('.changes'))
+  if (!file) return undefined
+  const {readChanges} = await import('../debian/changes.js')
+  return (await readChanges(file)).version
 }
 
 function isPackageFile(name: string): boolean {
@@ -169,11 +198,18 @@ async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'versi
 export async function addPackages(
   archive: Archive,
   inputs: string[],
-  opts: {category: string; link?: string[]; replace?: boolean; extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>},
+  opts: {
+    category: string
+    link?: string[]
+    replace?: boolean
+    /** Every input must be a .changes signed by a key of this keyring file. */
+    keyring?: string
+    extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>
+  },
 ): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
   validateComponentName(opts.category)
   for (const d of opts.link ?? []) validateSuiteName(d)
-  const files = await findPackageFiles(inputs)
+  const files = await expandChanges(await findPackageFiles(inputs), opts.keyring)
   if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
   const incoming = await mapLimit(files, 4, (f) => readPackageFile(f, opts.category))
   mark(`add: ${files.length} files read`)
