@@ -2,7 +2,7 @@ import {z} from 'zod'
 import {RaptrError} from '../errors.js'
 import {BACKENDS, backendPath} from '../core/layout.js'
 import {validateAlias} from '../core/names.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
 
 /**
@@ -27,7 +27,7 @@ export interface NamedBackend extends BackendSettings {
   name: string
 }
 
-export async function listBackends(view: Transaction): Promise<NamedBackend[]> {
+export async function listBackends(view: ArchiveView): Promise<NamedBackend[]> {
   const out: NamedBackend[] = []
   for (const file of await view.list(BACKENDS)) {
     if (!file.endsWith('.json')) continue
@@ -37,7 +37,7 @@ export async function listBackends(view: Transaction): Promise<NamedBackend[]> {
   return out
 }
 
-export async function requireBackend(view: Transaction, name: string): Promise<NamedBackend> {
+export async function requireBackend(view: ArchiveView, name: string): Promise<NamedBackend> {
   const text = await view.read(backendPath(name))
   if (text === undefined) {
     const known = (await listBackends(view)).map((b) => b.name)

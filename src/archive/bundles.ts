@@ -4,7 +4,7 @@ import {bundleDir, bundlePath, decodeVersion, linkPath, recordPath} from '../cor
 import {validateAlias} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions, parseVersion} from '../core/version.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {addPackages, changesVersion, linkRecords, type AddResult} from './packages.js'
 import {describe, parseRecord, type PackageRecord} from './records.js'
 import {json, listCategoryNames, listDistributionNames, parseJsonFile, requireDistribution} from './settings.js'
@@ -77,7 +77,7 @@ async function bundleVersions(tx: Transaction, alias: string): Promise<string[]>
   return versions
 }
 
-async function readBundle(tx: Transaction, alias: string, version: string): Promise<BundleFile> {
+async function readBundle(tx: ArchiveView, alias: string, version: string): Promise<BundleFile> {
   const p = bundlePath(alias, version)
   return parseJsonFile(BundleFile, (await tx.read(p))!, p)
 }
@@ -157,7 +157,7 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
   return {commit, removed: result}
 }
 
-export async function listBundles(view: Transaction): Promise<BundleInfo[]> {
+export async function listBundles(view: ArchiveView): Promise<BundleInfo[]> {
   const out: BundleInfo[] = []
   for (const alias of await view.list('bundles')) {
     const versions = (await view.list(bundleDir(alias))).map(decodeVersion).sort(compareVersions)

@@ -2,7 +2,7 @@ import {RaptrError} from '../errors.js'
 import {categoryConfigPath, categoryPath, distConfigPath, distPath} from '../core/layout.js'
 import {validateArchitecture, validateComponentName, validateSuiteName} from '../core/names.js'
 import {durationMs} from '../core/release.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
 import {
   DEFAULT_ARCHITECTURES,
   json,
@@ -108,7 +108,7 @@ export async function removeDistribution(archive: Archive, name: string): Promis
   return {commit}
 }
 
-export async function listDistributions(view: Transaction): Promise<DistributionInfo[]> {
+export async function listDistributions(view: ArchiveView): Promise<DistributionInfo[]> {
   const out: DistributionInfo[] = []
   for (const name of await listDistributionNames(view)) {
     const d = (await readDistribution(view, name))!
@@ -153,7 +153,7 @@ export async function removeCategory(archive: Archive, name: string, from: strin
   return {commit, removed: result}
 }
 
-export async function listCategories(view: Transaction): Promise<Array<{name: string; distributions: string[]}>> {
+export async function listCategories(view: ArchiveView): Promise<Array<{name: string; distributions: string[]}>> {
   const byName = new Map<string, string[]>()
   for (const d of await listDistributionNames(view)) {
     for (const c of await listCategoryNames(view, d)) {

@@ -22,7 +22,7 @@ import {mapLimit} from '../core/map-limit.js'
 import {mark} from '../core/timing.js'
 import {readDeb} from '../debian/deb.js'
 import {readDsc} from '../debian/dsc.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames, requireCategory, requireDistribution} from './settings.js'
 
@@ -289,7 +289,7 @@ function addMessage(results: AddResult[], links: string[], category: string): st
 }
 
 /** Every record for `name` (all versions and architectures). */
-export async function recordsOf(tx: Transaction, name: string): Promise<PackageRecord[]> {
+export async function recordsOf(tx: ArchiveView, name: string): Promise<PackageRecord[]> {
   const dir = recordDir(name)
   const out: PackageRecord[] = []
   for (const entry of await tx.list(dir)) {
@@ -417,7 +417,7 @@ export interface ListedPackage extends PackageSummary {
  * Lists packages: every record in the archive, or what is linked in one distribution
  * (and category). Sorted by name, then Debian version order, then architecture.
  */
-export async function listPackages(view: Transaction, opts: {distribution?: string; category?: string}): Promise<ListedPackage[]> {
+export async function listPackages(view: ArchiveView, opts: {distribution?: string; category?: string}): Promise<ListedPackage[]> {
   const out: ListedPackage[] = []
   if (opts.distribution) {
     await requireDistribution(view, opts.distribution)

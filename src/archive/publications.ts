@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import {PUBLICATIONS} from '../core/layout.js'
-import type {Transaction} from '../store/archive.js'
+import type {ArchiveView} from '../store/archive.js'
 import {parseJsonFile} from './settings.js'
 
 /** What the archive remembers of a publication (the backend's log is the authority). */
@@ -18,7 +18,7 @@ export interface RecordedPublication extends z.infer<typeof PublicationRecord> {
 }
 
 /** Every publication recorded in the archive, oldest first per backend and distribution. */
-export async function listPublications(view: Transaction): Promise<RecordedPublication[]> {
+export async function listPublications(view: ArchiveView): Promise<RecordedPublication[]> {
   const out: RecordedPublication[] = []
   for (const backend of await view.list(PUBLICATIONS)) {
     for (const distribution of await view.list(`${PUBLICATIONS}/${backend}`)) {

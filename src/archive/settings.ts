@@ -9,7 +9,7 @@ import {
   decodeCategory,
   distConfigPath,
 } from '../core/layout.js'
-import type {Transaction} from '../store/archive.js'
+import type {ArchiveView} from '../store/archive.js'
 
 /** raptr.json: archive-wide settings. */
 export const ArchiveSettings = z.object({
@@ -72,13 +72,13 @@ export function parseJsonFile<T>(schema: z.ZodType<T>, text: string, file: strin
   return res.data
 }
 
-export async function readArchiveSettings(tx: Transaction): Promise<ArchiveSettings> {
+export async function readArchiveSettings(tx: ArchiveView): Promise<ArchiveSettings> {
   const text = await tx.read(CONFIG_PATH)
   if (text === undefined) throw new RaptrError('CORRUPT_ARCHIVE', `${CONFIG_PATH} is missing from the archive`, 'restore it with git')
   return parseJsonFile(ArchiveSettings, text, CONFIG_PATH)
 }
 
-export async function listDistributionNames(tx: Transaction): Promise<string[]> {
+export async function listDistributionNames(tx: ArchiveView): Promise<string[]> {
   const out: string[] = []
   for (const name of await tx.list(DISTS)) {
     if (await tx.read(`${DISTS}/${name}/${DIST_CONFIG}`)) out.push(name)
@@ -86,12 +86,12 @@ export async function listDistributionNames(tx: Transaction): Promise<string[]> 
   return out
 }
 
-export async function readDistribution(tx: Transaction, dist: string): Promise<DistributionSettings | undefined> {
+export async function readDistribution(tx: ArchiveView, dist: string): Promise<DistributionSettings | undefined> {
   const text = await tx.read(distConfigPath(dist))
   return text === undefined ? undefined : parseJsonFile(DistributionSettings, text, distConfigPath(dist))
 }
 
-export async function requireDistribution(tx: Transaction, dist: string): Promise<DistributionSettings> {
+export async function requireDistribution(tx: ArchiveView, dist: string): Promise<DistributionSettings> {
   const d = await readDistribution(tx, dist)
   if (!d) {
     const known = await listDistributionNames(tx)
@@ -104,7 +104,7 @@ export async function requireDistribution(tx: Transaction, dist: string): Promis
   return d
 }
 
-export async function listCategoryNames(tx: Transaction, dist: string): Promise<string[]> {
+export async function listCategoryNames(tx: ArchiveView, dist: string): Promise<string[]> {
   const out: string[] = []
   for (const name of await tx.list(`${DISTS}/${dist}`)) {
     if (await tx.read(`${DISTS}/${dist}/${name}/${CATEGORY_CONFIG}`)) out.push(decodeCategory(name))
@@ -112,7 +112,7 @@ export async function listCategoryNames(tx: Transaction, dist: string): Promise<
   return out
 }
 
-export async function requireCategory(tx: Transaction, dist: string, cat: string): Promise<void> {
+export async function requireCategory(tx: ArchiveView, dist: string, cat: string): Promise<void> {
   if ((await tx.read(categoryConfigPath(dist, cat))) === undefined) {
     throw new RaptrError('UNKNOWN_CATEGORY', `distribution "${dist}" has no category "${cat}"`, `add it with: raptr category add ${cat} --to ${dist}`)
   }

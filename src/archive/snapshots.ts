@@ -2,7 +2,9 @@ import {z} from 'zod'
 import {RaptrError} from '../errors.js'
 import {SNAPSHOTS, snapshotNamePath} from '../core/layout.js'
 import {validateAlias} from '../core/names.js'
-import type {Archive, Transaction} from '../store/archive.js'
+import type {Archive, ArchiveView} from '../store/archive.js'
+import {listRecordedPins, type RecordedPin} from './pins.js'
+import {listPublications, type RecordedPublication} from './publications.js'
 import {json, parseJsonFile} from './settings.js'
 
 export const NamedSnapshot = z.object({commit: z.string().regex(/^[0-9a-f]{40}$/), created: z.string()})
@@ -30,7 +32,7 @@ export async function resolveSnapshot(archive: Archive, ref: string): Promise<st
   throw new RaptrError('UNKNOWN_SNAPSHOT', `no snapshot "${ref}"`, 'give a snapshot id from raptr log / raptr snapshot list, or a name from raptr snapshot create')
 }
 
-export async function listNamedSnapshots(view: Transaction): Promise<Array<{name: string} & NamedSnapshot>> {
+export async function listNamedSnapshots(view: ArchiveView): Promise<Array<{name: string} & NamedSnapshot>> {
   const out: Array<{name: string} & NamedSnapshot> = []
   for (const file of await view.list(SNAPSHOTS)) {
     if (!file.endsWith('.json')) continue
@@ -58,4 +60,49 @@ export async function nameSnapshot(archive: Archive, name: string, ref?: string)
     return {message: `snapshot named: ${name} = ${target.slice(0, 12)}`, result: null}
   })
   return {commit, snapshot: target}
+}
+
+export interface SnapshotDescription {
+  id: string
+  names: string[]
+  date: string
+  author: string
+  message: string
+  distributions: Array<{name: string; categories: string[]; architectures: string[]; packages: number}>
+  published: RecordedPublication[]
+  pins: RecordedPin[]
+}
+
+/**
+ * What `snapshot show` prints: when, who, the event, what each distribution holds, and
+ * where it was published and pinned (as the archive records it).
+ *
+ * @example (await describeSnapshot(archive, 'release-42')).distributions[0].packages
+ */
+export async function describeSnapshot(archive: Archive, ref: string): Promise<SnapshotDescription> {
+  const {listDistributions} = await import('./distributions.js')
+  const {listPackages} = await import('./packages.js')
+  const commit = await resolveSnapshot(archive, ref)
+  const info = await archive.readCommit(commit)
+  const view = await archive.view(commit)
+  const distributions = []
+  for (const d of await listDistributions(view)) {
+    const pkgs = await listPackages(view, {distribution: d.name})
+    distributions.push({name: d.name, categories: d.categories, architectures: d.architectures, packages: pkgs.length})
+  }
+  const current = await archive.view()
+  const names = (await listNamedSnapshots(current)).filter((s) => s.commit === commit).map((s) => s.name)
+  const published = (await listPublications(current)).filter((p) => p.snapshot === commit)
+  const pins = (await listRecordedPins(current)).filter((p) => p.snapshot === commit)
+  return {id: commit, names, date: new Date(info.timestamp * 1000).toISOString(), author: info.author, message: info.message, distributions, published, pins}
+}
+
+/**
+ * What `snapshot list` prints: named snapshots, recorded publications and pins.
+ *
+ * @example (await listSnapshots(archive)).pins
+ */
+export async function listSnapshots(archive: Archive): Promise<{named: Array<{name: string} & NamedSnapshot>; publications: RecordedPublication[]; pins: RecordedPin[]}> {
+  const view = await archive.view()
+  return {named: await listNamedSnapshots(view), publications: await listPublications(view), pins: await listRecordedPins(view)}
 }

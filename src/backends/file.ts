@@ -6,12 +6,7 @@ import {RaptrError} from '../errors.js'
 import {mapLimit} from '../core/map-limit.js'
 import {fsyncDir, fsyncFile} from '../store/atomic-file.js'
 import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
-
-/**
- * Every temp file raptr writes into a published directory starts with this, so `list`
- * can skip the leftovers of a crashed writer and purge never mistakes them for objects.
- */
-const TEMP_PREFIX = '.raptr-tmp.'
+import {TEMP_PREFIX, validateKey} from './key.js'
 
 /** How many `stat` calls `list` keeps in flight. */
 const STAT_PARALLELISM = 64
@@ -22,29 +17,6 @@ export interface FileBackendOptions {
   /** Where apt clients fetch from, when a web server serves the directory. */
   publicUrl?: string
   name?: string
-}
-
-/**
- * Checks a key the way every backend understands keys (see interface.ts). Keys come from
- * raptr itself, so a bad one is a bug; this guard keeps it from escaping the root.
- *
- * @example
- *   validateKey('pool/ab/bafk….deb') // ok
- *   validateKey('../etc/passwd')     // throws BAD_ARGUMENT
- */
-export function validateKey(key: string): void {
-  const bad = (why: string): never => {
-    throw new RaptrError('BAD_ARGUMENT', `invalid backend key ${JSON.stringify(key)}: ${why}`, 'this is a bug in raptr: please report it')
-  }
-  if (key === '') bad('empty')
-  if (key.startsWith('/')) bad("starts with '/'")
-  if (key.includes('\\')) bad('contains a backslash')
-  if (key.includes('\0')) bad('contains a NUL byte')
-  for (const segment of key.split('/')) {
-    if (segment === '') bad('has an empty segment')
-    if (segment === '.' || segment === '..') bad(`has a '${segment}' segment`)
-    if (segment.startsWith(TEMP_PREFIX)) bad(`uses the temp-file prefix ${TEMP_PREFIX}`)
-  }
 }
 
 /**

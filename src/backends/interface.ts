@@ -78,3 +78,30 @@ export interface Backend {
   /** Makes every `batched` write so far durable (a no-op where each write already is). */
   sync(): Promise<void>
 }
+
+/** Settings a backend may need besides its URL (stored with the backend in the archive). */
+export interface BackendOptions {
+  /** S3 region, e.g. eu-west-1. */
+  region?: string
+  /** S3-compatible endpoint, e.g. http://localhost:9000 (MinIO). */
+  endpoint?: string
+  /** Address the bucket in the path instead of the host name (most S3-compatible servers). */
+  pathStyle?: boolean
+  /** Where apt clients fetch from, when it differs from the backend's own URL. */
+  publicUrl?: string
+  /** A short human name for messages (the backend's name in the archive). */
+  name?: string
+  /** S3 server-side encryption for every object. */
+  sse?: 'AES256' | 'aws:kms'
+  /** S3 storage class for immutable objects (pool, by-hash, pinned); pointers stay STANDARD. */
+  storageClass?: string
+  /** S3 canned ACL for every object, e.g. public-read for a bucket apt reads anonymously. */
+  acl?: 'public-read' | 'private'
+  /** Cache-Control for mutable objects (pointers, canonical indexes); immutable ones are cached for a year. */
+  cacheControl?: string
+  /**
+   * How long a failing request is retried before the operation fails (default
+   * RAPTR_RETRY_SECONDS, else 60 s).
+   */
+  retrySeconds?: number
+}

@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import type {Readable} from 'node:stream'
 import type {HeadObjectCommandOutput, S3Client, StorageClass} from '@aws-sdk/client-s3'
 import {RaptrError} from '../errors.js'
-import {validateKey} from './file.js'
-import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
-import {parseBackendUrl, type BackendOptions} from './registry.js'
+import {validateKey} from './key.js'
+import type {Backend, BackendOptions, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
+import {parseBackendUrl} from './url.js'
 
 // The only file that touches the AWS SDK. Values come from a dynamic import inside
 // createS3Backend, so `raptr --help` and file:// publishing never load it.
@@ -46,9 +46,13 @@ export interface S3BackendOptions extends BackendOptions {
   multipartThreshold?: number
   /** Multipart part size (default 16 MiB, at least 5 MiB; grown to stay within 10,000 parts). */
   partSize?: number
-  /** Attempts per request, retries included (default 5). */
+  /**
+   * Attempts per request inside the backend (default 1): retries belong to the
+   * RetryBackend decorator that openBackend puts around every backend, with a time
+   * budget. Embedders that use this backend bare may ask for a few here.
+   */
   maxAttempts?: number
-  /** First retry delay in ms, doubled per attempt, with jitter (default 200). */
+  /** First in-backend retry delay in ms, doubled per attempt, with jitter (default 200). */
   retryBaseMs?: number
   /** Called once per HTTP request sent, after its answer (or failure). */
   onRequest?: (request: S3Request) => void
@@ -92,7 +96,7 @@ class S3Backend implements Backend {
     this.opts = opts
     this.threshold = Math.max(1, opts.multipartThreshold ?? 64 * MiB)
     this.partSize = Math.max(MIN_PART, opts.partSize ?? 16 * MiB)
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5)
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 1)
     this.retryBaseMs = opts.retryBaseMs ?? 200
     const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
     this.properties = {url, publicUrl: opts.publicUrl ?? defaultPublicUrl(bucket, prefix, region, opts.endpoint), name: opts.name ?? url}
@@ -124,7 +128,12 @@ class S3Backend implements Backend {
     return this.retrying('read', key, async () => {
       try {
         const res = await this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
-        return res.Body ? await res.Body.transformToByteArray() : new Uint8Array()
+        const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array()
+        // A connection cut part-way can end the body early without an error.
+        if (res.ContentLength !== undefined && body.length !== res.ContentLength) {
+          throw Object.assign(new Error(`body ended after ${body.length} of ${res.ContentLength} bytes`), {name: 'TruncatedBody', code: 'ERR_STREAM_PREMATURE_CLOSE'})
+        }
+        return body
       } catch (error) {
         if (isNotFound(error)) return undefined
         throw error
@@ -217,10 +226,7 @@ class S3Backend implements Backend {
             return false
           }
           // AWS answers 409 while another conditional write to the key is in flight and
-          // asks for a retry; if it never settles, someone else holds the key.
-          if (status === 409 || name === 'ConditionalRequestConflict') {
-            if (attempt >= this.maxAttempts) return false
-          }
+          // asks for a retry (transient: the retry decorator tries again).
           throw error
         }
       },
@@ -389,12 +395,15 @@ class S3Backend implements Backend {
         return await request(attempt)
       } catch (error) {
         if (error instanceof RaptrError) throw error
-        if (attempt < this.maxAttempts && retryable(error)) {
+        const transient = retryable(error)
+        if (attempt < this.maxAttempts && transient) {
           const cap = Math.min(10_000, this.retryBaseMs * 2 ** (attempt - 1))
-          await new Promise((resolve) => setTimeout(resolve, cap / 2 + (Math.random() * cap) / 2))
+          await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfterMs(error) ?? 0, cap / 2 + (Math.random() * cap) / 2)))
           continue
         }
-        throw this.failure(op, key, error)
+        const failure = this.failure(op, key, error)
+        if (transient) Object.assign(failure.data, {transient: true, retryAfterMs: retryAfterMs(error)})
+        throw failure
       }
     }
   }
@@ -550,10 +559,28 @@ function errorCode(error: unknown): string | undefined {
 
 function isRetryable(error: unknown): boolean {
   const {name, status} = describe(error)
-  if (RETRYABLE_CODES.has(name)) return true
+  if (RETRYABLE_CODES.has(name) || name === 'ConditionalRequestConflict' || status === 409) return true
   if (status !== undefined) return status >= 500 || status === 429
   const code = errorCode(error)
   return code !== undefined && NETWORK_CODES.has(code)
+}
+
+/**
+ * How long the server asked us to wait: its Retry-After header (seconds or a date), or
+ * at least half a second when it throttles without one (SlowDown, 429, 503): a quick
+ * retry only prolongs throttling.
+ */
+function retryAfterMs(error: unknown): number | undefined {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {$response?: {headers?: Record<string, string | undefined>}}
+  const header = e.$response?.headers?.['retry-after']
+  const seconds = header === undefined ? Number.NaN : Number(header)
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 60) * 1000
+  if (header !== undefined) {
+    const at = Date.parse(header)
+    if (Number.isFinite(at)) return Math.min(Math.max(0, at - Date.now()), 60_000)
+  }
+  const {name, status} = describe(error)
+  return name === 'SlowDown' || status === 429 || status === 503 ? 500 : undefined
 }
 
 /** A missing key; a missing bucket is an error, not an absent object. */

@@ -1,9 +1,9 @@
 import {RaptrError} from '../errors.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
-import type {Transaction} from '../store/archive.js'
+import type {ArchiveView} from '../store/archive.js'
 
 /** The backend a command acts on: the one named, or the only one there is. */
-export async function chooseBackend(view: Transaction, name: string | undefined): Promise<NamedBackend> {
+export async function chooseBackend(view: ArchiveView, name: string | undefined): Promise<NamedBackend> {
   if (name) return requireBackend(view, name)
   const all = await listBackends(view)
   if (all.length === 1) return all[0]

@@ -4,12 +4,19 @@ import {RaptrCommand} from '../cli/base-command.js'
 export default class Rollback extends RaptrCommand {
   static override summary = 'Point a distribution back at an earlier published snapshot, in seconds.'
   static override description = `Re-signs that snapshot's Release with a fresh date (apt ignores a Release older than
-the one it has) and swaps the pointer. Nothing else is uploaded. Default: the snapshot
-published before the live one.`
-  static override examples = ['<%= config.bin %> rollback production --sign-key key.asc', '<%= config.bin %> rollback production --to release-41 --backend eu']
+the one it has) and swaps the pointer. Nothing else is uploaded. Walks the publication
+log: each rollback goes one publication further back, --forward one step forward again.
+--to names the snapshot; naming the live one changes nothing. Waits while a purge holds
+the backend (RAPTR_LEASE_WAIT_SECONDS), then refuses with exit 3.`
+  static override examples = [
+    '<%= config.bin %> rollback production --sign-key key.asc',
+    '<%= config.bin %> rollback production --forward --sign-key key.asc',
+    '<%= config.bin %> rollback production --to release-41 --backend eu',
+  ]
   static override args = {dist: Args.string({description: 'Distribution.', required: true})}
   static override flags = {
-    to: Flags.string({summary: 'The snapshot (id or name) to go back to.'}),
+    to: Flags.string({summary: 'The snapshot (id or name) to make live.', exclusive: ['forward']}),
+    forward: Flags.boolean({summary: 'One publication forward along the log (undoes a rollback).', exclusive: ['to']}),
     backend: Flags.string({summary: 'Backend (default: every backend).', multiple: true}),
     'sign-key': Flags.string({summary: 'Armored private key file (or RAPTR_SIGNING_KEY).'}),
     sign: Flags.boolean({summary: 'Sign the Release (--no-sign for an unsigned repository).', default: true, allowNo: true}),
@@ -20,16 +27,18 @@ published before the live one.`
     const archive = await this.openArchive(flags.archive)
     const {signerFromFlags} = await import('../cli/signing.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
-    const {listBackends, requireBackend} = await import('../archive/backends.js')
-    const {rollback} = await import('../publish/rollback.js')
-    const signer = await signerFromFlags(flags)?.()
-    const view = await archive.view()
-    const backends = flags.backend?.length ? await Promise.all(flags.backend.map((n) => requireBackend(view, n))) : await listBackends(view)
-    const results = []
-    for (const b of backends) {
-      const r = await rollback(archive, await openNamedBackend(b), b.name, args.dist, {to: flags.to, signer})
-      this.log(`${b.name}/${args.dist}: rolled back from ${r.from.slice(0, 12)} to ${r.to.slice(0, 12)} (seq ${r.seq})`)
-      results.push(r)
+    const {rollbackBackends} = await import('../publish/rollback.js')
+    const results = await rollbackBackends(archive, args.dist, {
+      backends: flags.backend,
+      to: flags.to,
+      forward: flags.forward,
+      signer: signerFromFlags(flags),
+      open: openNamedBackend,
+    })
+    for (const r of results) {
+      if (r.action === 'unchanged') this.log(`${r.backend}/${r.distribution}: unchanged, ${r.reason}`)
+      else this.log(`${r.backend}/${r.distribution}: rolled back from ${r.from.slice(0, 12)} to ${r.to.slice(0, 12)} (seq ${r.seq})`)
+      if (r.warning) this.note(`${r.backend}/${r.distribution}: ${r.warning}`)
     }
     return results
   }

@@ -7,7 +7,8 @@ export default class Verify extends RaptrCommand {
 the publication log and their signatures verify against the published raptr.asc; every
 index listed is present under each of its names with the listed SHA256; every pool file
 the indexes name exists with the right size (--deep: and the right SHA256, downloading it).
---repair re-uploads pool files from the local blob cache (or another backend), re-renders
+--repair first finishes what an interrupted publish started (as every publish does), then
+re-uploads pool files from the local blob cache (or another backend), re-renders
 indexes from the archive, rewrites the pointer from the log, then checks again.
 Exit status 5 when damage is found and not repaired.`
   static override strict = false
@@ -15,11 +16,13 @@ Exit status 5 when damage is found and not repaired.`
     '<%= config.bin %> verify',
     '<%= config.bin %> verify local --deep',
     '<%= config.bin %> verify eu --repair --json',
+    '<%= config.bin %> verify --repair --sign-key key.asc',
   ]
   static override args = {backend: Args.string({description: 'Backends to verify (default: all).'})}
   static override flags = {
     deep: Flags.boolean({summary: 'Download every pool file and check its SHA256.'}),
     repair: Flags.boolean({summary: 'Mend what is missing or wrong, then check again.'}),
+    'sign-key': Flags.string({summary: 'With --repair: key to sign what an interrupted publish left unsigned (or RAPTR_SIGNING_KEY).'}),
   }
 
   async run(): Promise<unknown> {
@@ -27,7 +30,9 @@ Exit status 5 when damage is found and not repaired.`
     const archive = await this.openArchive(flags.archive)
     const {verify} = await import('../verify/verify.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
-    const results = await verify(archive, {backends: argv as string[], deep: flags.deep, repair: flags.repair, open: openNamedBackend})
+    const {signerFromFlags} = await import('../cli/signing.js')
+    const signer = flags.repair && (flags['sign-key'] || process.env.RAPTR_SIGNING_KEY) ? signerFromFlags({'sign-key': flags['sign-key'], sign: true}) : undefined
+    const results = await verify(archive, {backends: argv as string[], deep: flags.deep, repair: flags.repair, signer, open: openNamedBackend})
     for (const r of results) {
       const c = r.checked
       const what = `${c.publications} live publications, ${c.pinned} pinned snapshots, ${c.indexes} index files, ${c.pool} pool files`

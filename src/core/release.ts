@@ -118,3 +118,18 @@ export function redatedRelease(text: string, date: Date, validForMs?: number): s
   }
   return renderStanza(out)
 }
+
+/**
+ * A pinned Release made live again (rollback): the Suite and the validity period of the
+ * Release that was live for it (`liveText`), a fresh Date; everything else byte for byte.
+ *
+ * @example reliveRelease(pinnedText, entry.release, new Date())
+ */
+export function reliveRelease(pinnedText: string, liveText: string, date: Date): string {
+  const live = parseStanza(liveText)
+  const suite = getField(live, 'Suite')
+  const from = Date.parse((getField(live, 'Date') ?? '').replace(/UTC$/, 'GMT'))
+  const until = Date.parse((getField(live, 'Valid-Until') ?? '').replace(/UTC$/, 'GMT'))
+  const text = suite ? withReleaseFields(pinnedText, {Suite: suite}) : pinnedText
+  return redatedRelease(text, date, Number.isFinite(from) && Number.isFinite(until) ? until - from : undefined)
+}

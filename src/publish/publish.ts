@@ -12,10 +12,11 @@ import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
 import {blobsAdded, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
 import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
-import {appendEntry, publisherName, readHead, type PublicationEntry} from './publication-log.js'
-import {resolveSigner, settlePointer, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from './pointer.js'
-import {activeLease} from '../purge/lease.js'
-import {publishAliases} from './alias.js'
+import {goLive} from '../remote/go-live.js'
+import {waitForNoLease} from '../remote/lease.js'
+import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
+import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from '../remote/pointer.js'
+import {settle} from '../remote/settle.js'
 import {releaseInputFor} from './release-fields.js'
 
 export interface PublishProgress {
@@ -60,6 +61,10 @@ export interface DistResult {
   plan?: PublishPlan
   debLine?: string
   pinnedDebLine?: string
+  /** What this publish wrote to finish an earlier one that was killed or failed part-way. */
+  settled?: string[]
+  /** Published (apt reads it), but a step after the pointer swap failed; the next publish finishes it. */
+  warning?: string
 }
 
 /**
@@ -119,7 +124,6 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
           out.push(failed(b.name, d, commit, error))
         }
       }
-      if (opts.signer && !opts.dryRun && out.some((r) => r.action === 'published')) await writePublicKey(backend, opts.signer)
       return out
     }),
   )
@@ -158,10 +162,18 @@ async function publishOne(
 ): Promise<DistResult> {
   const progress = (phase: PublishProgress['phase'], done: number, total: number): void =>
     opts.onProgress?.({backend: backendName, dist: snap.dist, phase, done, total})
+  const settled: string[] = []
   for (let attempt = 0; ; attempt++) {
     progress('plan', 0, 1)
-    if (!opts.dryRun) await waitForNoPurge(backend, backendName)
-    const head = opts.dryRun ? await readHead(backend, snap.dist) : await settlePointer(backend, snap.dist)
+    if (!opts.dryRun) await waitForNoLease(backend, backendName)
+    let head: PublicationEntry | undefined
+    if (opts.dryRun) head = await readHead(backend, snap.dist)
+    else {
+      // Finish whatever an earlier publisher left half-done, even if this one has nothing new.
+      const s = await settle(backend, snap.dist, {signer: opts.signer})
+      head = s.head
+      settled.push(...s.wrote)
+    }
     const input = await gather(archive, backend, snap, head, indexesOf, opts)
     mark(`publish ${backendName}/${snap.dist}: gathered`)
     const plan = planPublish(input)
@@ -176,28 +188,40 @@ async function publishOne(
       totals: planTotals(plan),
       plan: opts.dryRun ? plan : undefined,
       debLine: debLine({url: backend.properties.publicUrl, suite: snap.dist, components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined}),
+      settled: settled.length ? [...new Set(settled)].sort() : undefined,
     }
     if (plan.action === 'refused') {
-      result.error = {
-        code: 'NOT_FAST_FORWARD',
-        message: `${backendName}/${snap.dist}: ${plan.reason}`,
-        hint: 'pull and merge the archive (git pull), then publish again; --force overrides',
-      }
+      result.error = {code: 'NOT_FAST_FORWARD', message: `${backendName}/${snap.dist}: ${plan.reason}`, hint: await refusalHint(archive, head!, snap)}
       return result
     }
     if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
     if (opts.dryRun) return {...result, action: 'planned'}
     // A key that cannot sign (a wrong passphrase) stops the publish before its first write.
     await resolveSigner(opts.signer)
-    const entry = await execute(archive, backend, snap, plan, input.indexes, opts, others, progress)
-    if (entry) {
+    const live = await execute(archive, backend, snap, plan, input, head, opts, others, progress)
+    if (live.status === 'live') {
       result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
+      if (live.warning) result.warning = live.warning
       return result
     }
     // Another publisher took this sequence number, or a purge started: plan again
     // against the new head; if we are no longer a fast-forward, the next plan refuses.
-    if (attempt >= 4) throw new RaptrError('CONFLICT', `${backendName}/${snap.dist}: other publishers kept winning`, 'publish again')
+    if (attempt >= 9) throw new RaptrError('CONFLICT', `${backendName}/${snap.dist}: other publishers kept winning`, 'publish again')
+    // Losers that retry in step keep colliding: spread them out a little.
+    if (live.status === 'lost') await new Promise((r) => setTimeout(r, Math.random() * 100 * (attempt + 1)))
   }
+}
+
+/** What is true about a refused publish, and what to do about it. */
+async function refusalHint(archive: Archive, head: PublicationEntry, snap: DistSnapshot): Promise<string> {
+  const live = shortId(head.snapshot)
+  if (!(await archive.expandCommit(head.snapshot))) {
+    return `the live snapshot ${live} was published from another clone: pull and merge the archive (git pull), then publish again; --force overrides`
+  }
+  if (await archive.isAncestor(snap.commit, head.snapshot)) {
+    return `${shortId(snap.commit)} is older than the live snapshot ${live}: to go back, use raptr rollback ${snap.dist} --to ${shortId(snap.commit)}; --force publishes it anyway`
+  }
+  return `the archive and the live snapshot ${live} have diverged: pull and merge the archive (git pull), then publish again; --force overrides`
 }
 
 async function gather(
@@ -246,7 +270,11 @@ async function gather(
     for (const b of candidates) if (sizes.get(b.key) === b.size) present.add(b.key)
   }
   const pinnedId = head && head.distTree === snap.distTree ? head.pinned : shortId(snap.commit)
-  const pinnedExists = (await backend.stat(`${pinnedDir(pinnedId, snap.dist)}/Release`)) !== undefined
+  // Complete only with its signatures: a publisher killed between the pinned Release
+  // and its signatures left a copy that signed-by clients refuse.
+  const pinnedFiles = opts.signer ? ['Release', 'Release.gpg', 'InRelease'] : ['Release']
+  const pinnedStats = await Promise.all(pinnedFiles.map((f) => backend.stat(`${pinnedDir(pinnedId, snap.dist)}/${f}`)))
+  const pinnedExists = pinnedStats.every((st) => st !== undefined)
   return {
     ...base,
     pinnedId,
@@ -265,20 +293,23 @@ function contentTypeOf(key: string): string {
 }
 
 /**
- * Carries out a plan in the order that keeps every client consistent. Returns the
- * log entry it appended, or undefined when another publisher took the sequence number
- * (nothing live was touched then).
+ * Carries out a plan in the order that keeps every client consistent: pool files,
+ * indexes by hash, the pinned copy with its Release files, the public key, then the
+ * one step that makes it live (goLive: lease, log entry, canonical names, pointer,
+ * settle).
  */
 async function execute(
   archive: Archive,
   backend: Backend,
   snap: DistSnapshot,
   plan: PublishPlan,
-  indexes: IndexFile[],
+  input: PlanInput,
+  head: PublicationEntry | undefined,
   opts: PublishOptions,
   others: Array<Promise<Backend>>,
   progress: (phase: PublishProgress['phase'], done: number, total: number) => void,
-): Promise<PublicationEntry | undefined> {
+): Promise<Awaited<ReturnType<typeof goLive>>> {
+  const indexes = input.indexes
   // 1. pool files
   let done = 0
   await mapLimit(plan.blobs, 16, async (b) => {
@@ -312,7 +343,9 @@ async function execute(
   if (plan.writePinnedRelease) {
     await writeReleaseFiles(backend, pinnedDir(plan.pinnedId, snap.dist), await signRelease(releaseFor(pinnedSuite(plan.pinnedId, snap.dist)), opts.signer), true)
   }
-  // 4. claim the next log sequence number; losing means someone else published first
+  // 4. the key that checks the signatures, before any Release that needs it goes live
+  if (opts.signer) await writePublicKey(backend, opts.signer)
+  // 5. live: lease → log entry → canonical names → pointer → settle
   const live = await signRelease(releaseFor(), opts.signer)
   const entry: PublicationEntry = {
     format: 1,
@@ -326,34 +359,11 @@ async function execute(
     publisher: publisherName(),
     ...live,
   }
-  // A purge that started meanwhile may have deleted a pool file this plan found present:
-  // wait for it, then plan again (the new plan checks the pool files anew).
-  if (await activeLease(backend)) return undefined
-  if (!(await appendEntry(backend, entry))) return undefined
-  // 5. canonical index names, for clients that do not fetch by hash
-  // (durable with the pointer: writeReleaseFiles syncs every batched write before it)
-  for (const {key, index} of plan.canonical) await backend.put(key, index.data, {contentType: 'application/octet-stream', batched: true})
-  // 6. the pointer, last; then make sure it ends at the newest log entry
   progress('pointer', 0, 1)
-  await writeReleaseFiles(backend, liveDir(snap.dist), live, false)
-  await settlePointer(backend, snap.dist)
-  await publishAliases(backend, snap.dist, live)
+  const res = await goLive(backend, entry, head, {signer: opts.signer})
   progress('pointer', 1, 1)
   mark(`publish ${snap.dist}: pointer swapped`)
-  return entry
-}
-
-/** Waits (up to a few minutes) while a purge holds the backend's lease. */
-async function waitForNoPurge(backend: Backend, backendName: string): Promise<void> {
-  const deadline = Date.now() + Number(process.env.RAPTR_LEASE_WAIT_SECONDS ?? 300) * 1000
-  for (;;) {
-    const lease = await activeLease(backend)
-    if (!lease) return
-    if (Date.now() > deadline) {
-      throw new RaptrError('LEASE_HELD', `${backendName}: a purge holds the backend (${lease.owner}, until ${lease.expires})`, 'publish again when it has finished')
-    }
-    await new Promise((r) => setTimeout(r, 2000))
-  }
+  return res
 }
 
 async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Promise<Uint8Array> {

@@ -1,48 +1,85 @@
 import {RaptrError} from '../errors.js'
 import {byHashKey, distPath, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
-import {formatReleaseDate, parseReleaseEntries, withReleaseFields} from '../core/release.js'
+import {parseReleaseEntries, reliveRelease} from '../core/release.js'
+import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import {json} from '../archive/settings.js'
+import {resolveSnapshot} from '../archive/snapshots.js'
 import type {Backend} from '../backends/interface.js'
-import type {Signer} from '../signing/interface.js'
+import {goLive} from '../remote/go-live.js'
+import {waitForNoLease} from '../remote/lease.js'
+import {publisherName, readLog, type PublicationEntry} from '../remote/log.js'
+import {signRelease, type SignerSource} from '../remote/pointer.js'
+import {settle} from '../remote/settle.js'
 import type {Archive} from '../store/archive.js'
-import {appendEntry, publisherName, readLog, type PublicationEntry} from './publication-log.js'
-import {settlePointer, signRelease, writeReleaseFiles} from './pointer.js'
 
 export interface RollbackResult {
   backend: string
   distribution: string
+  /** `unchanged`: the target was live already (nothing written). */
+  action: 'rolled-back' | 'unchanged'
   from: string
   to: string
   pinned: string
   seq: number
+  reason?: string
+  warning?: string
+}
+
+export interface RollbackOptions {
+  /** The snapshot (id or name) to make live; default one step back along the log. */
+  to?: string
+  /** One step forward along the log instead of back (undoes a rollback). */
+  forward?: boolean
+  signer?: SignerSource
 }
 
 /**
- * Points a distribution back at an earlier publication: that snapshot's pinned
+ * Rolls a distribution back (or forward) on every named backend (default: all).
+ *
+ * @example
+ *   await rollbackBackends(archive, 'production', {backends: ['eu'], open: openNamedBackend})
+ */
+export async function rollbackBackends(
+  archive: Archive,
+  dist: string,
+  opts: RollbackOptions & {backends?: string[]; open: (b: NamedBackend) => Promise<Backend>},
+): Promise<RollbackResult[]> {
+  const view = await archive.view()
+  const named = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  if (named.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend', 'add one with: raptr backend add local file:///srv/apt')
+  const out: RollbackResult[] = []
+  for (const b of named) out.push(await rollback(archive, await opts.open(b), b.name, dist, opts))
+  return out
+}
+
+/**
+ * Points a distribution at another publication from its log: that snapshot's pinned
  * Release, re-dated (apt ignores a Release older than the one it has) and re-signed,
  * becomes the live pointer. No pool file and no index is uploaded: the live directory
- * kept them under their by-hash names. Goes through the publication log like a publish.
+ * kept them under their by-hash names. Goes through the same step as a publish (lease,
+ * log entry, canonical names, pointer, settle). Default: one step back from the
+ * publication that is live (a second rollback goes one further); `forward` goes one
+ * step forward; `to` names the snapshot, and naming the live one changes nothing.
  *
  * @example
  *   await rollback(archive, backend, 'local', 'production', {signer})
  */
-export async function rollback(
-  archive: Archive,
-  backend: Backend,
-  backendName: string,
-  dist: string,
-  opts: {to?: string; signer?: Signer},
-): Promise<RollbackResult> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+export async function rollback(archive: Archive, backend: Backend, backendName: string, dist: string, opts: RollbackOptions): Promise<RollbackResult> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await waitForNoLease(backend, backendName)
+    await settle(backend, dist, {signer: opts.signer})
     const log = await readLog(backend, dist)
     const head = log.at(-1)
     if (!head) throw new RaptrError('NOTHING_PUBLISHED', `${backendName} has no publication of ${dist}`, `publish first: raptr publish ${backendName}`)
-    await settlePointer(backend, dist)
-    const target = await chooseTarget(archive, log, head, opts.to, backendName)
+    const target = await chooseTarget(archive, log, head, opts, backendName)
+    const base = {backend: backendName, distribution: dist, from: head.snapshot}
+    if (target.distTree === head.distTree) {
+      return {...base, action: 'unchanged', to: head.snapshot, pinned: head.pinned, seq: head.seq, reason: `already live (snapshot ${shortId(head.snapshot)})`}
+    }
     const pinned = pinnedDir(target.pinned, dist)
     const pinnedRelease = await backend.get(`${pinned}/Release`)
     if (!pinnedRelease) {
-      throw new RaptrError('NOT_FOUND', `${backendName}: the pinned copy of snapshot ${target.pinned} (${pinned}) is missing`, 'it may have been purged; publish that snapshot again with raptr publish --snapshot ID')
+      throw new RaptrError('NOT_FOUND', `${backendName}: the pinned copy of snapshot ${target.pinned} (${pinned}) is missing`, 'it may have been purged; publish that snapshot again with raptr publish --snapshot ID --force')
     }
     const releaseText = Buffer.from(pinnedRelease).toString('utf8')
     const missing: string[] = []
@@ -53,8 +90,8 @@ export async function rollback(
       throw new RaptrError('NOT_FOUND', `${backendName}: indexes of snapshot ${target.pinned} are gone from ${liveDir(dist)} (${missing[0]}…)`, 'publish that snapshot again with raptr publish --snapshot ID --force')
     }
     const date = new Date()
-    const release = withReleaseFields(releaseText, {Suite: dist, Date: formatReleaseDate(date)})
-    const files = await signRelease(release, opts.signer)
+    // The Suite and Valid-Until period the target had when it was live; a fresh Date.
+    const release = reliveRelease(releaseText, target.release, date)
     const entry: PublicationEntry = {
       format: 1,
       seq: head.seq + 1,
@@ -65,42 +102,47 @@ export async function rollback(
       pinned: target.pinned,
       date: date.toISOString(),
       publisher: publisherName(),
-      ...files,
+      restores: positionOf(log, target),
+      ...(await signRelease(release, opts.signer)),
     }
-    if (!(await appendEntry(backend, entry))) continue
-    // Canonical index names follow the pointer, for clients that do not fetch by hash:
-    // copied inside the backend from the by-hash files, so no index is sent again.
-    const current = new Map(parseReleaseEntries(head.release).map((e) => [e.path, e.sha256]))
-    for (const e of parseReleaseEntries(releaseText)) {
-      if (current.get(e.path) !== e.sha256) {
-        await backend.copy(byHashKey(liveDir(dist), e.path, e.sha256), `${liveDir(dist)}/${e.path}`, {contentType: 'application/octet-stream'})
-      }
-    }
-    await writeReleaseFiles(backend, liveDir(dist), files, false)
-    await settlePointer(backend, dist)
+    const res = await goLive(backend, entry, head, {signer: opts.signer})
+    if (res.status !== 'live') continue
     await archive.transaction(async (tx) => {
       tx.write(`${publicationDir(backendName, dist)}/${String(entry.seq).padStart(10, '0')}.json`, json({seq: entry.seq, action: 'rollback', snapshot: entry.snapshot, pinned: entry.pinned, date: entry.date}))
       return {message: `rolled back: ${dist} on ${backendName} to ${shortId(entry.snapshot)} (seq ${entry.seq})`, result: null}
     })
-    return {backend: backendName, distribution: dist, from: head.snapshot, to: entry.snapshot, pinned: entry.pinned, seq: entry.seq}
+    return {...base, action: 'rolled-back', to: entry.snapshot, pinned: entry.pinned, seq: entry.seq, warning: res.warning}
   }
   throw new RaptrError('CONFLICT', `${backendName}/${dist}: other publishers kept winning`, 'run the rollback again')
 }
 
 /**
- * The publication to go back to: the one named (a snapshot whose content for `dist`
- * was published there), or by default the newest one whose content differs from the
- * live one.
+ * Where an entry stands in the history of publishes: a publish entry is its own seq; a
+ * rollback entry stands where the publish it restored stood (entries written before
+ * rollbacks recorded it: the newest publish with the same content before it).
  */
-async function chooseTarget(archive: Archive, log: PublicationEntry[], head: PublicationEntry, to: string | undefined, backendName: string): Promise<PublicationEntry> {
-  if (to === undefined) {
-    const earlier = [...log].reverse().find((e) => e.distTree !== head.distTree)
-    if (!earlier) throw new RaptrError('NOTHING_PUBLISHED', `${backendName}/${head.distribution} has no earlier publication to roll back to`, 'see the history with: raptr snapshot list')
-    return earlier
+function positionOf(log: PublicationEntry[], e: PublicationEntry): number {
+  if (e.action === 'publish') return e.seq
+  if (e.restores !== undefined) return e.restores
+  const same = [...log].reverse().find((x) => x.action === 'publish' && x.seq < e.seq && x.distTree === e.distTree)
+  return same?.seq ?? e.seq
+}
+
+/** The publication to make live. */
+async function chooseTarget(archive: Archive, log: PublicationEntry[], head: PublicationEntry, opts: RollbackOptions, backendName: string): Promise<PublicationEntry> {
+  const publishes = log.filter((e) => e.action === 'publish')
+  if (opts.to === undefined) {
+    const at = positionOf(log, head)
+    const target = opts.forward
+      ? publishes.find((e) => e.seq > at && e.distTree !== head.distTree)
+      : [...publishes].reverse().find((e) => e.seq < at && e.distTree !== head.distTree)
+    if (target) return target
+    if (opts.forward) return head // nothing newer: already at the newest publication
+    throw new RaptrError('NOTHING_PUBLISHED', `${backendName}/${head.distribution} has no earlier publication to roll back to`, 'see the history with: raptr snapshot list')
   }
-  const {resolveSnapshot} = await import('../archive/snapshots.js')
-  const commit = await resolveSnapshot(archive, to)
+  const commit = await resolveSnapshot(archive, opts.to)
   const entry = await archive.trees.entryAt(await archive.rootTree(commit), distPath(head.distribution))
+  if (entry && entry.oid === head.distTree) return head
   const match = [...log].reverse().find((e) => e.snapshot === commit || (entry && e.distTree === entry.oid))
   if (!match) {
     throw new RaptrError('NOTHING_PUBLISHED', `snapshot ${shortId(commit)} of ${head.distribution} was never published to ${backendName}`, `publish it with: raptr publish ${backendName} --snapshot ${shortId(commit)} --force`)

@@ -6,12 +6,13 @@ import {readArchiveSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
 import type {Backend, ObjectInfo} from '../backends/interface.js'
 import {blobsOfTree} from '../publish/indexes.js'
-import {loggedDistributions, readLog} from '../publish/publication-log.js'
+import {acquireLease} from '../remote/lease.js'
+import {loggedDistributions, readLog} from '../remote/log.js'
+import {readPins} from '../remote/pins.js'
+import {indexRefs, isPlainIndex} from '../remote/references.js'
 import type {Archive} from '../store/archive.js'
-import {acquireLease} from './lease.js'
 import {deletionOrder, planPurge, type KindTotals, type PurgePlan} from './plan.js'
 import {poolRefsOfIndex} from '../core/pool-refs.js'
-import {indexRefs, isPlainIndex} from './references.js'
 import {chooseRetained, type NamedRef, type RetainedPublication} from './retention.js'
 
 export interface PurgeOptions {
@@ -44,7 +45,7 @@ const REMOVE_BATCH = 1000
 
 /**
  * Purges backends: for each, under its exclusive lease, lists what it holds, keeps
- * every live, named, last-N and recent publication with everything it references
+ * every live, pinned, named, last-N and recent publication with everything it references
  * (read from the backend's own log and indexes, so it works without the commits), plans
  * the rest purely, and deletes pinned Release files, pinned indexes, by-hash indexes,
  * then pool files, in that order. `dryRun` plans and writes nothing.
@@ -69,7 +70,9 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
       const dists = await loggedDistributions(backend)
       const logs = await Promise.all(dists.map((d) => readLog(backend, d)))
       const namedRefs = await namedWithTrees(archive, named, dists)
-      const retained = chooseRetained(logs, {keepLast, keepDays: opts.keepDays, now, named: namedRefs})
+      // Pins are read from the backend: they bind every clone, not only this one.
+      const pins = await readPins(backend)
+      const retained = chooseRetained(logs, {keepLast, keepDays: opts.keepDays, now, named: namedRefs, pins})
       const {referenced, retainedPinned} = await gatherReferences(archive, backend, retained)
       const listing: ObjectInfo[] = []
       for await (const o of backend.list('')) listing.push(o)

@@ -1,5 +1,5 @@
 import type {ObjectInfo} from '../backends/interface.js'
-import {RELEASE_FILES} from './references.js'
+import {RELEASE_FILES} from '../remote/references.js'
 
 /** What purge plans from: gathered by I/O, planned purely. */
 export interface PurgeInput {

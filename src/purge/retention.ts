@@ -13,7 +13,7 @@ export interface LoggedPublication {
 }
 
 export interface RetainedPublication extends LoggedPublication {
-  /** Why it stays: `live`, `named:<name>`, `last-<n>`, `recent`. */
+  /** Why it stays: `live`, `named:<name>`, `last-<n>`, `recent`, `pinned`. */
   reasons: string[]
 }
 
@@ -31,6 +31,8 @@ export interface RetentionPolicy {
   keepDays?: number
   now: Date
   named: NamedRef[]
+  /** Pin records read from the backend: each keeps its pinned snapshot. */
+  pins?: Array<{distribution: string; pinned: string}>
 }
 
 /**
@@ -83,6 +85,7 @@ export function chooseRetained(logs: LoggedPublication[][], policy: RetentionPol
     }
     for (const e of newestFirst) {
       if (since !== undefined && Date.parse(e.date) >= since) keep(e, 'recent')
+      if (policy.pins?.some((p) => p.distribution === e.distribution && p.pinned === e.pinned)) keep(e, 'pinned')
       for (const n of policy.named) {
         if (e.snapshot === n.commit || n.distTrees[e.distribution] === e.distTree) keep(e, `named:${n.name}`)
       }

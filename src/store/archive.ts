@@ -167,9 +167,9 @@ export class Archive {
   }
 
   /** A read-only view of a snapshot (default HEAD), with the same read API as a transaction. */
-  async view(commit?: string): Promise<Transaction> {
+  async view(commit?: string): Promise<ArchiveView> {
     const id = commit ?? (await this.head())
-    return new Transaction(this.trees, id ? await this.rootTree(id) : undefined)
+    return new ArchiveView(this.trees, id ? await this.rootTree(id) : undefined)
   }
 
   /**
@@ -297,18 +297,36 @@ function parseCommit(id: string, text: string): CommitInfo {
 }
 
 /**
- * Pending changes on top of a base tree. Reads see the pending writes, so a command
- * can make several dependent changes in one commit.
+ * A snapshot's tree, read-only: what every function that only reads takes, so a view
+ * can never be handed something that writes (a transaction is a view too).
  */
-export class Transaction {
-  readonly changes: TreeChanges = new Map()
-  private readonly trees: GitTrees
+export class ArchiveView {
+  protected readonly trees: GitTrees
   readonly base: string | undefined
 
   constructor(trees: GitTrees, base: string | undefined) {
     this.trees = trees
     this.base = base
   }
+
+  async read(p: string): Promise<string | undefined> {
+    if (!this.base) return undefined
+    return this.trees.readText(this.base, p)
+  }
+
+  /** The names directly under directory `p`. */
+  async list(p: string): Promise<string[]> {
+    if (!this.base) return []
+    return (await this.trees.list(this.base, p)).map((e) => e.path).sort()
+  }
+}
+
+/**
+ * Pending changes on top of a base tree. Reads see the pending writes, so a command
+ * can make several dependent changes in one commit.
+ */
+export class Transaction extends ArchiveView {
+  readonly changes: TreeChanges = new Map()
 
   write(p: string, content: string | Uint8Array): void {
     this.changes.set(p, typeof content === 'string' ? Buffer.from(content, 'utf8') : content)
@@ -328,7 +346,7 @@ export class Transaction {
     return false
   }
 
-  async read(p: string): Promise<string | undefined> {
+  override async read(p: string): Promise<string | undefined> {
     if (this.changes.has(p)) {
       const c = this.changes.get(p)
       return c ? Buffer.from(c).toString('utf8') : undefined
@@ -338,7 +356,7 @@ export class Transaction {
   }
 
   /** The names directly under directory `p`, including pending writes. */
-  async list(p: string): Promise<string[]> {
+  override async list(p: string): Promise<string[]> {
     const names = new Set<string>()
     if (this.changes.get(p) !== null && !this.deletedAbove(p) && this.base) {
       for (const e of await this.trees.list(this.base, p)) names.add(e.path)

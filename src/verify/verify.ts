@@ -7,10 +7,11 @@ import {parseReleaseEntries} from '../core/release.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import type {Backend} from '../backends/interface.js'
 import {readDistSnapshot, renderIndexes} from '../publish/indexes.js'
-import {settlePointer, writeReleaseFiles} from '../publish/pointer.js'
-import {loggedDistributions, readLog, type PublicationEntry} from '../publish/publication-log.js'
 import {poolRefsOfIndex, type PoolRef} from '../core/pool-refs.js'
-import {indexRefs, isPlainIndex} from '../purge/references.js'
+import {loggedDistributions, readLog, type PublicationEntry} from '../remote/log.js'
+import {indexRefs, isPlainIndex} from '../remote/references.js'
+import {settle} from '../remote/settle.js'
+import type {SignerSource} from '../remote/pointer.js'
 import type {Archive} from '../store/archive.js'
 import {checkClearsigned, checkDetached, readPublicKey, type PublicKey} from './signatures.js'
 
@@ -38,6 +39,8 @@ export interface VerifyOptions {
   /** Download pool files and check their SHA256, not only their size. */
   deep?: boolean
   repair?: boolean
+  /** With repair: signs what a killed publisher left unsigned, publishes a missing public key. */
+  signer?: SignerSource
   open: (b: NamedBackend) => Promise<Backend>
 }
 
@@ -60,6 +63,8 @@ export async function verify(archive: Archive, opts: VerifyOptions): Promise<Ver
   const opened = await Promise.all(named.map(async (b) => ({name: b.name, backend: await opts.open(b)})))
   const results: VerifyResult[] = []
   for (const {name, backend} of opened) {
+    // Finish what an interrupted publisher started before judging what is left.
+    if (opts.repair) for (const d of await loggedDistributions(backend)) await settle(backend, d, {signer: opts.signer})
     const first = await inspect(backend, Boolean(opts.deep))
     if (!opts.repair || first.problems.length === 0) {
       results.push({backend: name, healthy: first.problems.length === 0, checked: first.checked, problems: first.problems})
@@ -119,7 +124,11 @@ async function inspect(backend: Backend, deep: boolean): Promise<Inspection> {
     for (const e of parseReleaseEntries(head.release)) indexChecks.set(`${live}/${e.path}`, {...e, entry: head})
     // Every pinned snapshot still on the backend (purge removes whole directories).
     const byPinned = new Map<string, PublicationEntry>()
-    for (const e of log) byPinned.set(e.pinned, e)
+    const signedPinned = new Set<string>()
+    for (const e of log) {
+      byPinned.set(e.pinned, e)
+      if (e.inRelease && e.action === 'publish') signedPinned.add(e.pinned)
+    }
     for (const [pinned, entry] of byPinned) {
       const dir = pinnedDir(pinned, dist)
       const release = await backend.get(`${dir}/Release`)
@@ -129,7 +138,7 @@ async function inspect(backend: Backend, deep: boolean): Promise<Inspection> {
         if (!isHead) continue
       } else {
         ins.checked.pinned++
-        await checkPinnedSignatures(backend, dir, release, ins, needKey)
+        await checkPinnedSignatures(backend, dir, release, signedPinned.has(pinned), ins, needKey)
       }
       const text = release ? Buffer.from(release).toString('utf8') : entry.release
       for (const ref of indexRefs(dist, pinned, text)) {
@@ -207,10 +216,12 @@ async function checkPointer(backend: Backend, head: PublicationEntry, ins: Inspe
   }
 }
 
-async function checkPinnedSignatures(backend: Backend, dir: string, release: Uint8Array, ins: Inspection, needKey: () => PublicKey | undefined): Promise<void> {
+async function checkPinnedSignatures(backend: Backend, dir: string, release: Uint8Array, signed: boolean, ins: Inspection, needKey: () => PublicKey | undefined): Promise<void> {
   const inRelease = await backend.get(`${dir}/InRelease`)
   const gpg = await backend.get(`${dir}/Release.gpg`)
-  if (!inRelease && !gpg) return // published unsigned
+  // Unsigned only when the log says it was published unsigned: a signed publication
+  // killed before its pinned signatures left a copy that signed-by clients refuse.
+  if (!inRelease && !gpg && !signed) return
   const key = needKey()
   if (!key) return
   if (!inRelease) ins.problems.push({kind: 'missing', key: `${dir}/InRelease`, expected: 'signed InRelease beside Release.gpg'})
@@ -260,8 +271,5 @@ async function repair(archive: Archive, backend: Backend, ins: Inspection, other
       }
     }
   })
-  for (const head of ins.badPointers) {
-    await writeReleaseFiles(backend, liveDir(head.distribution), head, false)
-    await settlePointer(backend, head.distribution)
-  }
+  for (const head of ins.badPointers) await settle(backend, head.distribution)
 }

@@ -14,7 +14,11 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {Backend} from '../../src/backends/interface.js'
 import {RaptrError} from '../../src/errors.js'
 
-export type MakeBackend = () => Promise<{backend: Backend; cleanup: () => Promise<void>}>
+/**
+ * `crash` simulates a power loss (what readers see falls back to what was durable),
+ * for backends that can; the others say where their durability is shown instead.
+ */
+export type MakeBackend = () => Promise<{backend: Backend; cleanup: () => Promise<void>; crash?: () => void}>
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 
@@ -43,10 +47,11 @@ export function backendContract(name: string, make: MakeBackend): void {
   describe(`backend contract: ${name}`, () => {
     let backend: Backend
     let cleanup: () => Promise<void>
+    let crash: (() => void) | undefined
     let scratch: string
 
     beforeEach(async () => {
-      ;({backend, cleanup} = await make())
+      ;({backend, cleanup, crash} = await make())
       scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'raptr-'))
     })
 
@@ -107,9 +112,19 @@ export function backendContract(name: string, make: MakeBackend): void {
       await backend.copy('dists/x/by-hash/SHA256/ab', 'dists/snapshots/s/x/by-hash/SHA256/ab', {immutable: true, batched: true})
       expect(Buffer.from((await backend.get('pool/cd/batched.deb'))!).equals(bytes)).toBe(true)
       expect(new TextDecoder().decode(await backend.get('dists/snapshots/s/x/by-hash/SHA256/ab'))).toBe('index')
+      await backend.put('dists/x/InRelease', text('unbatched'))
       await backend.sync()
       await backend.sync() // nothing pending: still fine
       expect((await backend.stat('pool/cd/batched.deb'))!.size).toBe(bytes.length)
+      if (crash) {
+        // Written before a batched write that was never synced, then a power loss.
+        await backend.put('dists/x/by-hash/SHA256/cd', text('late'), {immutable: true, batched: true})
+        crash()
+        expect(Buffer.from((await backend.get('pool/cd/batched.deb'))!).equals(bytes)).toBe(true)
+        expect(new TextDecoder().decode(await backend.get('dists/snapshots/s/x/by-hash/SHA256/ab'))).toBe('index')
+        expect(new TextDecoder().decode(await backend.get('dists/x/InRelease'))).toBe('unbatched')
+        expect(await backend.get('dists/x/by-hash/SHA256/cd')).toBeUndefined()
+      }
     })
 
     it('replaces an existing object with putFile from an immutable source', async () => {
@@ -236,13 +251,17 @@ export function backendContract(name: string, make: MakeBackend): void {
         }
       })()
       let reads = 0
+      const seenWhileWriting = new Set<number>()
       while (writing || reads < 3) {
+        const during = writing
         const got = Buffer.from((await backend.get(key))!)
         reads++
         expect(got.equals(versions[0]) || got.equals(versions[1]), `read ${reads} was ${got.length} bytes, not a complete version`).toBe(true)
+        if (during && writing) seenWhileWriting.add(got.length)
       }
       await writer
-      expect(reads).toBeGreaterThan(0)
+      // The reads really overlapped the replacements: both versions were seen meanwhile.
+      expect(seenWhileWriting.size, `${reads} reads saw ${[...seenWhileWriting].join(', ')} while writing`).toBe(2)
     })
   })
 }

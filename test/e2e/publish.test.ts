@@ -257,6 +257,12 @@ describe('publish refuses what would be unsafe', () => {
     expect(refused.code).toBe(3)
     expect(refused.stdout).toMatch(/REFUSED: local\/production: the live snapshot [0-9a-f]{12} is not an ancestor/)
     expect(refused.stdout).toMatch(/hint: pull and merge the archive/)
+    // an older snapshot of this same archive: the way back is a rollback, not a pull
+    const older = raptr(['publish', '--sign-key', s.key, '--snapshot', base], {cwd: s.dir})
+    expect(older.code).toBe(3)
+    expect(older.stdout).toMatch(/REFUSED/)
+    expect(older.stdout).toMatch(/hint: [0-9a-f]{12} is older than the live snapshot [0-9a-f]{12}: to go back, use raptr rollback production --to [0-9a-f]{12}; --force/)
+    expect(older.stdout).not.toMatch(/pull and merge/)
     const apt = aptFor(s, 'production')
     apt.update()
     expect(apt.packageNames()).toEqual(['hello-gz', 'libfoo-doc'])

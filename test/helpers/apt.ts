@@ -10,10 +10,13 @@ import {sh, tempDir, type RunResult} from './cli.js'
 export class AptClient {
   readonly root: string
   readonly arch: string
+  /** false: fetch indexes by their canonical names, as mirrors and caching proxies do. */
+  readonly byHash: boolean
 
-  constructor(opts: {arch?: string} = {}) {
+  constructor(opts: {arch?: string; byHash?: boolean} = {}) {
     this.root = tempDir('raptr-apt-')
     this.arch = opts.arch ?? 'amd64'
+    this.byHash = opts.byHash ?? true
     for (const d of ['state/lists/partial', 'cache/archives/partial', 'etc/sources.list.d', 'etc/preferences.d', 'etc/trusted.gpg.d', 'etc/apt.conf.d', 'downloads']) {
       fs.mkdirSync(path.join(this.root, d), {recursive: true})
     }
@@ -49,6 +52,7 @@ export class AptClient {
       '-o', 'Debug::NoLocking=1',
       '-o', 'Acquire::Languages=none',
       '-o', 'APT::Get::List-Cleanup=0',
+      ...(this.byHash ? [] : ['-o', 'Acquire::By-Hash=no']),
     ]
   }
 

@@ -15,6 +15,7 @@ import {
 import {afterAll, afterEach, beforeEach, describe, expect, inject, it} from 'vitest'
 import type {Backend} from '../../src/backends/interface.js'
 import {openBackend} from '../../src/backends/registry.js'
+import {RetryBackend} from '../../src/backends/retry.js'
 import {createS3Backend, type S3BackendOptions, type S3Request} from '../../src/backends/s3.js'
 import {RaptrError} from '../../src/errors.js'
 import {backendContract} from '../contract/backend-contract.js'
@@ -67,8 +68,10 @@ async function rejection(p: Promise<unknown>): Promise<RaptrError> {
   return e as RaptrError
 }
 
-async function open(bucket: string, prefix: string, opts: S3BackendOptions = {}): Promise<Backend> {
-  return createS3Backend(`s3://${bucket}/${prefix}`, {endpoint, pathStyle: true, ...opts})
+/** The S3 backend as raptr opens it: behind the retry decorator (budget in seconds, first delay in ms). */
+async function open(bucket: string, prefix: string, opts: S3BackendOptions & {retrySeconds?: number} = {}): Promise<Backend> {
+  const inner = await createS3Backend(`s3://${bucket}/${prefix}`, {endpoint, pathStyle: true, ...opts})
+  return new RetryBackend(inner, {budgetMs: (opts.retrySeconds ?? 60) * 1000, baseMs: opts.retryBaseMs})
 }
 
 backendContract('s3', async () => {
@@ -234,11 +237,12 @@ describe('the S3 backend', () => {
     expect(requests).toHaveLength(3)
   })
 
-  it('retries throttling (503 SlowDown) with backoff, and gives up after 5 attempts naming the key and the S3 code', async () => {
+  it('retries throttling (503 SlowDown) with backoff, and gives up when the time budget is spent, naming the key and the S3 code', async () => {
     let failures = 3
     const backend = await open(bucket, 'repo', {
       onRequest,
       retryBaseMs: 5,
+      retrySeconds: 2,
       instrument: (client) =>
         // Answers in place of the server while `failures` lasts.
         client.middlewareStack.add(
@@ -258,11 +262,16 @@ describe('the S3 backend', () => {
 
     requests = []
     failures = 100
+    const started = Date.now()
     const e = await rejection(backend.put('dists/production/InRelease', text('x')))
     expect(e.code).toBe('BACKEND_ERROR')
     expect(e.message).toContain('dists/production/InRelease')
     expect(e.message).toContain('SlowDown')
-    expect(requests).toHaveLength(5)
+    // SlowDown without Retry-After waits at least half a second: within a 2 s budget,
+    // a handful of attempts, and never past the budget by more than one request.
+    expect(requests.length).toBeGreaterThanOrEqual(3)
+    expect(requests.length).toBeLessThanOrEqual(5)
+    expect(Date.now() - started).toBeLessThan(4_000)
   })
 
   it('never retries a client error other than BadDigest', async () => {

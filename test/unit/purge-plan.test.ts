@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {ObjectInfo} from '../../src/backends/interface.js'
 import {deletionOrder, planPurge} from '../../src/purge/plan.js'
 import {poolRefsOfIndex} from '../../src/core/pool-refs.js'
-import {indexRefs} from '../../src/purge/references.js'
+import {indexRefs} from '../../src/remote/references.js'
 import {chooseRetained, parseDuration, type LoggedPublication} from '../../src/purge/retention.js'
 
 const HOUR = 3_600_000

@@ -3,11 +3,17 @@ import {RaptrCommand} from '../../cli/base-command.js'
 import {DEFAULT_KEY_PATH} from '../../core/sources-list.js'
 
 export default class Pin extends RaptrCommand {
-  static override summary = 'Print the apt source that pins a server to one snapshot of a distribution, forever.'
+  static override summary = 'Pin a server to one snapshot of a distribution, forever: records the pin and prints the apt source.'
   static override description = `Every publish writes an immutable copy of the snapshot's Release under
 dists/snapshots/<id>/<dist>, sharing the pool; a server pointed there never sees a change.
-Prints the sources.list line and the deb822 .sources stanza.`
-  static override examples = ['<%= config.bin %> pin release-42 production', '<%= config.bin %> pin 3f1c2a9b7d4e production --backend eu --json']
+The pin is recorded on the backend (raptr/pins/<dist>/<id>.json) and in the archive before
+the source is printed, and purge keeps a pinned snapshot, from any clone, until
+raptr unpin. Prints the sources.list line and the deb822 .sources stanza.`
+  static override examples = [
+    '<%= config.bin %> pin release-42 production',
+    '<%= config.bin %> pin 3f1c2a9b7d4e production --backend eu --json',
+    '<%= config.bin %> pin list',
+  ]
   static override args = {
     snapshot: Args.string({description: 'Snapshot id or name.', required: true}),
     dist: Args.string({description: 'Distribution.', required: true}),
@@ -20,18 +26,15 @@ Prints the sources.list line and the deb822 .sources stanza.`
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Pin)
     const archive = await this.openArchive(flags.archive)
-    const {pinnedSource} = await import('../../publish/pin.js')
+    const {pin} = await import('../../publish/pin.js')
     const {chooseBackend} = await import('../../cli/choose-backend.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
     const b = await chooseBackend(await archive.view(), flags.backend)
-    const res = await pinnedSource(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
+    const {commit, ...res} = await pin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
     this.log(res.debLine)
     this.log('')
     this.log(res.sourcesStanza.trimEnd())
-    const {listNamedSnapshots} = await import('../../archive/snapshots.js')
-    if (!(await listNamedSnapshots(await archive.view())).some((n) => n.commit === res.snapshot)) {
-      this.note(`note: purge keeps named snapshots; name this one so it stays: raptr snapshot create NAME --snapshot ${res.snapshot.slice(0, 12)}`)
-    }
-    return {backend: b.name, ...res}
+    this.note(`pinned snapshot ${res.pinned} of ${res.distribution} on ${res.backend}; purge keeps it until: raptr unpin ${res.pinned} ${res.distribution}`)
+    return res
   }
 }

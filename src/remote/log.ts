@@ -23,6 +23,11 @@ export const PublicationEntry = z.object({
   release: z.string(),
   inRelease: z.string().optional(),
   releaseGpg: z.string().optional(),
+  /**
+   * Rollback entries: the seq of the publish entry whose content they made live again,
+   * so a second rollback goes one further back and --forward returns.
+   */
+  restores: z.number().int().positive().optional(),
 })
 export type PublicationEntry = z.infer<typeof PublicationEntry>
 

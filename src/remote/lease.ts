@@ -20,7 +20,7 @@ export interface Lease {
 /**
  * Takes the backend's exclusive purge lease (`raptr/lease.json`, created with a
  * create-only write, so one of several purges wins). An expired lease is taken over;
- * a live one is LEASE_HELD. Publishes do not take it: the grace period protects them.
+ * a live one is LEASE_HELD. Publishers and rollbacks do not take it; they wait while it is held.
  *
  * @example
  *   const lease = await acquireLease(backend, {ttlMs: 3_600_000}); try { … } finally { await lease.release() }
@@ -93,4 +93,23 @@ export async function activeLease(backend: Backend, now: Date = new Date()): Pro
   const raw = await backend.get(LEASE_KEY)
   const held = raw ? parseLease(raw) : undefined
   return held && Date.parse(held.expires) > now.getTime() ? {owner: held.owner, expires: held.expires} : undefined
+}
+
+/**
+ * Waits while a purge holds the backend's lease, up to RAPTR_LEASE_WAIT_SECONDS
+ * (default 300), then refuses with LEASE_HELD (exit 3). Publish and rollback call it
+ * before they plan, and goLive checks again right before claiming a log entry.
+ *
+ * @example await waitForNoLease(backend, 'eu')
+ */
+export async function waitForNoLease(backend: Backend, backendName: string, opts: {pollMs?: number} = {}): Promise<void> {
+  const deadline = Date.now() + Number(process.env.RAPTR_LEASE_WAIT_SECONDS ?? 300) * 1000
+  for (;;) {
+    const lease = await activeLease(backend)
+    if (!lease) return
+    if (Date.now() >= deadline) {
+      throw new RaptrError('LEASE_HELD', `${backendName}: a purge holds the backend (${lease.owner}, until ${lease.expires})`, 'run the command again when the purge has finished')
+    }
+    await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 500, Math.max(0, deadline - Date.now()))))
+  }
 }

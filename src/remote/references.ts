@@ -19,7 +19,7 @@ export interface IndexRef extends ReleaseEntry {
 export function indexRefs(dist: string, pinned: string, releaseText: string): IndexRef[] {
   const live = liveDir(dist)
   const pin = pinnedDir(pinned, dist)
-  // A Suite or Codename other than the name is published too (publish/alias.ts).
+  // A Suite or Codename other than the name is published too (remote/alias.ts).
   const aliases = releaseAliases(dist, releaseText).map(liveDir)
   return parseReleaseEntries(releaseText).map((e) => ({
     ...e,
