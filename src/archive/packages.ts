@@ -204,6 +204,10 @@ export async function addPackages(
     replace?: boolean
     /** Every input must be a .changes signed by a key of this keyring file. */
     keyring?: string
+    /** The category of each file when not `category` (an import adds several components at once). */
+    categoryOf?: (file: string) => string
+    /** Runs first in the transaction (an import creates its distribution and categories there). */
+    prepare?: (tx: Transaction) => Promise<void>
     extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>
   },
 ): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
@@ -211,9 +215,11 @@ export async function addPackages(
   for (const d of opts.link ?? []) validateSuiteName(d)
   const files = await expandChanges(await findPackageFiles(inputs), opts.keyring)
   if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
-  const incoming = await mapLimit(files, 4, (f) => readPackageFile(f, opts.category))
+  const categoryOf = (f: string): string => opts.categoryOf?.(f) ?? opts.category
+  for (const f of files) validateComponentName(categoryOf(f))
+  const incoming = await mapLimit(files, 4, async (f) => ({...(await readPackageFile(f, categoryOf(f))), linkCategory: categoryOf(f)}))
   mark(`add: ${files.length} files read`)
-  const seen = new Map<string, IncomingPackage>()
+  const seen = new Map<string, IncomingPackage & {linkCategory: string}>()
   for (const inc of incoming) {
     const key = describe(inc.record)
     const prev = seen.get(key)
@@ -225,19 +231,21 @@ export async function addPackages(
   const unique = [...seen.values()]
 
   const {commit, result} = await archive.transaction(async (tx) => {
+    if (opts.prepare) await opts.prepare(tx)
     const links = opts.link ?? []
     if (links.length === 0) {
       const dists = await listDistributionNames(tx)
-      let found = false
-      for (const d of dists) if ((await listCategoryNames(tx, d)).includes(opts.category)) found = true
-      if (!found) {
-        throw new RaptrError('UNKNOWN_CATEGORY', `no distribution has a category "${opts.category}"`, `add it with: raptr category add ${opts.category} --to DIST`)
+      for (const cat of new Set(unique.map((u) => u.linkCategory))) {
+        let found = false
+        for (const d of dists) if ((await listCategoryNames(tx, d)).includes(cat)) found = true
+        if (!found) throw new RaptrError('UNKNOWN_CATEGORY', `no distribution has a category "${cat}"`, `add it with: raptr category add ${cat} --to DIST`)
       }
     }
     const results: AddResult[] = []
     for (const inc of unique) {
       const r = inc.record
-      for (const d of links) await checkLinkable(tx, r, d, opts.category)
+      const cat = inc.linkCategory
+      for (const d of links) await checkLinkable(tx, r, d, cat)
       const rp = recordPath(r.name, r.version, r.arch)
       const existingText = await tx.read(rp)
       let status: AddResult['status'] = 'added'
@@ -259,9 +267,9 @@ export async function addPackages(
       }
       const linked: string[] = []
       for (const d of links) {
-        const lp = linkPath(d, opts.category, r.arch, r.name, r.version, r.kind)
+        const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
         if ((await tx.read(lp)) !== r.stanza) tx.write(lp, r.stanza)
-        linked.push(`${d}/${opts.category}`)
+        linked.push(`${d}/${cat}`)
       }
       results.push({...summary(r), status, linked})
     }

@@ -133,8 +133,13 @@ function listedFiles(fileName: string, control: Array<[string, string]>): Map<st
   return files
 }
 
-/** Verifies a clearsigned text against the keys of a keyring file (armored or binary); returns the signer's fingerprint. */
-async function verifyClearsigned(fileName: string, text: string, keyringFile: string): Promise<string> {
+/**
+ * Verifies a clearsigned text (a .changes, an InRelease) against the keys of a keyring
+ * file (armored or binary); returns the signer's fingerprint.
+ *
+ * @example await verifyClearsigned('InRelease', text, 'debian-archive-keyring.gpg')
+ */
+export async function verifyClearsigned(fileName: string, text: string, keyringFile: string): Promise<string> {
   const pgp = await import('openpgp')
   let keyring: Uint8Array
   try {
