@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient, gpgv} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {ok, okJson, sh, tempDir} from '../helpers/cli.js'
+import {fileTree} from '../helpers/published-archive.js'
 
 /**
  * The parts of the Debian archive format beyond Packages and Sources, read by the real
@@ -141,6 +142,29 @@ describe('the Debian archive format', () => {
     const found = sh('apt-file', ['search', '/usr/share/doc/hello/payload'], {env})
     expect(found.code, found.stderr).toBe(0)
     expect(found.stdout.trim()).toBe('hello: /usr/share/doc/hello/payload')
+  })
+
+  it('publish --refresh re-signs the live Releases with a new Date and Valid-Until, writing only the Release files', async () => {
+    const before = fileTree(s.www)
+    const old = releaseOf(s, 'bookworm')
+    await new Promise((r) => setTimeout(r, 1100)) // a Date one second later at least
+    ok(['publish', '--refresh', '--sign-key', s.key], {cwd: s.dir})
+    const after = fileTree(s.www)
+    const changed = [...after.keys()].filter((k) => before.get(k) !== after.get(k)).sort()
+    const release = ['InRelease', 'Release', 'Release.gpg']
+    expect(changed.filter((k) => !k.startsWith('raptr/log/'))).toEqual([...release.map((f) => `dists/bookworm/${f}`), ...release.map((f) => `dists/stable/${f}`)])
+    expect(changed.filter((k) => k.startsWith('raptr/log/'))).toHaveLength(1)
+    const now = releaseOf(s, 'bookworm')
+    const strip = (t: string) => t.replace(/^(Date|Valid-Until): .*$/gm, '')
+    expect(strip(now)).toBe(strip(old))
+    expect(now).not.toBe(old)
+    const date = Date.parse(/^Date: (.+)$/m.exec(now)![1].replace('UTC', 'GMT'))
+    expect(Date.parse(/^Valid-Until: (.+)$/m.exec(now)![1].replace('UTC', 'GMT')) - date).toBe(7 * 86_400_000)
+    expect(gpgv(path.join(s.www, 'raptr.gpg'), path.join(s.www, 'dists/bookworm/InRelease')).code).toBe(0)
+    const apt = aptFor(s, 'stable', 'main')
+    clients.push(apt)
+    apt.update()
+    expect(apt.packageNames()).toContain('hello')
   })
 
   it('--no-contents turns Contents off; the next publish lists none', () => {
