@@ -46,6 +46,9 @@ export type ErrorCode =
   | 'LEASE_HELD'
   | 'NOTHING_PUBLISHED'
   | 'DAMAGE_FOUND'
+  // the command line itself (exit 2)
+  | 'USAGE'
+  | 'UNKNOWN_COMMAND'
 
 export class RaptrError extends Error {
   readonly code: ErrorCode

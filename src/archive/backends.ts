@@ -61,11 +61,13 @@ export async function addBackend(archive: Archive, name: string, settings: Backe
   return {commit, created: result}
 }
 
-export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string}> {
-  const {commit} = await archive.transaction(async (tx) => {
-    await requireBackend(tx, name)
+/** Forgets a backend; one already forgotten is `nothing` to do. */
+export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string; nothing?: string}> {
+  validateAlias(name)
+  const {commit, result} = await archive.transaction(async (tx) => {
+    if ((await tx.read(backendPath(name))) === undefined) return {message: '', result: `there is no backend "${name}"`}
     tx.remove(backendPath(name))
-    return {message: `backend removed: ${name}`, result: null}
+    return {message: `backend removed: ${name}`, result: undefined}
   })
-  return {commit}
+  return {commit, nothing: result}
 }

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 import {RaptrError} from '../errors.js'
 import {bundleDir, bundlePath, decodeVersion, linkPath, recordPath} from '../core/layout.js'
-import {validateAlias} from '../core/names.js'
+import {parseSection, validateAlias} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions, parseVersion} from '../core/version.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
@@ -65,7 +65,7 @@ export async function addBundle(
         throw new RaptrError('CONFLICT', `bundle ${alias} ${version} exists with other members`, 'pass --replace, or give another --version')
       }
       if (existing !== text) tx.write(p, text)
-      return `bundle added: ${alias} ${version} (${records.length} files)${opts.link?.length ? ` to ${opts.link.map((d) => `${d}/${opts.category}`).join(', ')}` : ''}\n\n${records.map(describe).join('\n')}`
+      return `bundle added: ${alias} ${version} (${records.length} files)${opts.link?.length ? ` to ${opts.link.map((d) => (d.includes('/') ? d : `${d}/${opts.category}`)).join(', ')}` : ''}\n\n${records.map(describe).join('\n')}`
     },
   })
   return {commit: res.commit, alias, version, packages: res.packages}
@@ -109,16 +109,17 @@ export async function linkBundle(archive: Archive, alias: string, choice: Versio
   return {commit, linked: result}
 }
 
-/** Unlinks every member of the chosen bundle versions from distributions. */
-export async function unlinkBundle(archive: Archive, alias: string, choice: VersionChoice, opts: {from: string[]}): Promise<{commit?: string; unlinked: string[]}> {
-  const {commit, result} = await archive.transaction(async (tx) => {
+/** Unlinks every member of the chosen bundle versions from distributions (`DIST` or `DIST/CAT`). */
+export async function unlinkBundle(archive: Archive, alias: string, choice: VersionChoice, opts: {from: string[]}): Promise<{commit?: string; unlinked: string[]; nothing?: string}> {
+  const {commit, result} = await archive.transaction<{unlinked: string[]; nothing?: string}>(async (tx) => {
     const done: string[] = []
     const chosen = await chooseBundles(tx, alias, choice)
-    for (const d of opts.from) await requireDistribution(tx, d)
+    const sections = opts.from.map((f) => parseSection(f))
+    for (const {dist} of sections) await requireDistribution(tx, dist)
     for (const {bundle} of chosen) {
       for (const r of await memberRecords(tx, bundle)) {
-        for (const d of opts.from) {
-          for (const cat of await listCategoryNames(tx, d)) {
+        for (const {dist: d, cat: only} of sections) {
+          for (const cat of only ? [only] : await listCategoryNames(tx, d)) {
             const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
             if ((await tx.read(lp)) !== undefined) {
               tx.remove(lp)
@@ -128,15 +129,24 @@ export async function unlinkBundle(archive: Archive, alias: string, choice: Vers
         }
       }
     }
-    return {message: `bundle unlinked: ${alias} ${chosen.map((c) => c.version).join(', ')} from ${opts.from.join(', ')}\n\n${done.join('\n')}`, result: done}
+    const versions = chosen.map((c) => c.version).join(', ')
+    if (done.length === 0) return {message: '', result: {unlinked: done, nothing: `bundle ${alias} ${versions} is not linked in ${opts.from.join(', ')}`}}
+    return {message: `bundle unlinked: ${alias} ${versions} from ${opts.from.join(', ')}\n\n${done.join('\n')}`, result: {unlinked: done}}
   })
-  return {commit, unlinked: result}
+  return {commit, ...result}
 }
 
 /** Removes the chosen bundle versions and their member packages (records and links). */
-export async function removeBundle(archive: Archive, alias: string, choice: VersionChoice): Promise<{commit?: string; removed: string[]}> {
-  const {commit, result} = await archive.transaction(async (tx) => {
+export async function removeBundle(archive: Archive, alias: string, choice: VersionChoice): Promise<{commit?: string; removed: string[]; nothing?: string}> {
+  validateAlias(alias)
+  const {commit, result} = await archive.transaction<{removed: string[]; nothing?: string}>(async (tx) => {
     const done: string[] = []
+    // Removing what is already gone is done: say what is true and change nothing.
+    const existing = (await tx.list(bundleDir(alias))).map(decodeVersion)
+    if (existing.length === 0) return {message: '', result: {removed: [], nothing: `there is no bundle "${alias}"`}}
+    if (choice.version !== undefined && !existing.some((v) => compareVersions(v, choice.version!) === 0)) {
+      return {message: '', result: {removed: [], nothing: `bundle ${alias} has no version ${choice.version}`}}
+    }
     const chosen = await chooseBundles(tx, alias, choice)
     const dists = await listDistributionNames(tx)
     for (const {version, bundle} of chosen) {
@@ -152,9 +162,9 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
       }
       tx.remove(bundlePath(alias, version))
     }
-    return {message: `bundle removed: ${alias} ${chosen.map((c) => c.version).join(', ')}\n\n${done.join('\n')}`, result: done}
+    return {message: `bundle removed: ${alias} ${chosen.map((c) => c.version).join(', ')}\n\n${done.join('\n')}`, result: {removed: done}}
   })
-  return {commit, removed: result}
+  return {commit, ...result}
 }
 
 export async function listBundles(view: ArchiveView): Promise<BundleInfo[]> {

@@ -97,15 +97,23 @@ export async function setDistribution(archive: Archive, name: string, opts: Part
   return {commit: res.commit, distribution: res.distribution}
 }
 
-/** Removes a distribution with all its categories and links. */
-export async function removeDistribution(archive: Archive, name: string): Promise<{commit?: string}> {
+/**
+ * Removes a distribution with all its categories and links; one already gone is
+ * `nothing` to do. `published` names the backends the archive last published it to:
+ * removing it here does not take it off them.
+ */
+export async function removeDistribution(archive: Archive, name: string): Promise<{commit?: string; nothing?: string; published: string[]}> {
   validateSuiteName(name)
-  const {commit} = await archive.transaction(async (tx) => {
-    await requireDistribution(tx, name)
+  const {listPublications} = await import('./publications.js')
+  const {commit, result} = await archive.transaction<{nothing?: string; published: string[]}>(async (tx) => {
+    const latest = new Map<string, string>()
+    for (const p of await listPublications(tx)) if (p.distribution === name) latest.set(p.backend, p.action)
+    const published = [...latest].filter(([, action]) => (action as string) !== 'drop').map(([backend]) => backend)
+    if ((await readDistribution(tx, name)) === undefined) return {message: '', result: {nothing: `there is no distribution "${name}"`, published}}
     tx.remove(distPath(name))
-    return {message: `distribution removed: ${name}`, result: null}
+    return {message: `distribution removed: ${name}`, result: {published}}
   })
-  return {commit}
+  return {commit, ...result}
 }
 
 export async function listDistributions(view: ArchiveView): Promise<DistributionInfo[]> {
@@ -136,21 +144,24 @@ export async function addCategory(archive: Archive, name: string, to: string[]):
 }
 
 /** Removes a category from distributions, with every package linked in it there. */
-export async function removeCategory(archive: Archive, name: string, from: string[]): Promise<{commit?: string; removed: string[]}> {
+export async function removeCategory(archive: Archive, name: string, from: string[]): Promise<{commit?: string; removed: string[]; absent: string[]}> {
   validateComponentName(name)
   const {commit, result} = await archive.transaction(async (tx) => {
     const removed: string[] = []
+    // Already gone from a distribution: nothing to do there.
+    const absent: string[] = []
     for (const d of from) {
       await requireDistribution(tx, d)
       if ((await tx.read(categoryConfigPath(d, name))) === undefined) {
-        throw new RaptrError('UNKNOWN_CATEGORY', `distribution "${d}" has no category "${name}"`, `list them with: raptr category list`)
+        absent.push(d)
+        continue
       }
       tx.remove(categoryPath(d, name))
       removed.push(d)
     }
-    return {message: `category removed: ${name} from ${removed.join(', ')}`, result: removed}
+    return {message: removed.length ? `category removed: ${name} from ${removed.join(', ')}` : '', result: {removed, absent}}
   })
-  return {commit, removed: result}
+  return {commit, ...result}
 }
 
 export async function listCategories(view: ArchiveView): Promise<Array<{name: string; distributions: string[]}>> {

@@ -15,7 +15,7 @@ import {
   recordDir,
   recordPath,
 } from '../core/layout.js'
-import {validateComponentName, validatePackageName, validateSuiteName} from '../core/names.js'
+import {parseSection, validateComponentName, validatePackageName, validateSuiteName} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions} from '../core/version.js'
 import {mapLimit} from '../core/map-limit.js'
@@ -212,7 +212,8 @@ export async function addPackages(
   },
 ): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
   validateComponentName(opts.category)
-  for (const d of opts.link ?? []) validateSuiteName(d)
+  // A link is DIST (under the packages' category) or DIST/CAT.
+  const sections = (opts.link ?? []).map((l) => parseSection(l))
   const files = await expandChanges(await findPackageFiles(inputs), opts.keyring)
   if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
   const categoryOf = (f: string): string => opts.categoryOf?.(f) ?? opts.category
@@ -232,7 +233,7 @@ export async function addPackages(
 
   const {commit, result} = await archive.transaction(async (tx) => {
     if (opts.prepare) await opts.prepare(tx)
-    const links = opts.link ?? []
+    const links = sections.map((x) => `${x.dist}/${x.cat ?? opts.category}`)
     if (links.length === 0) {
       const dists = await listDistributionNames(tx)
       for (const cat of new Set(unique.map((u) => u.linkCategory))) {
@@ -245,7 +246,8 @@ export async function addPackages(
     for (const inc of unique) {
       const r = inc.record
       const cat = inc.linkCategory
-      for (const d of links) await checkLinkable(tx, r, d, cat)
+      const where = sections.map((x) => ({dist: x.dist, cat: x.cat ?? cat}))
+      for (const {dist, cat: c} of where) await checkLinkable(tx, r, dist, c)
       const rp = recordPath(r.name, r.version, r.arch)
       const existingText = await tx.read(rp)
       let status: AddResult['status'] = 'added'
@@ -266,10 +268,10 @@ export async function addPackages(
         for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version, r.kind), r.stanza)
       }
       const linked: string[] = []
-      for (const d of links) {
-        const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
+      for (const {dist, cat: c} of where) {
+        const lp = linkPath(dist, c, r.arch, r.name, r.version, r.kind)
         if ((await tx.read(lp)) !== r.stanza) tx.write(lp, r.stanza)
-        linked.push(`${d}/${cat}`)
+        linked.push(`${dist}/${c}`)
       }
       results.push({...summary(r), status, linked})
     }
@@ -287,7 +289,7 @@ export async function addPackages(
 
 function addMessage(results: AddResult[], links: string[], category: string): string {
   const changed = results.filter((r) => r.status !== 'unchanged' || r.linked.length > 0)
-  const where = links.length ? ` to ${links.map((d) => `${d}/${category}`).join(', ')}` : ` (category ${category})`
+  const where = links.length ? ` to ${links.join(', ')}` : ` (category ${category})`
   if (changed.length === 1) {
     const r = changed[0]
     const verb = r.status === 'replaced' ? 'replaced' : 'added'
@@ -317,8 +319,23 @@ export function choose(name: string, records: PackageRecord[], choice: VersionCh
       'list packages with: raptr package list',
     )
   }
-  const versions = selectVersions(name, pool.map((r) => r.version), choice)
-  return pool.filter((r) => versions.some((v) => compareVersions(v, r.version) === 0))
+  return pickVersions(name, pool, choice)
+}
+
+/** `--latest` is the latest of each architecture (an arm64 build may lag amd64's); other choices span them all. */
+function pickVersions<T extends {r: PackageRecord}>(name: string, items: T[], choice: VersionChoice): T[]
+function pickVersions(name: string, items: PackageRecord[], choice: VersionChoice): PackageRecord[]
+function pickVersions(name: string, items: Array<PackageRecord | {r: PackageRecord}>, choice: VersionChoice): Array<PackageRecord | {r: PackageRecord}> {
+  const rec = (i: PackageRecord | {r: PackageRecord}): PackageRecord => ('r' in i ? i.r : i)
+  const groups = new Map<string, typeof items>()
+  for (const i of items) {
+    const key = choice.latest && choice.version === undefined && !choice.all ? rec(i).arch : ''
+    groups.set(key, [...(groups.get(key) ?? []), i])
+  }
+  return [...groups.values()].flatMap((group) => {
+    const versions = selectVersions(name, group.map((i) => rec(i).version), choice)
+    return group.filter((i) => versions.some((v) => compareVersions(v, rec(i).version) === 0))
+  })
 }
 
 /** Removes packages from the archive: the records and every link to them. Blobs stay until purge. */
@@ -327,17 +344,23 @@ export async function removePackages(
   name: string,
   choice: VersionChoice,
   arch?: string,
-): Promise<{commit?: string; removed: PackageSummary[]}> {
+): Promise<{commit?: string; removed: PackageSummary[]; nothing?: string}> {
   validatePackageName(name)
-  const {commit, result} = await archive.transaction(async (tx) => {
-    const chosen = choose(name, await recordsOf(tx, name), choice, arch)
+  const {commit, result} = await archive.transaction<{removed: PackageSummary[]; nothing?: string}>(async (tx) => {
+    const records = (await recordsOf(tx, name)).filter((r) => !arch || r.arch === arch)
+    // Removing what is already gone is done: say what is true and change nothing.
+    const what = `${name}${choice.version !== undefined ? ` ${choice.version}` : ''}${arch ? ` (${arch})` : ''}`
+    if (records.length === 0 || (choice.version !== undefined && !records.some((r) => compareVersions(r.version, choice.version!) === 0))) {
+      return {message: '', result: {removed: [], nothing: `${what} is not in the archive`}}
+    }
+    const chosen = choose(name, records, choice, arch)
     for (const r of chosen) {
       tx.remove(recordPath(r.name, r.version, r.arch))
       for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
     }
-    return {message: listMessage('removed', chosen), result: chosen.map(summary)}
+    return {message: listMessage('removed', chosen), result: {removed: chosen.map(summary)}}
   })
-  return {commit, removed: result}
+  return {commit, ...result}
 }
 
 function listMessage(verb: string, rs: PackageRecord[], where = ''): string {
@@ -348,9 +371,10 @@ function listMessage(verb: string, rs: PackageRecord[], where = ''): string {
 /** Links packages into distributions (under their own category unless one is given). */
 export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: string[], category?: string): Promise<string[]> {
   const done: string[] = []
+  const sections = to.map((t) => parseSection(t))
   for (const r of chosen) {
-    const cat = category ?? r.category
-    for (const d of to) {
+    for (const {dist: d, cat: given} of sections) {
+      const cat = given ?? category ?? r.category
       await checkLinkable(tx, r, d, cat)
       const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
       if ((await tx.read(lp)) !== r.stanza) {
@@ -378,25 +402,30 @@ export async function linkPackages(
   return {commit, linked: result}
 }
 
-/** Unlinks from distributions: versions are chosen among those linked there. */
-export async function unlinkRecords(tx: Transaction, name: string, choice: VersionChoice, from: string[], arch?: string): Promise<string[]> {
-  const done: string[] = []
+/**
+ * Unlinks from distributions (`DIST` or `DIST/CAT`): versions are chosen among those
+ * linked there. What is not linked there is no error: `nothing` says so.
+ */
+export async function unlinkRecords(tx: Transaction, name: string, choice: VersionChoice, from: string[], arch?: string): Promise<string[] & {nothing?: string}> {
+  const done: string[] & {nothing?: string} = []
   const linked: Array<{r: PackageRecord; dist: string; cat: string}> = []
+  const sections = from.map((f) => parseSection(f))
+  for (const {dist} of sections) await requireDistribution(tx, dist)
   for (const r of await recordsOf(tx, name)) {
     if (arch && r.arch !== arch) continue
-    for (const d of from) {
-      await requireDistribution(tx, d)
-      for (const cat of await listCategoryNames(tx, d)) {
+    for (const {dist: d, cat: only} of sections) {
+      for (const cat of only ? [only] : await listCategoryNames(tx, d)) {
         if ((await tx.read(linkPath(d, cat, r.arch, r.name, r.version, r.kind))) !== undefined) linked.push({r, dist: d, cat})
       }
     }
   }
-  if (linked.length === 0) {
-    throw new RaptrError('UNKNOWN_PACKAGE', `"${name}" is not linked in ${from.join(', ')}`, `see what is there with: raptr package list --distribution ${from[0]}`)
+  const what = `${name}${choice.version !== undefined ? ` ${choice.version}` : ''}${arch ? ` (${arch})` : ''}`
+  const matching = choice.version === undefined ? linked : linked.filter((l) => compareVersions(l.r.version, choice.version!) === 0)
+  if (matching.length === 0) {
+    done.nothing = `${what} is not linked in ${from.join(', ')}`
+    return done
   }
-  const versions = selectVersions(name, linked.map((l) => l.r.version), choice)
-  for (const l of linked) {
-    if (!versions.some((v) => compareVersions(v, l.r.version) === 0)) continue
+  for (const l of pickVersions(name, matching, choice)) {
     tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version, l.r.kind))
     done.push(`${describe(l.r)} from ${l.dist}/${l.cat}`)
   }
@@ -408,13 +437,14 @@ export async function unlinkPackages(
   name: string,
   choice: VersionChoice,
   opts: {from: string[]; arch?: string},
-): Promise<{commit?: string; unlinked: string[]}> {
+): Promise<{commit?: string; unlinked: string[]; nothing?: string}> {
   validatePackageName(name)
-  const {commit, result} = await archive.transaction(async (tx) => {
+  const {commit, result} = await archive.transaction<{unlinked: string[]; nothing?: string}>(async (tx) => {
     const done = await unlinkRecords(tx, name, choice, opts.from, opts.arch)
-    return {message: done.length === 1 ? `package unlinked: ${done[0]}` : `packages unlinked: ${done.length}\n\n${done.join('\n')}`, result: done}
+    if (done.length === 0) return {message: '', result: {unlinked: [], nothing: done.nothing}}
+    return {message: done.length === 1 ? `package unlinked: ${done[0]}` : `packages unlinked: ${done.length}\n\n${done.join('\n')}`, result: {unlinked: [...done]}}
   })
-  return {commit, unlinked: result}
+  return {commit, ...result}
 }
 
 export interface ListedPackage extends PackageSummary {

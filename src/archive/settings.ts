@@ -20,6 +20,8 @@ export const ArchiveSettings = z.object({
       graceHours: z.number().min(0).default(6),
     })
     .default({keepLast: 5, graceHours: 6}),
+  /** Commands fetch, merge and push the archive's git remote by default (raptr clone sets it). */
+  sync: z.boolean().optional(),
 })
 export type ArchiveSettings = z.infer<typeof ArchiveSettings>
 

@@ -1,4 +1,8 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
+import type {Input, ParserOutput} from '@oclif/core/interfaces'
+
+type FlagOutput = {[name: string]: unknown}
+type ArgOutput = {[name: string]: unknown}
 import type {Archive} from '../store/archive.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RaptrCommand)['baseFlags'] & T['flags']>
@@ -21,6 +25,19 @@ export abstract class RaptrCommand extends Command {
     }),
   }
 
+  /**
+   * oclif's parser errors become raptr's USAGE error (one line, a hint, exit 2, and a
+   * small JSON object under --json) instead of oclif's multi-line text.
+   */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (e) {
+      const {usageError} = await import('./usage-error.js')
+      throw usageError(e as Error, `${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''}`.trim())
+    }
+  }
+
   protected async openArchive(dir: string): Promise<Archive> {
     const {mark} = await import('../core/timing.js')
     mark('command: parsed, opening the archive')
@@ -36,13 +53,8 @@ export abstract class RaptrCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     const {RaptrError, exitCodeFor} = await import('../errors.js')
     if (err instanceof RaptrError) {
-      process.exitCode = exitCodeFor(err.code)
-      if (this.jsonEnabled()) {
-        this.logJson({error: err.toJSON()})
-      } else {
-        process.stderr.write(`raptr: ${err.message}\n`)
-        if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`)
-      }
+      const {reportError} = await import('./report-error.js')
+      reportError(err, this.jsonEnabled(), exitCodeFor(err.code))
       return undefined
     }
     return super.catch(err)

@@ -5,6 +5,7 @@
  * and characters that URLs mangle out of those paths.
  */
 import {RaptrError} from '../errors.js'
+import {DPKG_ARCHITECTURES} from './architectures.js'
 
 // Debian policy §5.6.1: lowercase letters, digits, '+', '-', '.'; at least two
 // characters; starts with an alphanumeric character.
@@ -35,17 +36,26 @@ export function validatePackageName(name: string): string {
 }
 
 /**
- * Return `arch` if it is a valid architecture name (amd64, arm64, all, source, …), else throw RaptrError('BAD_NAME').
+ * Return `arch` if dpkg knows it (amd64, arm64, musl-linux-arm64…; also all, source and
+ * wildcards such as linux-any), else throw RaptrError('BAD_NAME'), naming the closest
+ * known one when there is one.
  *
  * @example validateArchitecture('amd64') // 'amd64'
  */
 export function validateArchitecture(arch: string): string {
-  return check(
-    ARCHITECTURE.test(arch),
-    'architecture',
-    arch,
-    'architectures are lowercase letters, digits and "-", e.g. amd64, arm64, all, source (see: dpkg-architecture -L)',
-  )
+  check(ARCHITECTURE.test(arch), 'architecture', arch, 'architectures are lowercase letters, digits and "-", e.g. amd64, arm64, all, source (see: dpkg-architecture -L)')
+  if (arch === 'all' || arch === 'source' || DPKG_ARCHITECTURES.has(arch) || isWildcard(arch)) return arch
+  const near = [...DPKG_ARCHITECTURES].find((a) => arch.startsWith(a) || a.startsWith(arch))
+  return check(false, 'architecture', arch, `${near ? `did you mean ${near}? ` : ''}dpkg knows these: dpkg-architecture -L`)
+}
+
+// dpkg wildcards: any, <os>-any, any-<cpu>, <abi>-any-any…: every part is "any" or
+// appears in a known architecture.
+function isWildcard(arch: string): boolean {
+  const parts = arch.split('-')
+  if (!parts.includes('any')) return false
+  const known = new Set([...DPKG_ARCHITECTURES].flatMap((a) => a.split('-')))
+  return parts.every((p) => p === 'any' || known.has(p))
 }
 
 function validateSegment(what: string, value: string, example: string): string {
@@ -88,4 +98,26 @@ export function validateComponentName(name: string): string {
  */
 export function validateAlias(alias: string): string {
   return validateSegment('bundle alias', alias, 'hello-2.10, release_42')
+}
+
+/** A distribution, optionally narrowed to one of its categories: `production` or `production/public`. */
+export interface Section {
+  dist: string
+  cat?: string
+}
+
+/**
+ * Parse `DIST` or `DIST/CAT` (the design's spelling of a section), validating both names.
+ *
+ * @example parseSection('production/public') // {dist: 'production', cat: 'public'}
+ */
+export function parseSection(spec: string, opts: {requireCategory?: boolean} = {}): Section {
+  // The category is everything after the first '/': it may nest (production/updates/main).
+  const slash = spec.indexOf('/')
+  const parts = slash < 0 ? [spec] : [spec.slice(0, slash), spec.slice(slash + 1)]
+  if (opts.requireCategory && parts.length !== 2) {
+    throw new RaptrError('BAD_ARGUMENT', `"${spec}" is not ${opts.requireCategory ? 'DIST/CAT' : 'DIST or DIST/CAT'}`, 'name a distribution and a category, e.g. production/public')
+  }
+  const dist = validateSuiteName(parts[0])
+  return parts.length === 2 ? {dist, cat: validateComponentName(parts[1])} : {dist}
 }

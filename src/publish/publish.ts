@@ -1,6 +1,6 @@
 import {RaptrError, isRaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
-import {liveDir, pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
+import {pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {poolRefsOfIndex} from '../core/pool-refs.js'
 import {mark} from '../core/timing.js'
@@ -12,6 +12,7 @@ import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
 import {blobsAdded, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
 import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
+import {summarizePublish, type PublishSummary} from './summary.js'
 import {goLive} from '../remote/go-live.js'
 import {waitForNoLease} from '../remote/lease.js'
 import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
@@ -61,6 +62,8 @@ export interface DistResult {
   plan?: PublishPlan
   debLine?: string
   pinnedDebLine?: string
+  /** dryRun: what apt users would see change, by package name. */
+  summary?: PublishSummary
   /** What this publish wrote to finish an earlier one that was killed or failed part-way. */
   settled?: string[]
   /** Published (apt reads it), but a step after the pointer swap failed; the next publish finishes it. */
@@ -195,7 +198,7 @@ async function publishOne(
       return result
     }
     if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
-    if (opts.dryRun) return {...result, action: 'planned'}
+    if (opts.dryRun) return {...result, action: 'planned', summary: await summarizePublish(archive, head?.distTree, snap.distTree)}
     // A key that cannot sign (a wrong passphrase) stops the publish before its first write.
     await resolveSigner(opts.signer)
     const live = await execute(archive, backend, snap, plan, input, head, opts, others, progress)
@@ -216,12 +219,12 @@ async function publishOne(
 async function refusalHint(archive: Archive, head: PublicationEntry, snap: DistSnapshot): Promise<string> {
   const live = shortId(head.snapshot)
   if (!(await archive.expandCommit(head.snapshot))) {
-    return `the live snapshot ${live} was published from another clone: pull and merge the archive (git pull), then publish again; --force overrides`
+    return `pull and merge the archive (git pull), then publish again: the live snapshot ${live} was published from a clone you have not pulled; --force overrides`
   }
   if (await archive.isAncestor(snap.commit, head.snapshot)) {
     return `${shortId(snap.commit)} is older than the live snapshot ${live}: to go back, use raptr rollback ${snap.dist} --to ${shortId(snap.commit)}; --force publishes it anyway`
   }
-  return `the archive and the live snapshot ${live} have diverged: pull and merge the archive (git pull), then publish again; --force overrides`
+  return `pull and merge the archive (git pull), then publish again: it and the live snapshot ${live} have diverged; --force overrides`
 }
 
 async function gather(

@@ -6,7 +6,7 @@ import {mark} from '../core/timing.js'
 import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
-import {GitTrees, type TreeChanges} from './git-tree.js'
+import {GitTrees, diffTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
 
 
@@ -198,6 +198,30 @@ export class Archive {
     }
   }
 
+  /**
+   * Moves the branch to `target` — a commit already in the repository, or a new commit of
+   * `tree` with `parents` (a merge has two) — if it is still at `expected`; the work tree
+   * follows as after any commit. Returns the commit the branch is at.
+   *
+   * @example
+   *   await archive.advance({tree, parents: [ours, theirs], message: 'merged …'}, ours)
+   */
+  async advance(target: string | {tree: string; parents: string[]; message: string}, expected: string | undefined): Promise<string> {
+    const release = acquireLock(this.gitDir)
+    try {
+      const head = await this.head()
+      if (head !== expected) throw new RaptrError('ARCHIVE_LOCKED', 'the archive changed while it was being synced', 'run the command again')
+      const commit = typeof target === 'string' ? target : await this.writeCommit(target.tree, target.parents, target.message)
+      const oldTree = head ? await this.rootTree(head) : undefined
+      const newTree = await this.rootTree(commit)
+      const changed = (await diffTrees(this.trees, oldTree, newTree)).map(([p]) => p)
+      if (commit !== head) await this.moveBranch(commit, oldTree, newTree, changed)
+      return commit
+    } finally {
+      release()
+    }
+  }
+
   private async writeCommit(tree: string, parents: string[], message: string): Promise<string> {
     const who = await this.identity()
     const now = Math.floor(Date.now() / 1000)
@@ -206,10 +230,20 @@ export class Archive {
     return this.trees.writeCommit(text)
   }
 
-  /** Who commits: RAPTR_AUTHOR_NAME/EMAIL, else the archive's own git config (user.name, user.email). */
+  /**
+   * Who commits: RAPTR_AUTHOR_NAME/EMAIL (as GIT_AUTHOR_NAME overrides git's config),
+   * else git's own lookup: the archive's config, then the user's global config
+   * (GIT_CONFIG_GLOBAL, or ~/.gitconfig over $XDG_CONFIG_HOME/git/config).
+   */
   private async identity(): Promise<{name: string; email: string}> {
-    const config = await fs.promises.readFile(path.join(this.gitDir, 'config'), 'utf8').catch(() => '')
-    const user = gitConfigSection(config, 'user')
+    const read = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8').catch(() => '')
+    const home = process.env.HOME ?? ''
+    const globals = process.env.GIT_CONFIG_GLOBAL
+      ? [process.env.GIT_CONFIG_GLOBAL]
+      : [path.join(process.env.XDG_CONFIG_HOME || path.join(home, '.config'), 'git', 'config'), path.join(home, '.gitconfig')]
+    // Later files win, as in git: XDG, then ~/.gitconfig, then the repository.
+    const texts = await Promise.all([...(home || process.env.GIT_CONFIG_GLOBAL ? globals : []), path.join(this.gitDir, 'config')].map(read))
+    const user = Object.assign({}, ...texts.map((t) => gitConfigSection(t, 'user'))) as Record<string, string>
     // Names and emails must not break the commit header.
     const clean = (s: string): string => s.replace(/[<>\n]/g, '').trim()
     return {
@@ -223,6 +257,11 @@ export class Archive {
    * commit), then brings the work tree and git's index up to date for the changed
    * paths, so `git status` stays clean and `git pull` can merge. The paths are noted
    * first, so a crash between the two steps is finished by the next open.
+   *
+   * Durability (a power loss, not only a crash): every object, pack and the commit
+   * were fsynced with their directories when written (GitTrees), so they are on disk
+   * before the ref names them; the ref file is fsynced before its rename and its
+   * directory after (writeFileAtomic), so the move itself survives too.
    */
   private async moveBranch(commit: string, oldTree: string | undefined, newTree: string, changed: string[]): Promise<void> {
     const branch = await this.branch()

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import {ObjectReader} from './object-reader.js'
+import {fsyncDir} from './atomic-file.js'
 
 /** One entry of a git tree as isomorphic-git returns it. */
 export interface TreeEntry {
@@ -145,13 +146,31 @@ export class GitTrees {
   }
 
   private async writeLoose(oid: string, header: Uint8Array, content: Uint8Array): Promise<void> {
-    const file = path.join(this.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2))
-    if (fs.existsSync(file)) return
-    const data = zlib.deflateSync(Buffer.concat([header, content]), {level: 1})
-    await fs.promises.mkdir(path.dirname(file), {recursive: true})
-    const tmp = `${file}.${process.pid}.tmp`
-    await fs.promises.writeFile(tmp, data)
-    await fs.promises.rename(tmp, file)
+    await this.writeLooseMany([{oid, header, content}])
+  }
+
+  /**
+   * Loose objects made durable together: every temp file written, then fsynced (side by
+   * side, so the disk can coalesce them), then renamed into place, then each object
+   * directory fsynced once. Objects must be on disk before a ref can name them: the
+   * caller moves the branch only after this returns.
+   */
+  private async writeLooseMany(objects: Array<{oid: string; header: Uint8Array; content: Uint8Array}>): Promise<void> {
+    const todo = objects
+      .map((o) => ({...o, file: path.join(this.dir, '.git', 'objects', o.oid.slice(0, 2), o.oid.slice(2))}))
+      .filter((o) => !fs.existsSync(o.file))
+    if (todo.length === 0) return
+    const dirs = new Set(todo.map((o) => path.dirname(o.file)))
+    for (const d of dirs) await fs.promises.mkdir(d, {recursive: true})
+    const written = await Promise.all(
+      todo.map(async (o) => {
+        const tmp = `${o.file}.${process.pid}.tmp`
+        await writeDurable(tmp, zlib.deflateSync(Buffer.concat([o.header, o.content]), {level: 1}))
+        return {tmp, file: o.file}
+      }),
+    )
+    for (const w of written) await fs.promises.rename(w.tmp, w.file)
+    await Promise.all([...dirs].map((d) => fsyncDir(d)))
   }
 
   private batch: Map<string, {type: 'blob' | 'tree'; content: Uint8Array}> | undefined
@@ -166,7 +185,7 @@ export class GitTrees {
     this.batch = undefined
     if (!objects || objects.size === 0) return
     if (objects.size < 64) {
-      for (const [oid, o] of objects) await this.writeLoose(oid, Buffer.from(`${o.type} ${o.content.length}\0`, 'utf8'), o.content)
+      await this.writeLooseMany([...objects].map(([oid, o]) => ({oid, header: Buffer.from(`${o.type} ${o.content.length}\0`, 'utf8'), content: o.content})))
       return
     }
     await writePack(path.join(this.dir, '.git', 'objects', 'pack'), objects)
@@ -328,10 +347,24 @@ async function writePack(dir: string, objects: Map<string, {type: 'blob' | 'tree
   const idx = Buffer.concat([idxBody, createHash('sha1').update(idxBody).digest()])
   const name = `pack-${packSum.toString('hex')}`
   await fs.promises.mkdir(dir, {recursive: true})
+  // Each file is on disk before its name appears, and both names before a ref names
+  // what they hold.
   for (const [ext, data] of [['pack', pack], ['idx', idx]] as const) {
     const file = path.join(dir, `${name}.${ext}`)
     const tmp = `${file}.${process.pid}.tmp`
-    await fs.promises.writeFile(tmp, data)
+    await writeDurable(tmp, data)
     await fs.promises.rename(tmp, file)
+  }
+  await fsyncDir(dir)
+}
+
+/** Writes a new file and fsyncs it before returning. */
+async function writeDurable(file: string, data: Uint8Array): Promise<void> {
+  const fh = await fs.promises.open(file, 'w')
+  try {
+    await fh.writeFile(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
   }
 }

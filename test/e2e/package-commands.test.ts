@@ -116,9 +116,9 @@ describe('archive and package commands', () => {
     expect(ambiguous.code).toBe(2)
     expect(ambiguous.stderr).toMatch(/hello has 3 versions/)
     expect(ambiguous.stderr).toMatch(/hint: choose with --version V, --latest or --all/)
-    // 1:0.9-1 is the latest: the epoch wins
+    // --latest is the latest of each architecture: 1.1-1 of amd64, and of arm64 1:0.9-1 (the epoch wins over 1.1-1)
     ok(['package', 'link', 'hello', '--latest', '--to', 'production'], {cwd: dir})
-    expect(headMessage(dir)).toBe('package linked: hello 1:0.9-1 arm64 to production/public')
+    expect(headMessage(dir)).toBe('packages linked: 2\n\nhello 1:0.9-1 arm64 to production/public\nhello 1.1-1 amd64 to production/public')
     ok(['package', 'link', 'hello', '--version', '1.1-1', '--to', 'production'], {cwd: dir})
     let prod = okJson<any[]>(['package', 'list', '-d', 'production'], {cwd: dir})
     expect(prod.map((p) => p.version)).toEqual(['1.1-1', '1:0.9-1'])

@@ -122,13 +122,21 @@ describe('publishing to a directory', () => {
     const file = await buildDeb(s.pkgs, {name: 'dry', version: '1.0', arch: 'arm64'})
     ok(['package', 'add', file, '--category', 'public', '--link', 'production'], {cwd: s.dir})
     const before = tree(s.www)
-    const out = ok(['publish', '--dry-run'], {cwd: s.dir}).stdout
-    expect(out).toMatch(/local\/production: would publish snapshot [0-9a-f]{12} \(seq 3\): 1 pool files/)
-    expect(out).toMatch(/upload pool\/[0-9a-f]{2}\/bafkrei/)
-    expect(out).toMatch(/swap {3}dists\/production\/Release, Release.gpg, InRelease/)
-    const json = okJson(['publish', '--dry-run'], {cwd: s.dir})
+    // like the real publish, a dry run without a key refuses (unless --no-sign)
+    const keyless = raptr(['publish', '--dry-run'], {cwd: s.dir})
+    expect(keyless.code).toBe(2)
+    expect(keyless.stderr).toMatch(/no signing key/)
+    const out = ok(['publish', '--dry-run', '--sign-key', s.key], {cwd: s.dir}).stdout
+    expect(out).toMatch(/local\/production: would publish snapshot [0-9a-f]{12} \(seq 3\): 1 added \(\d+(\.\d)? (B|KiB)\), 0 changed \(0 B\), 0 removed; 1 pool files/)
+    expect(out).toMatch(/^ {2}\+ dry 1\.0 \(/m)
+    expect(out).not.toMatch(/upload pool/)
+    const verbose = ok(['publish', '--dry-run', '--verbose', '--no-sign'], {cwd: s.dir}).stdout
+    expect(verbose).toMatch(/upload pool\/[0-9a-f]{2}\/bafkrei/)
+    expect(verbose).toMatch(/swap {3}dists\/production\/Release, Release.gpg, InRelease/)
+    const json = okJson(['publish', '--dry-run', '--sign-key', s.key], {cwd: s.dir})
     expect(json.results[0].action).toBe('planned')
     expect(json.results[0].plan.blobs).toHaveLength(1)
+    expect(json.results[0].summary).toMatchObject({added: {packages: 1}, removed: {packages: 0}, packages: [{name: 'dry', change: 'added', to: ['1.0']}]})
     expect(written(before, tree(s.www))).toEqual([])
   })
 

@@ -100,17 +100,17 @@ describe('publishing to S3 (Ceph RADOS Gateway)', () => {
     const amd64 = 'dists/production/public/binary-amd64'
     expect(live.filter((k) => k.includes('/by-hash/'))).toHaveLength(3)
     expect(live.filter((k) => k.includes('/by-hash/')).every((k) => k.startsWith(`${amd64}/by-hash/SHA256/`))).toBe(true)
-    expect(live.filter((k) => !k.includes('/by-hash/'))).toEqual(
-      [`${amd64}/Packages`, `${amd64}/Packages.gz`, `${amd64}/Packages.xz`, 'dists/production/InRelease', 'dists/production/Release', 'dists/production/Release.gpg'].sort(),
-    )
+    expect(live.filter((k) => !k.includes('/by-hash/'))).toEqual(['dists/production/InRelease', 'dists/production/Release', 'dists/production/Release.gpg'].sort())
     const pinned = puts.filter((k) => k.startsWith('dists/snapshots/')).sort()
     expect(pinned).toEqual(['InRelease', 'Release', 'Release.gpg'].map((f) => `dists/snapshots/${id}/production/${f}`))
     expect(puts.filter((k) => k.startsWith('raptr/'))).toEqual(['raptr/log/production/0000000002.json'])
-    expect(puts).toHaveLength(1 + 6 + 3 + 3 + 1)
-    // the pinned copy's indexes are copied inside the bucket: no bytes sent again
-    const copies = reqs.filter((r) => r.command === 'CopyObject')
-    expect(copies).toHaveLength(18)
-    expect(copies.every((r) => r.key!.startsWith(`dists/snapshots/${id}/production/`))).toBe(true)
+    expect(puts).toHaveLength(1 + 3 + 3 + 3 + 1)
+    // the pinned copy's indexes and the changed canonical names are copied inside the
+    // bucket from the by-hash files: no index bytes sent twice
+    const copies = reqs.filter((r) => r.command === 'CopyObject').map((r) => r.key!)
+    expect(copies).toHaveLength(18 + 3)
+    expect(copies.filter((k) => k.startsWith(`dists/snapshots/${id}/production/`))).toHaveLength(18)
+    expect(copies.filter((k) => !k.startsWith('dists/snapshots/')).sort()).toEqual([`${amd64}/Packages`, `${amd64}/Packages.gz`, `${amd64}/Packages.xz`])
     // nothing listed the whole pool; nothing deleted
     expect(reqs.filter((r) => r.command === 'ListObjectsV2' && (r.key ?? '').startsWith('pool'))).toHaveLength(0)
     expect(reqs.filter((r) => r.command === 'DeleteObjects')).toHaveLength(0)
@@ -203,18 +203,26 @@ describe('many backends and many publishers', () => {
     ok(['package', 'add', path.join(FIXTURES, 'libfoo-doc_2.0_all.deb'), '--category', 'public', '--link', 'production'], {cwd: s.dir})
     ok(['publish', '--sign-key', s.key], {cwd: s.dir})
     // eight clones of the published state; clone 7 builds on clone 6, the rest diverge
-    const clones: string[] = []
-    for (let i = 0; i < 8; i++) {
-      const c = path.join(s.work, `clone${i}`)
-      expect(sh('git', ['clone', '-q', i === 7 ? clones[6] : s.dir, c]).code).toBe(0)
-      const f = await buildDeb(s.pkgs, {name: `racer${i}`, version: '1.0', arch: 'amd64'})
-      // a clone gets the archive but not the blob cache: clone 7 adds racer6's file again to have it
-      const files = i === 7 ? [path.join(s.pkgs, 'racer6_1.0_amd64.deb'), f] : [f]
-      ok(['package', 'add', ...files, '--category', 'public', '--link', 'production'], {cwd: c})
-      clones.push(c)
+    const clones = Array.from({length: 8}, (_, i) => path.join(s.work, `clone${i}`))
+    const debs = await Promise.all(clones.map((_, i) => buildDeb(s.pkgs, {name: `racer${i}`, version: '1.0', arch: 'amd64'})))
+    const addTo = async (i: number, files: string[]): Promise<void> => {
+      const r = await raptrAsync(['package', 'add', ...files, '--category', 'public', '--link', 'production'], {cwd: clones[i]})
+      expect(r.code, r.stderr).toBe(0)
     }
+    // clones 0-6 diverge from the published state; clone 7 builds on clone 6
+    for (let i = 0; i < 7; i++) expect(sh('git', ['clone', '-q', s.dir, clones[i]]).code).toBe(0)
+    await Promise.all(clones.slice(0, 7).map((_, i) => addTo(i, [debs[i]])))
+    expect(sh('git', ['clone', '-q', clones[6], clones[7]]).code).toBe(0)
+    // a clone gets the archive but not the blob cache: clone 7 adds racer6's file again to have it
+    await addTo(7, [debs[6], debs[7]])
     const results = await Promise.all(clones.map((c) => raptrAsync(['publish', '--sign-key', s.key, '--json'], {cwd: c})))
-    const outcomes = results.map((r) => JSON.parse(r.stdout).results[0])
+    const outcomes = results.map((r, i) => {
+      try {
+        return JSON.parse(r.stdout).results[0]
+      } catch {
+        throw new Error(`clone ${i} printed no JSON (exit ${r.code}): ${r.stderr}`)
+      }
+    })
     const winners = outcomes.filter((o) => o.action === 'published')
     const refused = outcomes.filter((o) => o.action === 'refused')
     expect(winners.length + refused.length, JSON.stringify(outcomes.filter((o) => o.action !== 'published' && o.action !== 'refused'))).toBe(8)

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 import {
   validateAlias,
@@ -7,6 +8,7 @@ import {
   validateSuiteName,
 } from '../../src/core/names.js'
 import {RaptrError} from '../../src/errors.js'
+import * as architectures from '../../src/core/architectures.js'
 import {raptrErrorOf} from '../helpers/raptr-error.js'
 
 const badNameOf = raptrErrorOf
@@ -32,8 +34,22 @@ describe('architectures', () => {
     expect(validateArchitecture(a)).toBe(a)
   })
 
-  it.each(['', 'AMD64', '-amd64', 'amd_64', 'amd64/x', '..', 'amd 64'])('rejects %j with BAD_NAME', (a) => {
+  it.each(['', 'AMD64', '-amd64', 'amd_64', 'amd64/x', '..', 'amd 64', 'i386x', 'amd65', 'linux-any-foo'])('rejects %j with BAD_NAME', (a) => {
     expect(badNameOf(() => validateArchitecture(a)).code).toBe('BAD_NAME')
+  })
+
+  it('knows exactly the architectures dpkg-architecture -L lists', () => {
+    const res = spawnSync('dpkg-architecture', ['-L'], {encoding: 'utf8'})
+    expect(res.status, 'dpkg-architecture must be installed (scripts/install-test-deps.sh)').toBe(0)
+    const dpkg = res.stdout.trim().split('\n')
+    expect(dpkg.length).toBeGreaterThan(100)
+    for (const a of dpkg) expect(validateArchitecture(a)).toBe(a)
+    const {DPKG_ARCHITECTURES} = architectures
+    expect([...DPKG_ARCHITECTURES].sort()).toEqual([...dpkg].sort())
+  })
+
+  it('suggests the architecture a typo was meant to be', () => {
+    expect(badNameOf(() => validateArchitecture('i386x')).hint).toContain('did you mean i386?')
   })
 })
 

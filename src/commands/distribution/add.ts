@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
 import {distributionFlags, distributionSettingsOf} from '../../cli/distribution-flags.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class DistributionAdd extends RaptrCommand {
   static override summary = 'Create a distribution (an apt suite), or change the settings of one.'
@@ -14,13 +15,14 @@ published under that name too (dists/stable beside dists/bookworm), so apt reads
     '<%= config.bin %> distribution add experimental --not-automatic --no-contents',
   ]
   static override args = {name: Args.string({description: 'Distribution name (e.g. production, staging).', required: true})}
-  static override flags = distributionFlags
+  static override flags = {...distributionFlags, ...syncFlags}
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DistributionAdd)
     const archive = await this.openArchive(flags.archive)
     const {addDistribution} = await import('../../archive/distributions.js')
-    const res = await addDistribution(archive, args.name, distributionSettingsOf(flags))
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => addDistribution(archive, args.name, distributionSettingsOf(flags)))
     this.log(!res.commit ? `distribution ${args.name} unchanged` : `${res.created ? 'added' : 'updated'} distribution ${args.name} (${res.distribution.architectures.join(', ')})`)
     return {name: args.name, ...res.distribution, changed: Boolean(res.commit), snapshot: res.commit}
   }
