@@ -165,6 +165,9 @@ describe('the Debian archive format', () => {
     clients.push(apt)
     apt.update()
     expect(apt.packageNames()).toContain('hello')
+    // verify knows the Contents indexes, the debian-installer ones and the Suite's directory
+    const verified = okJson(['verify', '--deep'], {cwd: s.dir})
+    expect(verified.results[0], JSON.stringify(verified.results[0].problems)).toMatchObject({healthy: true, problems: []})
   })
 
   it('--no-contents turns Contents off; the next publish lists none', () => {
@@ -187,7 +190,7 @@ describe('Contents after a small change', () => {
       ok(['distribution', 'add', 'production', '--architectures', 'amd64'], {cwd: dir})
       ok(['category', 'add', 'main', '--to', 'production'], {cwd: dir})
       ok(['backend', 'add', 'local', `file://${path.join(work, 'www')}`], {cwd: dir})
-      const n = 40
+      const n = 24
       const built = await Promise.all(Array.from({length: n}, (_, i) => buildDeb(pkgs, {name: `pkg${i}`, version: '1.0', arch: i % 3 === 0 ? 'all' : 'amd64'})))
       ok(['package', 'add', ...built, '--category', 'main', '--link', 'production'], {cwd: dir})
       ok(['publish', '--no-sign'], {cwd: dir})
