@@ -106,3 +106,51 @@ export async function listSnapshots(archive: Archive): Promise<{named: Array<{na
   const view = await archive.view()
   return {named: await listNamedSnapshots(view), publications: await listPublications(view), pins: await listRecordedPins(view)}
 }
+
+/**
+ * Removes a snapshot's name (the commit stays in the history; purge no longer keeps it
+ * for the name). A name that is not there is `nothing` to do.
+ *
+ * @example await removeSnapshotName(archive, 'release-41')
+ */
+export async function removeSnapshotName(archive: Archive, name: string): Promise<{commit?: string; snapshot?: string; nothing?: string}> {
+  validateAlias(name)
+  const {commit, result} = await archive.transaction<{snapshot?: string; nothing?: string}>(async (tx) => {
+    const p = snapshotNamePath(name)
+    const text = await tx.read(p)
+    if (text === undefined) return {message: '', result: {nothing: `there is no snapshot named "${name}"`}}
+    const cur = parseJsonFile(NamedSnapshot, text, p)
+    tx.remove(p)
+    return {message: `snapshot name removed: ${name} (was ${cur.commit.slice(0, 12)})`, result: {snapshot: cur.commit}}
+  })
+  return {commit, ...result}
+}
+
+/**
+ * Renames a named snapshot, keeping its date. Renaming again (the old name gone, the
+ * new one in place) is `nothing` to do.
+ *
+ * @example await renameSnapshot(archive, 'rc-42', 'release-42')
+ */
+export async function renameSnapshot(archive: Archive, from: string, to: string): Promise<{commit?: string; snapshot: string; nothing?: string}> {
+  validateAlias(from)
+  validateAlias(to)
+  if (/^[0-9a-f]{4,40}$/.test(to)) throw new RaptrError('BAD_NAME', `"${to}" looks like a snapshot id`, 'choose a name with a letter outside a-f, e.g. release-1')
+  const {commit, result} = await archive.transaction<{snapshot: string; nothing?: string}>(async (tx) => {
+    const fromText = await tx.read(snapshotNamePath(from))
+    const toText = await tx.read(snapshotNamePath(to))
+    if (fromText === undefined) {
+      if (toText !== undefined) return {message: '', result: {snapshot: parseJsonFile(NamedSnapshot, toText, snapshotNamePath(to)).commit, nothing: `"${from}" is already named "${to}"`}}
+      throw new RaptrError('UNKNOWN_SNAPSHOT', `there is no snapshot named "${from}"`, 'list the names with: raptr snapshot list')
+    }
+    const cur = parseJsonFile(NamedSnapshot, fromText, snapshotNamePath(from))
+    if (toText !== undefined) {
+      const other = parseJsonFile(NamedSnapshot, toText, snapshotNamePath(to))
+      throw new RaptrError('ALREADY_EXISTS', `snapshot name "${to}" is taken (it names ${other.commit.slice(0, 12)})`, `choose another name, or remove it first: raptr snapshot remove ${to}`)
+    }
+    tx.remove(snapshotNamePath(from))
+    tx.write(snapshotNamePath(to), fromText)
+    return {message: `snapshot renamed: ${from} → ${to} (${cur.commit.slice(0, 12)})`, result: {snapshot: cur.commit}}
+  })
+  return {commit, ...result}
+}

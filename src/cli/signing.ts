@@ -1,21 +1,50 @@
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {RaptrError} from '../errors.js'
+import type {SigningSettings} from '../archive/signing-settings.js'
 import type {Signer} from '../signing/interface.js'
 
+/** The signing flags publish, update and rollback share. */
+export interface SigningFlags {
+  'sign-key'?: string
+  gpg?: string
+  sign: boolean
+}
+
+/** `~/…` as a shell would expand it (a path stored in signing.json is not shell-expanded). */
+export function expandHome(file: string): string {
+  return file === '~' || file.startsWith('~/') ? path.join(os.homedir(), file.slice(1)) : file
+}
+
 /**
- * The signing key for a publish: `--sign-key FILE`, or the armored key in
- * RAPTR_SIGNING_KEY; the passphrase from RAPTR_SIGNING_PASSPHRASE. The key is read
- * for this process only and never stored in the archive. Returns a loader: the key is
- * parsed (and the OpenPGP library loaded) on first use, once.
+ * The signing key for a publish, first found of: `--gpg KEYID` (the user's GnuPG),
+ * `--sign-key FILE`, the armored key in RAPTR_SIGNING_KEY, then the key the archive
+ * names (`raptr key use`). The passphrase comes from RAPTR_SIGNING_PASSPHRASE. A key is
+ * read for this process only and never stored in the archive. Returns a loader: the key
+ * is parsed (and OpenPGP or gpg run) on first use, once.
+ *
+ * @example const load = signerFromFlags({sign: true, 'sign-key': 'key.asc'}); const signer = await load?.()
  */
-export function signerFromFlags(flags: {'sign-key'?: string; sign: boolean}): (() => Promise<Signer>) | undefined {
+export function signerFromFlags(flags: SigningFlags, configured?: SigningSettings): (() => Promise<Signer>) | undefined {
   if (!flags.sign) return undefined
+  const passphrase = process.env.RAPTR_SIGNING_PASSPHRASE
+  const gpg = flags.gpg ?? (!flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY && configured && 'gpg' in configured ? configured.gpg : undefined)
+  if (gpg) {
+    let loaded: Promise<Signer> | undefined
+    return () => (loaded ??= import('../signing/gpg-signer.js').then(({loadGpgSigner}) => loadGpgSigner(gpg, {passphrase})))
+  }
   let armored: string | undefined
-  if (flags['sign-key']) {
+  const file = flags['sign-key'] ?? (!process.env.RAPTR_SIGNING_KEY && configured && 'keyFile' in configured ? expandHome(configured.keyFile) : undefined)
+  if (file) {
     try {
-      armored = fs.readFileSync(flags['sign-key'], 'utf8')
+      armored = fs.readFileSync(file, 'utf8')
     } catch {
-      throw new RaptrError('NO_SIGNING_KEY', `cannot read the signing key file ${flags['sign-key']}`, 'check the path given to --sign-key')
+      throw new RaptrError(
+        'NO_SIGNING_KEY',
+        `cannot read the signing key file ${file}`,
+        flags['sign-key'] ? 'check the path given to --sign-key' : 'the archive names it (raptr key use); check the path, or set another with: raptr key use FILE',
+      )
     }
   } else if (process.env.RAPTR_SIGNING_KEY) {
     armored = process.env.RAPTR_SIGNING_KEY
@@ -24,11 +53,21 @@ export function signerFromFlags(flags: {'sign-key'?: string; sign: boolean}): ((
     throw new RaptrError(
       'NO_SIGNING_KEY',
       'no signing key: apt clients verify Release files with it',
-      'pass --sign-key FILE or set RAPTR_SIGNING_KEY (make one with: raptr key generate), or publish unsigned with --no-sign',
+      'pass --sign-key FILE or --gpg KEYID, set RAPTR_SIGNING_KEY, or name one for the archive with: raptr key use FILE | --gpg KEYID (make one with: raptr key generate); or publish unsigned with --no-sign',
     )
   }
   const key = armored
   let loaded: Promise<Signer> | undefined
-  return () =>
-    (loaded ??= import('../signing/openpgp-signer.js').then(({loadSigner}) => loadSigner({armoredKey: key, passphrase: process.env.RAPTR_SIGNING_PASSPHRASE})))
+  return () => (loaded ??= import('../signing/openpgp-signer.js').then(({loadSigner}) => loadSigner({armoredKey: key, passphrase})))
+}
+
+/**
+ * signerFromFlags with the key the archive names (signing.json) as the last resort.
+ *
+ * @example const load = await signerForArchive(archive, flags)
+ */
+export async function signerForArchive(archive: {view(): Promise<import('../store/archive.js').ArchiveView>}, flags: SigningFlags): Promise<(() => Promise<Signer>) | undefined> {
+  if (!flags.sign) return undefined
+  const {readSigningSettings} = await import('../archive/signing-settings.js')
+  return signerFromFlags(flags, await readSigningSettings(await archive.view()))
 }

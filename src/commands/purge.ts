@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
+import {syncFlags} from '../cli/sync-flags.js'
 
 export default class Purge extends RaptrCommand {
   static override summary = 'Delete what no retained snapshot needs from backends (or the local blob cache).'
@@ -25,6 +26,7 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
     grace: Flags.string({summary: 'Keep objects younger than this: 6h, 30m, 2d, 0 (default: raptr.json retention.graceHours).'}),
     'dry-run': Flags.boolean({summary: 'Print what would be deleted and write nothing.'}),
     local: Flags.boolean({summary: 'Purge the local blob cache instead of backends.'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -46,6 +48,9 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
     }
     const {purge} = await import('../purge/execute.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
+    const {syncAfter, syncBefore} = await import('../cli/sync-flags.js')
+    // What is kept (named snapshots, recorded publications) is what the whole team has.
+    await syncBefore(archive, flags, (m) => this.note(m))
     const results = await purge(archive, {
       backends: argv as string[],
       keepLast: flags['keep-last'],
@@ -66,6 +71,7 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
         for (const k of r.deleted.pool) this.log(`  delete ${k}`)
       }
     }
+    if (!flags['dry-run']) await syncAfter(archive, flags, (m) => this.note(m))
     return results
   }
 }

@@ -12,11 +12,13 @@ import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
 import {blobsAdded, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
 import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
+import {summarizePublish, type PublishSummary} from './summary.js'
 import {goLive} from '../remote/go-live.js'
 import {waitForNoLease} from '../remote/lease.js'
 import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
 import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
+import {releaseInputFor} from './release-fields.js'
 
 export interface PublishProgress {
   backend: string
@@ -60,6 +62,8 @@ export interface DistResult {
   plan?: PublishPlan
   debLine?: string
   pinnedDebLine?: string
+  /** dryRun: what apt users would see change, by package name. */
+  summary?: PublishSummary
   /** What this publish wrote to finish an earlier one that was killed or failed part-way. */
   settled?: string[]
   /** Published (apt reads it), but a step after the pointer swap failed; the next publish finishes it. */
@@ -194,7 +198,7 @@ async function publishOne(
       return result
     }
     if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
-    if (opts.dryRun) return {...result, action: 'planned'}
+    if (opts.dryRun) return {...result, action: 'planned', summary: await summarizePublish(archive, head?.distTree, snap.distTree)}
     // A key that cannot sign (a wrong passphrase) stops the publish before its first write.
     await resolveSigner(opts.signer)
     const live = await execute(archive, backend, snap, plan, input, head, opts, others, progress)
@@ -215,12 +219,12 @@ async function publishOne(
 async function refusalHint(archive: Archive, head: PublicationEntry, snap: DistSnapshot): Promise<string> {
   const live = shortId(head.snapshot)
   if (!(await archive.expandCommit(head.snapshot))) {
-    return `the live snapshot ${live} was published from another clone: pull and merge the archive (git pull), then publish again; --force overrides`
+    return `pull and merge the archive (git pull), then publish again: the live snapshot ${live} was published from a clone you have not pulled; --force overrides`
   }
   if (await archive.isAncestor(snap.commit, head.snapshot)) {
     return `${shortId(snap.commit)} is older than the live snapshot ${live}: to go back, use raptr rollback ${snap.dist} --to ${shortId(snap.commit)}; --force publishes it anyway`
   }
-  return `the archive and the live snapshot ${live} have diverged: pull and merge the archive (git pull), then publish again; --force overrides`
+  return `pull and merge the archive (git pull), then publish again: it and the live snapshot ${live} have diverged; --force overrides`
 }
 
 async function gather(
@@ -329,18 +333,8 @@ async function execute(
   })
   // 3. the pinned copy: indexes copied inside the backend, then its own Release
   const date = new Date()
-  const releaseFor = (suite: string): string =>
-    renderRelease({
-      origin: snap.settings.origin,
-      label: snap.settings.label,
-      description: snap.settings.description,
-      suite,
-      codename: snap.dist,
-      date,
-      architectures: snap.settings.architectures,
-      components: snap.categories,
-      entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256})),
-    })
+  const releaseFor = (pinned?: string): string =>
+    renderRelease(releaseInputFor(snap.settings, snap.dist, {date, pinnedSuite: pinned, categories: snap.categories, entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256}))}))
   if (plan.writePinnedRelease) {
     done = 0
     await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
@@ -355,7 +349,7 @@ async function execute(
   // 4. the key that checks the signatures, before any Release that needs it goes live
   if (opts.signer) await writePublicKey(backend, opts.signer)
   // 5. live: lease → log entry → canonical names → pointer → settle
-  const live = await signRelease(releaseFor(snap.dist), opts.signer)
+  const live = await signRelease(releaseFor(), opts.signer)
   const entry: PublicationEntry = {
     format: 1,
     seq: plan.seq,

@@ -7,7 +7,7 @@ import {listNamedSnapshots} from '../archive/snapshots.js'
 import type {Backend, ObjectInfo} from '../backends/interface.js'
 import {blobsOfTree} from '../publish/indexes.js'
 import {acquireLease} from '../remote/lease.js'
-import {loggedDistributions, readLog} from '../remote/log.js'
+import {loggedDistributions, readHead, readLog} from '../remote/log.js'
 import {readPins} from '../remote/pins.js'
 import {indexRefs, isPlainIndex} from '../remote/references.js'
 import type {Archive} from '../store/archive.js'
@@ -67,16 +67,14 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
     const lease = opts.dryRun ? undefined : await acquireLease(backend, {ttlMs: opts.leaseMs ?? 3_600_000})
     try {
       const now = opts.now ?? new Date()
-      const dists = await loggedDistributions(backend)
-      const logs = await Promise.all(dists.map((d) => readLog(backend, d)))
-      const namedRefs = await namedWithTrees(archive, named, dists)
-      // Pins are read from the backend: they bind every clone, not only this one.
-      const pins = await readPins(backend)
-      const retained = chooseRetained(logs, {keepLast, keepDays: opts.keepDays, now, named: namedRefs, pins})
-      const {referenced, retainedPinned} = await gatherReferences(archive, backend, retained)
-      const listing: ObjectInfo[] = []
-      for await (const o of backend.list('')) listing.push(o)
-      const plan = planPurge({listing, referenced, retainedPinned, now, graceMs})
+      // A publisher that checked the lease just before we took it may still claim a log
+      // entry: plan, then read the log heads again, and plan anew if one moved.
+      let planned: Awaited<ReturnType<typeof planOnce>> | undefined
+      for (let attempt = 0; attempt < 5; attempt++) {
+        planned = await planOnce(archive, backend, named, {keepLast, keepDays: opts.keepDays, now, graceMs})
+        if ((await logHeads(backend)) === planned.heads) break
+      }
+      const {retained, plan} = planned!
       if (!opts.dryRun) {
         for (const keys of deletionOrder(plan)) {
           for (let i = 0; i < keys.length; i += REMOVE_BATCH) await backend.remove(keys.slice(i, i + REMOVE_BATCH))
@@ -96,6 +94,34 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
     }
   }
   return results
+}
+
+/** Every distribution's newest log seq and every pin, as one comparable string. */
+async function logHeads(backend: Backend): Promise<string> {
+  const heads: string[] = []
+  for (const d of await loggedDistributions(backend)) heads.push(`${d}:${(await readHead(backend, d))?.seq}`)
+  for (const p of await readPins(backend)) heads.push(`pin:${p.distribution}/${p.pinned}`)
+  return heads.join(' ')
+}
+
+/** Reads what the backend holds and what its log, pins and the archive keep, and plans the deletions. */
+async function planOnce(
+  archive: Archive,
+  backend: Backend,
+  named: Array<{name: string; commit: string}>,
+  policy: {keepLast: number; keepDays?: number; now: Date; graceMs: number},
+): Promise<{heads: string; retained: ReturnType<typeof chooseRetained>; plan: PurgePlan}> {
+  const dists = await loggedDistributions(backend)
+  const logs = await Promise.all(dists.map((d) => readLog(backend, d)))
+  const namedRefs = await namedWithTrees(archive, named, dists)
+  // Pins are read from the backend: they bind every clone, not only this one.
+  const pins = await readPins(backend)
+  const heads = [...dists.map((d, i) => `${d}:${logs[i].at(-1)?.seq}`), ...pins.map((p) => `pin:${p.distribution}/${p.pinned}`)].join(' ')
+  const retained = chooseRetained(logs, {keepLast: policy.keepLast, keepDays: policy.keepDays, now: policy.now, named: namedRefs, pins})
+  const {referenced, retainedPinned} = await gatherReferences(archive, backend, retained)
+  const listing: ObjectInfo[] = []
+  for await (const o of backend.list('')) listing.push(o)
+  return {heads, retained, plan: planPurge({listing, referenced, retainedPinned, now: policy.now, graceMs: policy.graceMs})}
 }
 
 async function namedWithTrees(archive: Archive, named: Array<{name: string; commit: string}>, dists: string[]): Promise<NamedRef[]> {

@@ -7,7 +7,7 @@ import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
 import {commitStep} from './kill-point.js'
-import {GitTrees, type TreeChanges} from './git-tree.js'
+import {GitTrees, diffTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
 
 
@@ -196,6 +196,30 @@ export class Archive {
       await this.moveBranch(commit, base, tree, [...tx.changes.keys()])
       mark('commit: branch moved, work tree synced')
       return {commit, result}
+    } finally {
+      release()
+    }
+  }
+
+  /**
+   * Moves the branch to `target` — a commit already in the repository, or a new commit of
+   * `tree` with `parents` (a merge has two) — if it is still at `expected`; the work tree
+   * follows as after any commit. Returns the commit the branch is at.
+   *
+   * @example
+   *   await archive.advance({tree, parents: [ours, theirs], message: 'merged …'}, ours)
+   */
+  async advance(target: string | {tree: string; parents: string[]; message: string}, expected: string | undefined): Promise<string> {
+    const release = acquireLock(this.gitDir)
+    try {
+      const head = await this.head()
+      if (head !== expected) throw new RaptrError('ARCHIVE_LOCKED', 'the archive changed while it was being synced', 'run the command again')
+      const commit = typeof target === 'string' ? target : await this.writeCommit(target.tree, target.parents, target.message)
+      const oldTree = head ? await this.rootTree(head) : undefined
+      const newTree = await this.rootTree(commit)
+      const changed = (await diffTrees(this.trees, oldTree, newTree)).map(([p]) => p)
+      if (commit !== head) await this.moveBranch(commit, oldTree, newTree, changed)
+      return commit
     } finally {
       release()
     }

@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,6 +10,7 @@ import {openBackend, parseBackendUrl} from '../../src/backends/registry.js'
 import {RaptrError} from '../../src/errors.js'
 import {backendContract} from './backend-contract.js'
 import {raptrErrorOf} from '../helpers/raptr-error.js'
+import {STRACE_ARGS, parseTrace} from '../helpers/strace.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -146,6 +147,42 @@ describe('file backend', () => {
     const e = await rejection(backend.putFile('pool/x', path.join(dir, 'no-such-file')))
     expect(e.code).toBe('NOT_FOUND')
     expect(fs.existsSync(path.join(root, 'pool', 'x'))).toBe(false)
+  })
+
+  it('makes batched writes durable at sync(), not before: every file and directory fsynced (seen under strace)', async () => {
+    const lib = compileForChildProcesses(path.join(dir, 'lib'))
+    // Renames of a marker file show in the trace where sync() starts and where it returned.
+    const script = `
+      import fs from 'node:fs'
+      import {FileBackend} from ${JSON.stringify(pathToFileURL(path.join(lib, 'src/backends/file.js')).href)}
+      const [root, marks] = process.argv.slice(2)
+      const backend = new FileBackend(root)
+      const text = (s) => new TextEncoder().encode(s)
+      await backend.put('pool/ab/one.deb', text('one'), {batched: true, immutable: true})
+      await backend.put('pool/cd/two.deb', text('two'), {batched: true, immutable: true})
+      await backend.put('dists/x/by-hash/SHA256/ab', text('index'), {batched: true, immutable: true})
+      fs.writeFileSync(marks + '/a', '')
+      fs.renameSync(marks + '/a', marks + '/sync-starts')
+      await backend.sync()
+      fs.renameSync(marks + '/sync-starts', marks + '/sync-returned')
+    `
+    const scriptFile = path.join(lib, 'batched.mjs')
+    fs.writeFileSync(scriptFile, script)
+    const marks = fs.mkdtempSync(path.join(dir, 'marks-'))
+    const trace = path.join(dir, 'trace.txt')
+    const res = spawnSync('strace', [...STRACE_ARGS, '-o', trace, process.execPath, scriptFile, root, marks], {encoding: 'utf8'})
+    expect(res.status, res.stderr).toBe(0)
+    const calls = parseTrace(fs.readFileSync(trace, 'utf8'))
+    const starts = calls.find((c) => c.op === 'rename' && c.to === path.join(marks, 'sync-starts'))!.done
+    const returned = calls.find((c) => c.op === 'rename' && c.to === path.join(marks, 'sync-returned'))!.done
+    const fsyncs = (p: string): number[] => calls.filter((c) => c.op === 'fsync' && c.path === p).map((c) => c.done)
+    for (const key of ['pool/ab/one.deb', 'pool/cd/two.deb', 'dists/x/by-hash/SHA256/ab']) {
+      const file = path.join(root, key)
+      // the file by its final name (fsync after the rename: the name is what sync() knows)
+      expect(fsyncs(file).some((t) => t > starts && t < returned), `${key} fsynced during sync()`).toBe(true)
+      expect(fsyncs(path.dirname(file)).some((t) => t > starts && t < returned), `${path.dirname(key)} fsynced during sync()`).toBe(true)
+      expect(fsyncs(file).every((t) => t > starts), `${key} not fsynced before sync(): batched`).toBe(true)
+    }
   })
 
   it('lets exactly one of 8 publisher processes win putIfAbsent on one key', async () => {

@@ -7,40 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {BIN, FIXTURES, ok, sh, tempDir} from '../helpers/cli.js'
-
-interface Call {
-  op: 'fsync' | 'rename'
-  path: string
-  to?: string
-  /** Index in the trace of the line that completed the call. */
-  done: number
-}
-
-/** fsync and rename calls from `strace -f -y` output, in the order they completed. */
-function parseTrace(text: string): Call[] {
-  const pending = new Map<string, {op: 'fsync' | 'rename'; path: string; to?: string}>()
-  const calls: Call[] = []
-  const lines = text.split('\n')
-  lines.forEach((line, i) => {
-    const m = /^(\d+)\s+(.*)$/.exec(line)
-    if (!m) return
-    const [, pid, rest] = m
-    const resumed = /^<\.\.\. (fsync|rename) resumed>.*= 0$/.exec(rest)
-    if (resumed) {
-      const p = pending.get(pid)
-      if (p) calls.push({...p, done: i})
-      pending.delete(pid)
-      return
-    }
-    const fsync = /^(?:fsync|fdatasync)\(\d+<([^>]+)>\)?(.*)$/.exec(rest)
-    const rename = /^rename(?:at2)?\((?:AT_FDCWD, )?"([^"]+)", (?:AT_FDCWD, )?"([^"]+)".*?\)?(.*)$/.exec(rest)
-    const call = fsync ? {op: 'fsync' as const, path: fsync[1]} : rename ? {op: 'rename' as const, path: rename[1], to: rename[2]} : undefined
-    if (!call) return
-    if (rest.includes('<unfinished ...>')) pending.set(pid, call)
-    else if (/= 0$/.test(rest)) calls.push({...call, done: i})
-  })
-  return calls.sort((a, b) => a.done - b.done)
-}
+import {STRACE_ARGS, parseTrace} from '../helpers/strace.js'
 
 describe('durability of the archive', () => {
   const work = tempDir()
@@ -52,7 +19,7 @@ describe('durability of the archive', () => {
     ok(['distribution', 'add', 'production'], {cwd: dir})
     ok(['category', 'add', 'public', '--to', 'production'], {cwd: dir})
     const trace = path.join(work, 'trace.txt')
-    const res = sh('strace', ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat2', '-o', trace, process.execPath, BIN, 'package', 'add', FIXTURES, '--category', 'public', '--link', 'production'], {
+    const res = sh('strace', [...STRACE_ARGS, '-o', trace, process.execPath, BIN, 'package', 'add', FIXTURES, '--category', 'public', '--link', 'production'], {
       cwd: dir,
       env: {RAPTR_AUTHOR_NAME: 'raptr tests', RAPTR_AUTHOR_EMAIL: 'tests@example.org'},
     })

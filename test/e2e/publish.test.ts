@@ -82,6 +82,8 @@ describe('publishing to a directory', () => {
       // the amd64 indexes changed: by hash, then canonical
       ...byHash,
       ...newAmd64.map((f) => `dists/production/public/binary-amd64/${f}`),
+      'dists/production/public/Contents-amd64',
+      'dists/production/public/Contents-amd64.gz',
       // the pointer
       'dists/production/InRelease',
       'dists/production/Release',
@@ -91,8 +93,9 @@ describe('publishing to a directory', () => {
     ]
     const pinned = changed.filter((p) => p.startsWith(`dists/snapshots/${id}/`))
     const rest = changed.filter((p) => !p.startsWith(`dists/snapshots/${id}/`))
-    expect(byHash).toHaveLength(3)
-    expect(byHash.every((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toBe(true)
+    expect(byHash).toHaveLength(5)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toHaveLength(3)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/by-hash/SHA256/'))).toHaveLength(2) // Contents-amd64{,.gz}
     expect(rest.sort()).toEqual(expect.arrayContaining(expected))
     expect(rest).toHaveLength(expected.length)
     // the pinned copy: its Release files, and every index linked (not re-sent) from the live by-hash files
@@ -100,12 +103,12 @@ describe('publishing to a directory', () => {
       ['InRelease', 'Release', 'Release.gpg'].map((f) => `dists/snapshots/${id}/production/${f}`),
     )
     const pinnedIndexes = pinned.filter((p) => !/\/(InRelease|Release|Release\.gpg)$/.test(p))
-    expect(pinnedIndexes).toHaveLength(9 * 2)
+    expect(pinnedIndexes).toHaveLength((9 + 4) * 2) // 9 Packages/Sources files and 4 Contents files, by hash and by name
     for (const p of pinnedIndexes.filter((x) => x.includes('/by-hash/'))) {
       const liveTwin = p.replace(`dists/snapshots/${id}/production/`, 'dists/production/')
       expect(fs.statSync(path.join(s.www, p)).ino).toBe(fs.statSync(path.join(s.www, liveTwin)).ino)
     }
-    expect(res.results[0].totals).toMatchObject({blobs: 1, indexes: 3, canonical: 3, copies: 18})
+    expect(res.results[0].totals).toMatchObject({blobs: 1, indexes: 5, canonical: 5, copies: 26})
   })
 
   it('publishing again with no change writes nothing', () => {
@@ -119,13 +122,21 @@ describe('publishing to a directory', () => {
     const file = await buildDeb(s.pkgs, {name: 'dry', version: '1.0', arch: 'arm64'})
     ok(['package', 'add', file, '--category', 'public', '--link', 'production'], {cwd: s.dir})
     const before = tree(s.www)
-    const out = ok(['publish', '--dry-run'], {cwd: s.dir}).stdout
-    expect(out).toMatch(/local\/production: would publish snapshot [0-9a-f]{12} \(seq 3\): 1 pool files/)
-    expect(out).toMatch(/upload pool\/[0-9a-f]{2}\/bafkrei/)
-    expect(out).toMatch(/swap {3}dists\/production\/Release, Release.gpg, InRelease/)
-    const json = okJson(['publish', '--dry-run'], {cwd: s.dir})
+    // like the real publish, a dry run without a key refuses (unless --no-sign)
+    const keyless = raptr(['publish', '--dry-run'], {cwd: s.dir})
+    expect(keyless.code).toBe(2)
+    expect(keyless.stderr).toMatch(/no signing key/)
+    const out = ok(['publish', '--dry-run', '--sign-key', s.key], {cwd: s.dir}).stdout
+    expect(out).toMatch(/local\/production: would publish snapshot [0-9a-f]{12} \(seq 3\): 1 added \(\d+(\.\d)? (B|KiB)\), 0 changed \(0 B\), 0 removed; 1 pool files/)
+    expect(out).toMatch(/^ {2}\+ dry 1\.0 \(/m)
+    expect(out).not.toMatch(/upload pool/)
+    const verbose = ok(['publish', '--dry-run', '--verbose', '--no-sign'], {cwd: s.dir}).stdout
+    expect(verbose).toMatch(/upload pool\/[0-9a-f]{2}\/bafkrei/)
+    expect(verbose).toMatch(/swap {3}dists\/production\/Release, Release.gpg, InRelease/)
+    const json = okJson(['publish', '--dry-run', '--sign-key', s.key], {cwd: s.dir})
     expect(json.results[0].action).toBe('planned')
     expect(json.results[0].plan.blobs).toHaveLength(1)
+    expect(json.results[0].summary).toMatchObject({added: {packages: 1}, removed: {packages: 0}, packages: [{name: 'dry', change: 'added', to: ['1.0']}]})
     expect(written(before, tree(s.www))).toEqual([])
   })
 
@@ -145,6 +156,8 @@ describe('publishing to a directory', () => {
       'dists/production/InRelease',
       'dists/production/Release',
       'dists/production/Release.gpg',
+      'dists/production/public/Contents-arm64',
+      'dists/production/public/Contents-arm64.gz',
       `${arm64}/Packages`,
       `${arm64}/Packages.gz`,
       `${arm64}/Packages.xz`,

@@ -150,7 +150,8 @@ describe('usage errors', () => {
   })
 
   it('name the mistake: a missing flag, an unknown flag, flags that exclude each other', async () => {
-    expect((await runInProcess(['package', 'add', 'x.deb'])).stderr).toBe('raptr: missing required flag --category\n  hint: see: raptr package add --help\n')
+    expect((await runInProcess(['key', 'generate', '--name', 'n', '--email', 'e'])).stderr).toBe('raptr: missing required flag --out\n  hint: see: raptr key generate --help\n')
+    expect((await runInProcess(['package', 'add', 'x.deb'])).stderr).toBe('raptr: say which category: --category CAT or --section DIST/CAT\n  hint: e.g. --section staging/public, or --category public\n')
     expect((await runInProcess(['log', '--bogus'])).stderr).toMatch(/^raptr: unknown flag --bogus\n/)
     expect((await runInProcess(['package', 'remove', 'hello', '--latest', '--all'])).stderr).toMatch(/^raptr: --all and --latest cannot be used together\n/)
     expect((await runInProcess(['package', 'remove'])).stderr).toMatch(/^raptr: missing argument NAME\n/)

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class BackendAdd extends RaptrCommand {
   static override summary = 'Add a place to publish to: a directory (file:///dir) or an S3 bucket (s3://bucket/prefix).'
@@ -24,13 +25,15 @@ Adding a backend of the same name again updates its settings.`
     acl: Flags.string({summary: 'Canned ACL for uploaded objects.', options: ['public-read', 'private']}),
     'cache-control': Flags.string({summary: 'Cache-Control for the pointer files (Release, InRelease).'}),
     'public-url': Flags.string({summary: 'The URL apt clients use, when it differs (a CDN in front of the bucket).'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(BackendAdd)
     const archive = await this.openArchive(flags.archive)
     const {addBackend} = await import('../../archive/backends.js')
-    const res = await addBackend(archive, args.name, {
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => addBackend(archive, args.name, {
       url: args.url,
       region: flags.region,
       endpoint: flags.endpoint,
@@ -40,7 +43,7 @@ Adding a backend of the same name again updates its settings.`
       acl: flags.acl as 'public-read' | 'private' | undefined,
       cacheControl: flags['cache-control'],
       publicUrl: flags['public-url'],
-    })
+    }))
     this.log(res.commit ? `${res.created ? 'added' : 'updated'} backend ${args.name} (${args.url})` : `backend ${args.name} unchanged`)
     return {name: args.name, url: args.url, created: res.created, snapshot: res.commit}
   }

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand, versionFlags} from '../../cli/base-command.js'
+import {publishAfterFlags, syncFlags} from '../../cli/sync-flags.js'
 import {sectionsFrom} from '../../cli/sections.js'
 
 export default class BundleLink extends RaptrCommand {
@@ -10,6 +11,7 @@ export default class BundleLink extends RaptrCommand {
     ...versionFlags,
     to: Flags.string({summary: 'Distribution (DIST or DIST/CAT) to link into (repeatable); same as the SECTION argument.', multiple: true}),
     category: Flags.string({char: 'c', summary: 'Category to link under (default: the bundle\'s own).'}),
+    ...syncFlags, ...publishAfterFlags,
   }
 
   async run(): Promise<unknown> {
@@ -17,9 +19,11 @@ export default class BundleLink extends RaptrCommand {
     const sections = sectionsFrom(args.section, flags.to, 'to', `raptr bundle link ${args.alias}`)
     const archive = await this.openArchive(flags.archive)
     const {linkBundle} = await import('../../archive/bundles.js')
-    const res = await linkBundle(archive, args.alias, flags, {to: sections, category: flags.category})
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => linkBundle(archive, args.alias, flags, {to: sections, category: flags.category}), sections.map((s) => s.split('/')[0]))
     if (res.linked.length === 0) this.log(`already linked in ${sections.join(', ')}; nothing to do`)
     for (const l of res.linked) this.log(`linked ${l}`)
+    for (const l of report) this.log(l)
     return {snapshot: res.commit, linked: res.linked}
   }
 }

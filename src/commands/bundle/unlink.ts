@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand, versionFlags} from '../../cli/base-command.js'
+import {publishAfterFlags, syncFlags} from '../../cli/sync-flags.js'
 import {sectionsFrom} from '../../cli/sections.js'
 
 export default class BundleUnlink extends RaptrCommand {
@@ -9,6 +10,7 @@ export default class BundleUnlink extends RaptrCommand {
   static override flags = {
     ...versionFlags,
     from: Flags.string({summary: 'Distribution (DIST or DIST/CAT) to unlink from (repeatable); same as the SECTION argument.', multiple: true}),
+    ...syncFlags, ...publishAfterFlags,
   }
 
   async run(): Promise<unknown> {
@@ -16,9 +18,11 @@ export default class BundleUnlink extends RaptrCommand {
     const sections = sectionsFrom(args.section, flags.from, 'from', `raptr bundle unlink ${args.alias}`)
     const archive = await this.openArchive(flags.archive)
     const {unlinkBundle} = await import('../../archive/bundles.js')
-    const res = await unlinkBundle(archive, args.alias, flags, {from: sections})
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => unlinkBundle(archive, args.alias, flags, {from: sections}), sections.map((s) => s.split('/')[0]))
     if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const l of res.unlinked) this.log(`unlinked ${l}`)
+    for (const l of report) this.log(l)
     return {snapshot: res.commit, unlinked: res.unlinked, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }

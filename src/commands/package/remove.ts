@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand, versionFlags} from '../../cli/base-command.js'
+import {publishAfterFlags, syncFlags} from '../../cli/sync-flags.js'
 
 export default class PackageRemove extends RaptrCommand {
   static override summary = 'Remove a package from the archive and unlink it everywhere (its file stays until purge).'
@@ -17,6 +18,7 @@ version order) and removes the older ones.`
     ...versionFlags,
     arch: Flags.string({summary: 'Only this architecture (source packages: "source").'}),
     'keep-last': Flags.integer({summary: 'Keep the N latest versions of each architecture, remove the older ones.', min: 1, exclusive: ['version', 'latest', 'all']}),
+    ...syncFlags, ...publishAfterFlags,
   }
 
   async run(): Promise<unknown> {
@@ -24,15 +26,20 @@ version order) and removes the older ones.`
     const archive = await this.openArchive(flags.archive)
     if (flags['keep-last'] !== undefined) {
       const {keepLatestPackages} = await import('../../archive/packages.js')
-      const res = await keepLatestPackages(archive, args.name, flags['keep-last'], flags.arch)
+      const keepLast = flags['keep-last']
+      const {runTeamChange} = await import('../../cli/sync-flags.js')
+      const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => keepLatestPackages(archive, args.name, keepLast, flags.arch))
       for (const p of res.removed) this.log(`removed ${p.name} ${p.version} ${p.architecture}`)
       for (const p of res.kept) this.log(`kept    ${p.name} ${p.version} ${p.architecture}`)
+      for (const l of report) this.log(l)
       return {snapshot: res.commit, removed: res.removed, kept: res.kept}
     }
     const {removePackages} = await import('../../archive/packages.js')
-    const res = await removePackages(archive, args.name, flags, flags.arch)
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => removePackages(archive, args.name, flags, flags.arch))
     if (res.nothing) this.log(`${res.nothing}; nothing to do`)
     for (const p of res.removed) this.log(`removed ${p.name} ${p.version} ${p.architecture}`)
+    for (const l of report) this.log(l)
     return {snapshot: res.commit, removed: res.removed, ...(res.nothing ? {nothing: res.nothing} : {})}
   }
 }

@@ -1,5 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import type {SignerSource} from '../../remote/pointer.js'
+import type {Archive} from '../../store/archive.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class Publish extends RaptrCommand {
   static override summary = 'Publish a snapshot to backends: atomically, by hash, signed.'
@@ -10,13 +13,16 @@ the Release pointer last. apt clients see the old snapshot or the new one, never
 A snapshot that does not descend from the live one is refused (pull and merge the archive
 first) unless --force. With no backend named, publishes to every backend.
 
-The signing key comes from --sign-key FILE or RAPTR_SIGNING_KEY (armored), its
-passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
+The signing key comes from --gpg KEYID (your GnuPG), --sign-key FILE or RAPTR_SIGNING_KEY
+(armored), else the key the archive names (raptr key use); its passphrase from
+RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
   static override strict = false
   static override examples = [
     '<%= config.bin %> publish --sign-key ~/.config/raptr/signing.asc',
-    '<%= config.bin %> publish local --dry-run',
+    '<%= config.bin %> publish local --dry-run --sign-key key.asc',
+    '<%= config.bin %> publish --dry-run --verbose --no-sign',
     'RAPTR_SIGNING_KEY="$(cat key.asc)" <%= config.bin %> publish eu us --snapshot release-42',
+    '<%= config.bin %> publish --refresh --sign-key key.asc    # daily, before Valid-Until passes',
   ]
   static override args = {backend: Args.string({description: 'Backends to publish to (default: all).'})}
   static override flags = {
@@ -24,28 +30,35 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
     distribution: Flags.string({char: 'd', summary: 'Only this distribution (repeatable).', multiple: true}),
     'dry-run': Flags.boolean({summary: 'Print the plan (what would be uploaded) and write nothing.'}),
     'sign-key': Flags.string({summary: 'Armored private key file to sign Release files with.'}),
+    gpg: Flags.string({summary: 'Sign with this key of your GnuPG keyring (gpg-agent, smartcard) instead.', exclusive: ['sign-key']}),
     sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
     force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
     'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
+    refresh: Flags.boolean({summary: 'Only re-sign the live Releases with a new Date and Valid-Until (for a cron job); nothing else is written.', exclusive: ['snapshot', 'dry-run', 'force', 'full-check']}),
+    verbose: Flags.boolean({char: 'v', summary: 'With --dry-run: list every file it would write.'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Publish)
     const archive = await this.openArchive(flags.archive)
-    const {signerFromFlags} = await import('../../cli/signing.js')
+    const {signerForArchive} = await import('../../cli/signing.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
-    const {publish} = await import('../../publish/publish.js')
     const {resolveSnapshot} = await import('../../archive/snapshots.js')
-    // The key file is checked now; it is parsed (and openpgp loaded) only if something is signed.
-    const signer = flags['dry-run'] && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY ? undefined : signerFromFlags(flags)
+    // The key is found now (a dry run fails without one, as the publish would); it is
+    // parsed (and openpgp loaded) only if something is signed.
+    const signer = await signerForArchive(archive, flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
+    if (flags.refresh) return this.refresh(argv as string[], flags.distribution, signer, archive)
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const tty = process.stderr.isTTY && !this.jsonEnabled()
     let lastDraw = 0
-    const res = await publish(archive, {
+    const {publishMaybeSynced} = await import('../../cli/sync-flags.js')
+    // With sync on, the head is published after the sync (unless --snapshot names one).
+    const res = await publishMaybeSynced(archive, flags, (m) => this.note(m), {
       backends: argv as string[],
       distributions: flags.distribution,
-      snapshot,
+      snapshot: flags.snapshot ? snapshot : undefined,
       dryRun: flags['dry-run'],
       force: flags.force,
       fullCheck: flags['full-check'],
@@ -68,14 +81,25 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
         case 'published':
           this.log(`${r.backend}/${r.distribution}: published snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
           break
-        case 'planned':
-          this.log(`${r.backend}/${r.distribution}: would publish snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
+        case 'planned': {
+          const m = r.summary
+          const pkgs = m
+            ? `${m.added.packages} added (${formatBytes(m.added.bytes)}), ${m.changed.packages} changed (${formatBytes(m.changed.bytes)}), ${m.removed.packages} removed; `
+            : 'packages: the live snapshot is not in this archive; '
+          this.log(`${r.backend}/${r.distribution}: would publish snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${pkgs}${what}`)
+          for (const p of m?.packages ?? []) {
+            const sign = {added: '+', removed: '-', changed: '~'}[p.change]
+            const versions = p.change === 'added' ? p.to.join(', ') : p.change === 'removed' ? p.from.join(', ') : `${p.from.join(', ')} -> ${p.to.join(', ')}`
+            this.log(`  ${sign} ${p.name} ${versions}${p.bytes ? ` (${formatBytes(p.bytes)})` : ''}`)
+          }
+          if (!flags.verbose) break
           for (const b of r.plan?.blobs ?? []) this.log(`  upload ${b.key} (${formatBytes(b.size)})`)
           for (const i of r.plan?.byHash ?? []) this.log(`  upload ${i.key} (${i.index.path})`)
           for (const c of r.plan?.canonical ?? []) this.log(`  write  ${c.key}`)
           if (r.plan?.writePinnedRelease) this.log(`  pin    dists/snapshots/${r.plan.pinnedId}/${r.distribution} (${r.plan.pinnedCopies.length} copies, Release files)`)
           this.log(`  swap   dists/${r.distribution}/Release, Release.gpg, InRelease`)
           break
+        }
         case 'unchanged':
           this.log(`${r.backend}/${r.distribution}: unchanged, ${r.reason}`)
           break
@@ -93,7 +117,22 @@ passphrase from RAPTR_SIGNING_PASSPHRASE; --no-sign publishes unsigned.`
     const {exitCodeFor} = await import('../../errors.js')
     const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
-    return {snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+    return {snapshot: res.results[0]?.snapshot ?? snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+  }
+
+  private async refresh(backends: string[], distributions: string[] | undefined, signer: SignerSource | undefined, archive: Archive): Promise<unknown> {
+    const {refreshReleases} = await import('../../publish/refresh.js')
+    const {openNamedBackend} = await import('../../cli/open-backend.js')
+    const results = await refreshReleases(archive, {backends, distributions, signer, open: openNamedBackend})
+    for (const r of results) {
+      if (r.action === 'refreshed') this.log(`${r.backend}/${r.distribution}: refreshed (seq ${r.seq}${r.validUntil ? `, valid until ${r.validUntil}` : ''})${r.warning ? `; ${r.warning}` : ''}`)
+      else if (r.action === 'unpublished') this.log(`${r.backend}/${r.distribution}: not published; nothing to refresh`)
+      else this.log(`${r.backend}/${r.distribution}: FAILED: ${r.error?.message}${r.error?.hint ? `\n  hint: ${r.error.hint}` : ''}`)
+    }
+    const {exitCodeFor} = await import('../../errors.js')
+    const failedCodes = results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
+    if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
+    return {results}
   }
 }
 

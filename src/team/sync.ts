@@ -1,0 +1,220 @@
+import {RaptrError} from '../errors.js'
+import {cidFromSha256} from '../core/cid.js'
+import {PACKAGES, poolDirForSource, poolKeyForBinary} from '../core/layout.js'
+import {mapLimit} from '../core/map-limit.js'
+import {listBackends, type NamedBackend} from '../archive/backends.js'
+import {parseRecord, recordSha256} from '../archive/records.js'
+import {readArchiveSettings} from '../archive/settings.js'
+import type {Backend} from '../backends/interface.js'
+import type {Archive} from '../store/archive.js'
+import {diffTrees} from '../store/git-tree.js'
+import {fetchBranch, mergeBase, pushBranch, remoteOf, subjectsBetween} from '../store/git-remote.js'
+import {mergeArchiveTrees} from '../store/merge.js'
+
+/** Two minutes: long enough for a burst of CI jobs to push one after another. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 120_000
+
+export interface SyncOptions {
+  /** Opens a backend (pool files go to every backend before a push). */
+  open: (b: NamedBackend) => Promise<Backend>
+  /** How long rejected pushes are retried (default two minutes). */
+  timeoutMs?: number
+  /** Progress for people. */
+  note?: (message: string) => void
+}
+
+export interface SyncResult {
+  remote: string
+  branch: string
+  /** The commit the archive is at afterwards. */
+  head: string
+  /** What came in from the remote: 'none', a fast-forward, or a merge commit. */
+  integrated: 'none' | 'fast-forward' | 'merge'
+  /** Subjects of the commits that came in. */
+  incoming: string[]
+  pushed: boolean
+  /** Pool files uploaded to backends before the push. */
+  uploaded: number
+}
+
+/**
+ * True when commands should sync: `--sync`/`--no-sync` when given, else raptr.json's
+ * `sync` (which `raptr clone` turns on).
+ *
+ * @example
+ *   if (await syncWanted(archive, flags.sync)) await syncArchive(archive, {open})
+ */
+export async function syncWanted(archive: Archive, flag: boolean | undefined): Promise<boolean> {
+  if (flag !== undefined) return flag
+  return (await readArchiveSettings(await archive.view())).sync === true
+}
+
+async function remoteAndBranch(archive: Archive): Promise<{remote: string; branch: string}> {
+  const branch = await archive.branch()
+  const remote = await remoteOf(archive.dir, branch)
+  if (!remote) {
+    throw new RaptrError('BAD_ARGUMENT', 'the archive has no git remote to sync with', 'add one (git remote add origin URL), start from one with raptr clone URL, or pass --no-sync')
+  }
+  return {remote, branch}
+}
+
+/**
+ * Fetches the remote and merges it into the archive (raptr's own merge, path by path):
+ * the first half of a sync, done before a change so the change applies to what the
+ * team has. Pushes nothing. A conflict throws CONFLICT (exit 3), one line per item, and
+ * leaves the archive as it was.
+ *
+ * @example
+ *   await pullArchive(archive)
+ */
+export async function pullArchive(archive: Archive, opts: Pick<SyncOptions, 'note'> = {}): Promise<Omit<SyncResult, 'pushed' | 'uploaded'>> {
+  const {remote, branch} = await remoteAndBranch(archive)
+  const theirs = await fetchBranch(archive.dir, remote, branch)
+  const r = await integrate(archive, remote, branch, theirs)
+  if (r.integrated !== 'none') opts.note?.(`sync: ${r.incoming.length} change${r.incoming.length === 1 ? '' : 's'} came in from ${remote}/${branch} (${r.integrated})`)
+  return {remote, branch, head: (await archive.head()) ?? '', ...r}
+}
+
+/**
+ * Fetch, merge, upload the new pool files to every backend, push; a push the remote
+ * rejects (someone pushed first) is fetched, merged and pushed again with jittered
+ * backoff until `timeoutMs`. The pool files go first so that what the remote names is
+ * always on the backends: a later job's clone, without this machine's blob cache,
+ * finds every file.
+ *
+ * @example
+ *   const r = await syncArchive(archive, {open: openNamedBackend})
+ */
+export async function syncArchive(archive: Archive, opts: SyncOptions): Promise<SyncResult> {
+  const {remote, branch} = await remoteAndBranch(archive)
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS)
+  const incoming: string[] = []
+  let integrated: SyncResult['integrated'] = 'none'
+  let uploaded = 0
+  for (let attempt = 0; ; attempt++) {
+    const theirs = await fetchBranch(archive.dir, remote, branch)
+    const r = await integrate(archive, remote, branch, theirs)
+    incoming.push(...r.incoming)
+    if (r.integrated === 'merge' || (r.integrated === 'fast-forward' && integrated === 'none')) integrated = r.integrated
+    const head = await archive.head()
+    if (!head) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has no commit', 'run raptr init')
+    if (head === theirs) return {remote, branch, head, integrated, incoming, pushed: false, uploaded}
+    uploaded += await uploadNewPoolFiles(archive, theirs, head, opts)
+    if (await pushBranch(archive.dir, remote, branch, head)) {
+      opts.note?.(`sync: pushed ${head.slice(0, 12)} to ${remote}/${branch}`)
+      if (process.env.RAPTR_DEBUG_KILL_AFTER_PUSH === '1') process.kill(process.pid, 'SIGKILL')
+      return {remote, branch, head, integrated, incoming, pushed: true, uploaded}
+    }
+    if (Date.now() >= deadline) {
+      throw new RaptrError('CONFLICT', `the push to ${remote}/${branch} was rejected for ${Math.round((opts.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS) / 1000)} s: others kept pushing first`, 'run raptr sync again (your change is committed locally), or raise --sync-timeout')
+    }
+    await jitteredBackoff(attempt, deadline)
+  }
+}
+
+/** Waits 0.5–1.5 × min(100 ms · 2^attempt, 3 s), never past the deadline, so pushers that collided spread out. */
+export async function jitteredBackoff(attempt: number, deadline: number): Promise<void> {
+  const base = Math.min(100 * 2 ** attempt, 3000)
+  const wait = Math.min(base * (0.5 + Math.random()), Math.max(0, deadline - Date.now()))
+  await new Promise((r) => setTimeout(r, wait))
+}
+
+/**
+ * Brings `theirs` into the archive: nothing when the archive already has it, a
+ * fast-forward when the archive has nothing of its own, else a merge commit with both
+ * parents whose message lists what came in.
+ */
+async function integrate(archive: Archive, remote: string, branch: string, theirs: string | undefined): Promise<{integrated: SyncResult['integrated']; incoming: string[]}> {
+  const ours = await archive.head()
+  if (!theirs || theirs === ours) return {integrated: 'none', incoming: []}
+  if (!ours) {
+    await archive.advance(theirs, ours)
+    return {integrated: 'fast-forward', incoming: []}
+  }
+  const base = await mergeBase(archive.dir, ours, theirs)
+  if (base === theirs) return {integrated: 'none', incoming: []}
+  const incoming = await subjectsBetween(archive.dir, ours, theirs)
+  if (base === ours) {
+    await archive.advance(theirs, ours)
+    return {integrated: 'fast-forward', incoming}
+  }
+  const [baseTree, ourTree, theirTree] = await Promise.all([base ? archive.rootTree(base) : undefined, archive.rootTree(ours), archive.rootTree(theirs)])
+  const m = await mergeArchiveTrees(archive.trees, baseTree, ourTree, theirTree)
+  if (m.conflicts.length > 0) {
+    const lines = m.conflicts.map((c) => `  ${c.message}`)
+    throw new RaptrError(
+      'CONFLICT',
+      `the archive conflicts with ${remote}/${branch} (${m.conflicts.length} item${m.conflicts.length === 1 ? '' : 's'}); nothing was pushed:\n${lines.join('\n')}`,
+      'the local archive is as it was: undo or change your side (e.g. raptr package remove NAME --version V, or bump the version), then run raptr sync',
+      {conflicts: m.conflicts},
+    )
+  }
+  const what = incoming.length ? incoming : [`${m.incoming.length} paths`]
+  const notes = m.reconciled.length ? [``, `links dropped or refreshed to match what the other side removed or replaced:`, ...m.reconciled] : []
+  const message = [`merged ${remote}/${branch}: ${incoming.length || m.incoming.length} change${(incoming.length || m.incoming.length) === 1 ? '' : 's'} came in`, '', ...what, ...notes].join('\n')
+  await archive.advance({tree: m.tree!, parents: [ours, theirs], message}, ours)
+  return {integrated: 'merge', incoming}
+}
+
+/**
+ * Uploads to every backend the pool files of the package records that `head` has and
+ * `remote` lacks (new or replaced), skipping those a backend already holds. Pool names
+ * are content addresses, so this is safe at any time and from any number of jobs; a
+ * purge's grace period covers them until a publish references them.
+ */
+async function uploadNewPoolFiles(archive: Archive, remote: string | undefined, head: string, opts: SyncOptions): Promise<number> {
+  const packagesTree = async (commit: string | undefined): Promise<string | undefined> => {
+    if (!commit) return undefined
+    const e = await archive.trees.entryAt(await archive.rootTree(commit), PACKAGES)
+    return e?.type === 'tree' ? e.oid : undefined
+  }
+  const changed = (await diffTrees(archive.trees, await packagesTree(remote), await packagesTree(head), PACKAGES)).filter(([, , b]) => b !== undefined)
+  if (changed.length === 0) return 0
+  const files = new Map<string, {sha256: string; size: number}>()
+  for (const [p, , oid] of changed) {
+    const r = parseRecord(Buffer.from(await archive.trees.readBlob(oid!)).toString('utf8'), p)
+    if (r.kind === 'dsc') {
+      const dir = poolDirForSource(recordSha256(r))
+      for (const b of r.blobs) files.set(`${dir}/${b.name}`, b)
+    } else {
+      files.set(poolKeyForBinary(r.blobs[0].sha256, r.kind), r.blobs[0])
+    }
+  }
+  const backends = await Promise.all((await listBackends(await archive.view(head))).map(async (b) => ({name: b.name, backend: await opts.open(b)})))
+  if (backends.length === 0) return 0
+  let uploaded = 0
+  for (const {name, backend} of backends) {
+    await mapLimit([...files], 8, async ([key, f]) => {
+      if ((await backend.stat(key))?.size === f.size) return
+      const cid = cidFromSha256(f.sha256)
+      if (archive.blobs.has(cid)) {
+        await backend.putFile(key, archive.blobs.pathOf(cid), {contentType: contentTypeOf(key), immutable: true, batched: true, immutableSource: true})
+      } else {
+        const data = await fromAnotherBackend(backends.filter((x) => x.name !== name).map((x) => x.backend), key, f.size)
+        if (!data) {
+          throw new RaptrError('NOT_FOUND', `pool file ${key} is neither in the local blob cache nor on a backend`, 'add the package file again (raptr package add FILE) before pushing')
+        }
+        await backend.put(key, data, {contentType: contentTypeOf(key), immutable: true, batched: true})
+      }
+      uploaded++
+    })
+    await backend.sync()
+  }
+  if (uploaded > 0) opts.note?.(`sync: ${uploaded} pool file${uploaded === 1 ? '' : 's'} uploaded before the push`)
+  return uploaded
+}
+
+async function fromAnotherBackend(others: Backend[], key: string, size: number): Promise<Uint8Array | undefined> {
+  for (const b of others) {
+    const data = await b.get(key).catch(() => undefined)
+    if (data?.length === size) return data
+  }
+  return undefined
+}
+
+/** The Content-Type publish gives pool files, so an object is served alike whoever uploaded it. */
+function contentTypeOf(key: string): string {
+  if (/\.(deb|udeb|ddeb)$/.test(key)) return 'application/vnd.debian.binary-package'
+  if (key.endsWith('.dsc')) return 'text/plain; charset=utf-8'
+  return 'application/octet-stream'
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {buildDeb} from '../helpers/build-packages.js'
+import {archiveState, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
+
+// raptr clone, raptr sync and --sync/--no-sync from the command line, against a bare git
+// remote and a directory backend.
+
+let work: string
+let remote: string
+let www: string
+let debs: Record<string, string>
+
+const remoteHead = (): string => sh('git', ['rev-parse', 'main'], {cwd: remote}).stdout.trim()
+
+beforeAll(async () => {
+  work = tempDir('raptr-team-cli-')
+  www = path.join(work, 'www')
+  const origin = path.join(work, 'origin')
+  ok(['init', origin], {cwd: work})
+  ok(['distribution', 'add', 'staging', '--architectures', 'amd64'], {cwd: origin})
+  ok(['category', 'add', 'main', '--to', 'staging'], {cwd: origin})
+  ok(['backend', 'add', 'local', `file://${www}`], {cwd: origin})
+  remote = path.join(work, 'remote.git')
+  expect(sh('git', ['clone', '--quiet', '--bare', origin, remote]).code).toBe(0)
+  const pkgs = path.join(work, 'pkgs')
+  fs.mkdirSync(pkgs)
+  const build = async (key: string, name: string, seed: number): Promise<[string, string]> => [key, await buildDeb(fs.mkdtempSync(path.join(pkgs, `${key}-`)), {name, version: '1.0', arch: 'amd64', payloadBytes: 32, seed})]
+  debs = Object.fromEntries(await Promise.all([build('shared', 'shared', 1), build('twinA', 'twin', 1), build('twinB', 'twin', 2), build('late', 'late', 3)]))
+})
+
+describe('raptr clone and raptr sync', () => {
+  it('raptr clone turns sync on; cloning something that is not an archive fails and leaves nothing behind', () => {
+    const dir = path.join(work, 'first')
+    ok(['clone', remote, dir], {cwd: work})
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'raptr.json'), 'utf8'))).toMatchObject({sync: true})
+    expect(archiveState(dir).status).toBe('')
+    expect(sh('git', ['log', '-1', '--format=%s'], {cwd: dir}).stdout).toMatch(/^sync turned on/)
+
+    const plain = path.join(work, 'plain.git')
+    expect(sh('git', ['init', '--quiet', '--bare', plain]).code).toBe(0)
+    const res = raptr(['clone', plain, path.join(work, 'not-an-archive')], {cwd: work})
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(/is not a raptr archive/)
+    expect(fs.existsSync(path.join(work, 'not-an-archive'))).toBe(false)
+  })
+
+  it('raptr sync pushes an archive to a new, empty remote', () => {
+    const dir = path.join(work, 'fresh')
+    ok(['init', dir], {cwd: work})
+    const empty = path.join(work, 'empty.git')
+    expect(sh('git', ['init', '--quiet', '--bare', empty]).code).toBe(0)
+    expect(sh('git', ['remote', 'add', 'origin', empty], {cwd: dir}).code).toBe(0)
+    const res = okJson(['sync'], {cwd: dir})
+    expect(res).toMatchObject({remote: 'origin', branch: 'main', pushed: true})
+    expect(sh('git', ['rev-parse', 'main'], {cwd: empty}).stdout.trim()).toBe(archiveState(dir).head)
+  })
+
+  it('--no-sync pushes nothing; the next raptr sync meets a conflict: exit 3, one line naming the package, nothing pushed, the archive as it was', () => {
+    const a = path.join(work, 'twin-a')
+    const b = path.join(work, 'twin-b')
+    ok(['clone', remote, a], {cwd: work})
+    ok(['clone', remote, b], {cwd: work})
+    ok(['package', 'add', debs.twinA, '--category', 'main', '--link', 'staging'], {cwd: a})
+    const pushed = remoteHead()
+    expect(pushed).toBe(archiveState(a).head)
+    ok(['package', 'add', debs.twinB, '--category', 'main', '--link', 'staging', '--no-sync'], {cwd: b})
+    expect(remoteHead()).toBe(pushed)
+
+    const before = archiveState(b)
+    const res = raptr(['sync'], {cwd: b})
+    expect(res.code).toBe(3)
+    const lines = res.stderr.trimEnd().split('\n')
+    expect(lines[0]).toBe('raptr: the archive conflicts with origin/main (1 item); nothing was pushed:')
+    expect(lines[1]).toMatch(/^ {2}package twin 1\.0 amd64: added with different contents on both sides/)
+    expect(lines[2]).toMatch(/^ {2}hint: /)
+    expect(lines).toHaveLength(3)
+    expect(archiveState(b)).toEqual(before)
+    expect(remoteHead()).toBe(pushed)
+    expect(fs.readdirSync(b).filter((f) => !f.startsWith('.'))).not.toContain('twin')
+  })
+
+  it('publish --sync publishes what others pushed, and pushes its publication record', () => {
+    const a = path.join(work, 'pub-a')
+    const b = path.join(work, 'pub-b')
+    ok(['clone', remote, a], {cwd: work})
+    ok(['clone', remote, b], {cwd: work})
+    ok(['package', 'add', debs.late, '--category', 'main', '--link', 'staging'], {cwd: a})
+    const res = okJson(['publish', '--no-sign'], {cwd: b})
+    expect(res.results.map((r: {action: string}) => r.action)).toEqual(['published'])
+    expect(fs.readFileSync(path.join(www, 'dists/staging/main/binary-amd64/Packages'), 'utf8')).toMatch(/^Package: late$/m)
+    expect(sh('git', ['log', '-1', '--format=%s', 'main'], {cwd: remote}).stdout).toMatch(/^published: staging [0-9a-f]{12} to local/)
+    expect(remoteHead()).toBe(archiveState(b).head)
+  })
+})
