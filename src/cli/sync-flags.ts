@@ -26,6 +26,7 @@ export const syncFlags = {
 export const publishAfterFlags = {
   publish: Flags.boolean({summary: 'Then publish the distributions the change touched, to every backend (after the push, with sync on).', helpGroup: 'PUBLISH'}),
   'sign-key': Flags.string({summary: 'With --publish: armored private key file to sign Release files with.', helpGroup: 'PUBLISH'}),
+  gpg: Flags.string({summary: 'With --publish: sign with this key of your GnuPG keyring instead.', exclusive: ['sign-key'], helpGroup: 'PUBLISH'}),
   sign: Flags.boolean({summary: 'With --publish: sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true, helpGroup: 'PUBLISH'}),
 }
 
@@ -35,19 +36,22 @@ export async function syncOptionsFrom(flags: {'sync-timeout': number}, note: (m:
   return {open: openNamedBackend, timeoutMs: flags['sync-timeout'] * 1000, note}
 }
 
+type TeamFlags = {sync?: boolean; 'sync-timeout': number; publish?: boolean; 'sign-key'?: string; gpg?: string; sign?: boolean}
+
 /**
  * The options for team/change's runChange: sync as the flags say, and with --publish
  * the same signing rules as `raptr publish` (the key is checked now, before the change).
  */
 export async function changeOptionsFrom(
-  flags: {sync?: boolean; 'sync-timeout': number; publish?: boolean; 'sign-key'?: string; sign?: boolean},
+  archive: import('../store/archive.js').Archive,
+  flags: TeamFlags,
   note: (m: string) => void,
   distributions?: string[],
 ): Promise<ChangeOptions> {
   const base = await syncOptionsFrom(flags, note)
   if (!flags.publish) return {...base, sync: flags.sync, distributions}
-  const {signerFromFlags} = await import('./signing.js')
-  const signer = signerFromFlags({'sign-key': flags['sign-key'], sign: flags.sign ?? true})
+  const {signerForArchive} = await import('./signing.js')
+  const signer = await signerForArchive(archive, {'sign-key': flags['sign-key'], gpg: flags.gpg, sign: flags.sign ?? true})
   if (flags.sign === false) note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
   return {...base, sync: flags.sync, distributions, publish: {open: base.open, signer}}
 }
@@ -64,11 +68,11 @@ export async function changeOptionsFrom(
 export async function runTeamChange<T>(
   note: (message: string) => void,
   archive: import('../store/archive.js').Archive,
-  flags: {sync?: boolean; 'sync-timeout': number; publish?: boolean; 'sign-key'?: string; sign?: boolean},
+  flags: TeamFlags,
   change: () => Promise<T>,
   distributions?: string[],
 ): Promise<{out: import('../team/change.js').ChangeOutcome<T>; report: string[]}> {
-  const opts = await changeOptionsFrom(flags, note, distributions)
+  const opts = await changeOptionsFrom(archive, flags, note, distributions)
   const {runChange} = await import('../team/change.js')
   const out = await runChange(archive, opts, change)
   if (!flags.publish) return {out, report: []}

@@ -57,7 +57,8 @@ export async function remoteOf(dir: string, branch: string): Promise<string | un
  * the remote has no such branch yet: an empty remote).
  */
 export async function fetchBranch(dir: string, remote: string, branch: string): Promise<string | undefined> {
-  const res = await git(['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], dir)
+  // No automatic gc/repack during the fetch: this process may be reading the packs it would remove.
+  const res = await git(['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], dir)
   if (res.code !== 0) {
     if (/couldn't find remote ref|no such ref/i.test(res.stderr)) return undefined
     throw new RaptrError('BACKEND_ERROR', `cannot fetch the archive from ${remote}: ${gitReason(res)}`, `check that the remote is reachable: git -C ${dir} fetch ${remote}`)

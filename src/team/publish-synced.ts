@@ -1,3 +1,4 @@
+import {isRaptrError} from '../errors.js'
 import {shortId} from '../core/layout.js'
 import {listBackends} from '../archive/backends.js'
 import {readHead} from '../remote/log.js'
@@ -44,10 +45,16 @@ export async function publishSynced(
     if (attempt > 0 || !justSynced) syncs.push(await syncArchive(archive, remaining()))
     const wanted = includes ?? (await archive.head())!
     const res = await publish(archive, opts.snapshot ? opts : {...opts, backends, distributions, snapshot: await archive.head()})
-    // The publication record is a commit too: share it.
+    // The publication record is a commit too: share it. It is informational (the
+    // backend's log is the authority), so failing to push it does not undo the publish.
     if (res.commit) {
       commit = res.commit
-      syncs.push(await syncArchive(archive, remaining()))
+      try {
+        syncs.push(await syncArchive(archive, remaining()))
+      } catch (error) {
+        if (!isRaptrError(error)) throw error
+        sync.note?.(`publish: the publication record was not pushed (${error.message.split('\n')[0]}); raptr sync shares it later`)
+      }
     }
     const lost: DistResult[] = []
     for (const r of res.results) {

@@ -129,7 +129,7 @@ async function integrate(archive: Archive, remote: string, branch: string, their
   if (!theirs || theirs === ours) return {integrated: 'none', incoming: []}
   if (!ours) {
     await archive.advance(theirs, ours)
-    return {integrated: 'fast-forward', incoming: await subjectsBetween(archive.dir, theirs, theirs)}
+    return {integrated: 'fast-forward', incoming: []}
   }
   const base = await mergeBase(archive.dir, ours, theirs)
   if (base === theirs) return {integrated: 'none', incoming: []}

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class KeyUse extends RaptrCommand {
   static override summary = 'Name the key publish signs with: an armored key file, or a key in your GnuPG keyring.'
@@ -15,6 +16,7 @@ archive is refused: it would be committed.`
   static override args = {file: Args.string({description: 'Armored private key file.'})}
   static override flags = {
     gpg: Flags.string({summary: 'A secret key in your GnuPG keyring (fingerprint, key id or e-mail).'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -26,7 +28,8 @@ archive is refused: it would be committed.`
     if (flags.gpg) {
       const {gpgFingerprint} = await import('../../signing/gpg-signer.js')
       const fingerprint = gpgFingerprint(flags.gpg)
-      const res = await useSigningKey(archive, {gpg: fingerprint})
+      const {runTeamChange} = await import('../../cli/sync-flags.js')
+      const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => useSigningKey(archive, {gpg: fingerprint}))
       this.log(`${res.commit ? 'publish signs' : 'already signing'} with GnuPG key ${fingerprint}`)
       return {gpg: fingerprint, snapshot: res.commit}
     }
@@ -46,7 +49,8 @@ archive is refused: it would be committed.`
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
       throw new RaptrError('BAD_ARGUMENT', `${file} is inside the archive, which would share the private key with everyone who clones it`, 'move the key out of the archive (e.g. ~/.config/raptr/) and run key use again')
     }
-    const res = await useSigningKey(archive, {keyFile: file})
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => useSigningKey(archive, {keyFile: file}))
     this.log(`${res.commit ? 'publish signs' : 'already signing'} with ${file}`)
     return {keyFile: file, snapshot: res.commit}
   }

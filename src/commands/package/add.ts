@@ -15,6 +15,7 @@ archive unchanged.`
   static override examples = [
     '<%= config.bin %> package add build/hello_2.10-3_amd64.deb --category public --link staging',
     '<%= config.bin %> package add out/ --category public',
+    '<%= config.bin %> package add ../hello_2.10-3_amd64.changes --category public --keyring uploaders.gpg',
     '<%= config.bin %> package add out/ --section production/public --section staging/public',
     '<%= config.bin %> package add out/ --section staging/public --sync --publish --sign-key key.asc   # one CI step: add, push, publish',
   ]
@@ -23,6 +24,7 @@ archive unchanged.`
     category: Flags.string({char: 'c', summary: 'Category the packages belong to (default: the first --section\'s).'}),
     ...sectionFlag,
     link: Flags.string({summary: 'Also link them into this distribution, DIST or DIST/CAT (repeatable).', multiple: true}),
+    keyring: Flags.string({summary: 'Add only .changes files signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
     replace: Flags.boolean({summary: 'Replace a package of the same name, version and architecture that has other contents.'}),
     ...syncFlags, ...publishAfterFlags,
   }
@@ -33,7 +35,7 @@ archive unchanged.`
     const archive = await this.openArchive(flags.archive)
     const {addPackages} = await import('../../archive/packages.js')
     const {runTeamChange} = await import('../../cli/sync-flags.js')
-    const {out, report} = await runTeamChange((m) => this.note(m), archive, flags, () => addPackages(archive, argv as string[], {...target, replace: flags.replace}), target.link.map((s) => s.split('/')[0]))
+    const {out, report} = await runTeamChange((m) => this.note(m), archive, flags, () => addPackages(archive, argv as string[], {...target, replace: flags.replace, keyring: flags.keyring}), target.link.map((s) => s.split('/')[0]))
     const res = out.result
     this.log(table(res.packages.map((p) => ({...p, linked: p.linked.join(',')})), ['status', 'name', 'version', 'architecture', 'linked']))
     if (!res.commit) this.note('nothing changed')

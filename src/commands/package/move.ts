@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand, versionFlags} from '../../cli/base-command.js'
+import {publishAfterFlags, syncFlags} from '../../cli/sync-flags.js'
 
 export default class PackageMove extends RaptrCommand {
   static override summary = 'Move packages from one distribution to another, in one commit.'
@@ -18,15 +19,18 @@ A package not linked in --from is nothing to do.`
     from: Flags.string({summary: 'Distribution to move from (DIST or DIST/CAT).', required: true}),
     to: Flags.string({summary: 'Distribution to move to (DIST or DIST/CAT).', required: true}),
     arch: Flags.string({summary: 'Only this architecture.'}),
+    ...syncFlags, ...publishAfterFlags,
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(PackageMove)
     const archive = await this.openArchive(flags.archive)
     const {movePackages} = await import('../../archive/package-info.js')
-    const res = await movePackages(archive, argv as string[], flags, {from: flags.from, to: flags.to, arch: flags.arch})
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => movePackages(archive, argv as string[], flags, {from: flags.from, to: flags.to, arch: flags.arch}), [flags.from, flags.to].map((s) => s.split('/')[0]))
     for (const m of res.moved) this.log(`moved ${m}`)
     for (const n of res.nothing) this.log(`${n}; nothing to do`)
+    for (const l of report) this.log(l)
     return {snapshot: res.commit, moved: res.moved, nothing: res.nothing}
   }
 }
