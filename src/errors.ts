@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'DSC_FILE_MISSING'
   | 'DSC_FILE_MISMATCH'
   | 'UNSAFE_PATH'
+  | 'BAD_CHANGES'
+  | 'BAD_SIGNATURE'
   | 'NOT_FOUND'
   // archive state
   | 'NOT_AN_ARCHIVE'

@@ -20,6 +20,8 @@ export const BackendSettings = z.object({
   cacheControl: z.string().optional(),
   /** The URL apt clients use, when it differs from what raptr derives (a CDN in front of a bucket). */
   publicUrl: z.string().optional(),
+  /** How long a failing request is retried (seconds); default RAPTR_RETRY_SECONDS, else 60. */
+  retrySeconds: z.number().nonnegative().optional(),
 })
 export type BackendSettings = z.infer<typeof BackendSettings>
 

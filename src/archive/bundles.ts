@@ -5,7 +5,7 @@ import {parseSection, validateAlias} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import {compareVersions, parseVersion} from '../core/version.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
-import {addPackages, linkRecords, type AddResult} from './packages.js'
+import {addPackages, changesVersion, linkRecords, type AddResult} from './packages.js'
 import {describe, parseRecord, type PackageRecord} from './records.js'
 import {json, listCategoryNames, listDistributionNames, parseJsonFile, requireDistribution} from './settings.js'
 
@@ -43,15 +43,17 @@ export async function addBundle(
   archive: Archive,
   alias: string,
   inputs: string[],
-  opts: {category: string; version?: string; link?: string[]; replace?: boolean},
+  opts: {category: string; version?: string; link?: string[]; replace?: boolean; keyring?: string},
 ): Promise<{commit?: string; alias: string; version: string; packages: AddResult[]}> {
   validateAlias(alias)
   if (opts.version !== undefined) parseVersion(opts.version)
   let version = ''
+  // An upload's bundle takes the .changes Version.
+  const uploadVersion = opts.version === undefined ? await changesVersion(inputs) : undefined
   const res = await addPackages(archive, inputs, {
     ...opts,
     extra: async (tx, records) => {
-      version = opts.version ?? versionFromRecords(records)
+      version = opts.version ?? uploadVersion ?? versionFromRecords(records)
       const file: BundleFile = {
         category: opts.category,
         members: records.map((r) => ({name: r.name, version: r.version, architecture: r.arch})),
@@ -118,7 +120,7 @@ export async function unlinkBundle(archive: Archive, alias: string, choice: Vers
       for (const r of await memberRecords(tx, bundle)) {
         for (const {dist: d, cat: only} of sections) {
           for (const cat of only ? [only] : await listCategoryNames(tx, d)) {
-            const lp = linkPath(d, cat, r.arch, r.name, r.version)
+            const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
             if ((await tx.read(lp)) !== undefined) {
               tx.remove(lp)
               done.push(`${describe(r)} from ${d}/${cat}`)
@@ -152,7 +154,7 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
         tx.remove(recordPath(r.name, r.version, r.arch))
         for (const d of dists) {
           for (const cat of await listCategoryNames(tx, d)) {
-            const lp = linkPath(d, cat, r.arch, r.name, r.version)
+            const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
             if ((await tx.read(lp)) !== undefined) tx.remove(lp)
           }
         }

@@ -1,6 +1,7 @@
 import {RaptrError} from '../errors.js'
 import {categoryConfigPath, categoryPath, distConfigPath, distPath} from '../core/layout.js'
 import {validateArchitecture, validateComponentName, validateSuiteName} from '../core/names.js'
+import {durationMs} from '../core/release.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {
   DEFAULT_ARCHITECTURES,
@@ -28,6 +29,7 @@ export async function addDistribution(
   archive: Archive,
   name: string,
   opts: Partial<DistributionSettings>,
+  mustExist = false,
 ): Promise<{commit?: string; distribution: DistributionSettings; created: boolean}> {
   validateSuiteName(name)
   if (name === 'snapshots') {
@@ -37,8 +39,31 @@ export async function addDistribution(
   if (opts.architectures?.some((a) => a === 'all' || a === 'source')) {
     throw new RaptrError('BAD_ARGUMENT', 'list real architectures (amd64, arm64, …); "all" and "source" are always carried', 'drop all/source from --architectures')
   }
+  for (const [flag, v] of [['suite', opts.suite], ['codename', opts.codename]] as const) {
+    if (v === undefined) continue
+    validateSuiteName(v)
+    if (v === 'snapshots') throw new RaptrError('BAD_NAME', `--${flag} cannot be "snapshots"`, 'raptr publishes pinned snapshots under dists/snapshots/; choose another name')
+  }
+  if (opts.validFor && durationMs(opts.validFor) === undefined) {
+    throw new RaptrError('BAD_ARGUMENT', `invalid duration "${opts.validFor}"`, 'give a number and a unit: 90s, 30m, 12h, 7d or 2w')
+  }
   const {commit, result} = await archive.transaction(async (tx) => {
     const existing = await readDistribution(tx, name)
+    if (mustExist && !existing) await requireDistribution(tx, name)
+    // A Suite or Codename is published as a directory of its own: it must not be another distribution.
+    for (const other of [opts.suite, opts.codename]) {
+      if (other !== undefined && other !== name && (await readDistribution(tx, other))) {
+        throw new RaptrError('CONFLICT', `"${other}" is already a distribution; it cannot also name ${name}`, 'choose another --suite or --codename')
+      }
+    }
+    if (!existing) {
+      for (const d of await listDistributionNames(tx)) {
+        const other = await readDistribution(tx, d)
+        if (other?.suite === name || other?.codename === name) {
+          throw new RaptrError('CONFLICT', `distribution "${d}" is published as "${name}" too (its Suite or Codename)`, `choose another name, or change it with: raptr distribution set ${d} --suite …`)
+        }
+      }
+    }
     const next: DistributionSettings = {
       architectures: opts.architectures ? [...new Set(opts.architectures)] : (existing?.architectures ?? DEFAULT_ARCHITECTURES),
       ...pick(existing ?? {}, opts),
@@ -52,11 +77,24 @@ export async function addDistribution(
 
 function pick(existing: Partial<DistributionSettings>, opts: Partial<DistributionSettings>): Partial<DistributionSettings> {
   const out: Partial<DistributionSettings> = {}
-  for (const k of ['origin', 'label', 'description'] as const) {
+  const keys = ['origin', 'label', 'description', 'suite', 'codename', 'version', 'notAutomatic', 'butAutomaticUpgrades', 'validFor', 'contents', 'ddebs'] as const
+  for (const k of keys) {
     const v = opts[k] ?? existing[k]
-    if (v !== undefined) out[k] = v
+    // An empty string clears a text setting (--valid-for "" turns Valid-Until off).
+    if (v !== undefined && v !== '') (out as Record<string, unknown>)[k] = v
   }
   return out
+}
+
+/**
+ * Changes settings of an existing distribution (as {@link addDistribution}, but refuses
+ * to create one).
+ *
+ * @example await setDistribution(archive, 'bookworm', {suite: 'stable', validFor: '7d'})
+ */
+export async function setDistribution(archive: Archive, name: string, opts: Partial<DistributionSettings>): Promise<{commit?: string; distribution: DistributionSettings}> {
+  const res = await addDistribution(archive, name, opts, true)
+  return {commit: res.commit, distribution: res.distribution}
 }
 
 /**

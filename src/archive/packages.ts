@@ -5,8 +5,9 @@ import {cidFromSha256} from '../core/cid.js'
 import {getField, renderStanza} from '../core/deb822.js'
 import {packagesStanza, sourcesStanza} from '../core/index-stanza.js'
 import {
-  DISTS,
   PACKAGES,
+  categoryPath,
+  contentsPath,
   linkPath,
   parseRecordName,
   poolDirForSource,
@@ -32,6 +33,8 @@ export interface IncomingPackage {
   record: PackageRecord
   /** Every file to store in the blob cache: [path on disk, sha256]. */
   files: Array<[string, string]>
+  /** A binary's file list, kept in the archive for Contents. */
+  contents?: string
 }
 
 export interface PackageSummary {
@@ -65,13 +68,42 @@ export async function findPackageFiles(inputs: string[]): Promise<string[]> {
         .filter((e) => e.isFile() && isPackageFile(e.name))
         .map((e) => path.join(e.parentPath, e.name))
       out.push(...found.sort())
-    } else if (isPackageFile(input)) {
+    } else if (isPackageFile(input) || input.endsWith('.changes')) {
+      // A .changes is named, never found in a directory: it stands for the files it lists.
       out.push(input)
     } else {
-      throw new RaptrError('BAD_ARGUMENT', `not a package file: ${input}`, 'raptr adds .deb, .udeb, .ddeb and .dsc files (or directories holding them)')
+      throw new RaptrError('BAD_ARGUMENT', `not a package file: ${input}`, 'raptr adds .deb, .udeb, .ddeb, .dsc and .changes files (or directories holding packages)')
     }
   }
   return [...new Set(out.map((p) => path.resolve(p)))]
+}
+
+/**
+ * Replaces each .changes by the package files it lists (.deb, .udeb, .ddeb, .dsc; a
+ * .dsc brings its own files), after checking every listed file's size and hashes and,
+ * with a keyring, its signature. Other files (.buildinfo) are checked, not added.
+ */
+async function expandChanges(files: string[], keyring: string | undefined): Promise<string[]> {
+  if (keyring) {
+    const unsigned = files.find((f) => !f.endsWith('.changes'))
+    if (unsigned) throw new RaptrError('BAD_SIGNATURE', `${path.basename(unsigned)} is not a .changes: with --keyring only signed uploads are added`, 'add the upload\'s .changes, or leave out --keyring')
+  }
+  if (!files.some((f) => f.endsWith('.changes'))) return files
+  const {readChanges} = await import('../debian/changes.js')
+  const out: string[] = []
+  for (const f of files) {
+    if (!f.endsWith('.changes')) out.push(f)
+    else out.push(...(await readChanges(f, {keyring})).files.filter(isPackageFile))
+  }
+  return [...new Set(out)]
+}
+
+/** The Version of the first .changes among `inputs` (a bundle of an upload takes its version), or undefined. */
+export async function changesVersion(inputs: string[]): Promise<string | undefined> {
+  const file = inputs.find((f) => f.endsWith('.changes'))
+  if (!file) return undefined
+  const {readChanges} = await import('../debian/changes.js')
+  return (await readChanges(file)).version
 }
 
 function isPackageFile(name: string): boolean {
@@ -117,6 +149,7 @@ export async function readPackageFile(file: string, category: string): Promise<I
       blobs: [{name: deb.fileName, sha256: deb.digests.sha256, size: deb.digests.size}],
     },
     files: [[path.resolve(file), deb.digests.sha256]],
+    contents: deb.files,
   }
 }
 
@@ -143,11 +176,11 @@ async function checkLinkable(tx: Transaction, r: PackageRecord, dist: string, ca
 }
 
 /** Every (dist, category) where a link to this name/version/arch exists. */
-async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'version' | 'arch'>): Promise<Array<[string, string]>> {
+async function findLinks(tx: Transaction, r: Pick<PackageRecord, 'name' | 'version' | 'arch' | 'kind'>): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = []
   for (const dist of await listDistributionNames(tx)) {
     for (const cat of await listCategoryNames(tx, dist)) {
-      if ((await tx.read(linkPath(dist, cat, r.arch, r.name, r.version))) !== undefined) out.push([dist, cat])
+      if ((await tx.read(linkPath(dist, cat, r.arch, r.name, r.version, r.kind))) !== undefined) out.push([dist, cat])
     }
   }
   return out
@@ -169,6 +202,12 @@ export async function addPackages(
     category: string
     link?: string[]
     replace?: boolean
+    /** Every input must be a .changes signed by a key of this keyring file. */
+    keyring?: string
+    /** The category of each file when not `category` (an import adds several components at once). */
+    categoryOf?: (file: string) => string
+    /** Runs first in the transaction (an import creates its distribution and categories there). */
+    prepare?: (tx: Transaction) => Promise<void>
     extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>
     /** Called as each file is read: files done, files in all, bytes read so far. */
     onProgress?: (done: number, total: number, bytes: number) => void
@@ -176,19 +215,21 @@ export async function addPackages(
 ): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
   validateComponentName(opts.category)
   // A link is DIST (under the packages' category) or DIST/CAT.
-  const sections = (opts.link ?? []).map((l) => parseSection(l)).map((x) => ({dist: x.dist, cat: x.cat ?? opts.category}))
-  const files = await findPackageFiles(inputs)
+  const sections = (opts.link ?? []).map((l) => parseSection(l))
+  const files = await expandChanges(await findPackageFiles(inputs), opts.keyring)
   if (files.length === 0) throw new RaptrError('NOT_FOUND', `no package files in ${inputs.join(' ')}`, 'give .deb, .udeb, .ddeb or .dsc files, or directories holding them')
+  const categoryOf = (f: string): string => opts.categoryOf?.(f) ?? opts.category
+  for (const f of files) validateComponentName(categoryOf(f))
   let read = 0
   let bytes = 0
   const incoming = await mapLimit(files, 4, async (f) => {
-    const inc = await readPackageFile(f, opts.category)
+    const inc = {...(await readPackageFile(f, categoryOf(f))), linkCategory: categoryOf(f)}
     bytes += inc.record.blobs.reduce((n, b) => n + b.size, 0)
     opts.onProgress?.(++read, files.length, bytes)
     return inc
   })
   mark(`add: ${files.length} files read`)
-  const seen = new Map<string, IncomingPackage>()
+  const seen = new Map<string, IncomingPackage & {linkCategory: string}>()
   for (const inc of incoming) {
     const key = describe(inc.record)
     const prev = seen.get(key)
@@ -200,19 +241,22 @@ export async function addPackages(
   const unique = [...seen.values()]
 
   const {commit, result} = await archive.transaction(async (tx) => {
-    const links = sections.map((x) => `${x.dist}/${x.cat}`)
+    if (opts.prepare) await opts.prepare(tx)
+    const links = sections.map((x) => `${x.dist}/${x.cat ?? opts.category}`)
     if (links.length === 0) {
       const dists = await listDistributionNames(tx)
-      let found = false
-      for (const d of dists) if ((await listCategoryNames(tx, d)).includes(opts.category)) found = true
-      if (!found) {
-        throw new RaptrError('UNKNOWN_CATEGORY', `no distribution has a category "${opts.category}"`, `add it with: raptr category add ${opts.category} --to DIST`)
+      for (const cat of new Set(unique.map((u) => u.linkCategory))) {
+        let found = false
+        for (const d of dists) if ((await listCategoryNames(tx, d)).includes(cat)) found = true
+        if (!found) throw new RaptrError('UNKNOWN_CATEGORY', `no distribution has a category "${cat}"`, `add it with: raptr category add ${cat} --to DIST`)
       }
     }
     const results: AddResult[] = []
     for (const inc of unique) {
       const r = inc.record
-      for (const {dist, cat} of sections) await checkLinkable(tx, r, dist, cat)
+      const cat = inc.linkCategory
+      const where = sections.map((x) => ({dist: x.dist, cat: x.cat ?? cat}))
+      for (const {dist, cat: c} of where) await checkLinkable(tx, r, dist, c)
       const rp = recordPath(r.name, r.version, r.arch)
       const existingText = await tx.read(rp)
       let status: AddResult['status'] = 'added'
@@ -225,14 +269,18 @@ export async function addPackages(
         if (status === 'unchanged') r.category = existing.category
       }
       if (status !== 'unchanged') tx.write(rp, formatRecord(r))
+      if (inc.contents !== undefined) {
+        const cp = contentsPath(recordSha256(r))
+        if ((await tx.read(cp)) === undefined) tx.write(cp, inc.contents)
+      }
       if (status === 'replaced') {
-        for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version), r.stanza)
+        for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version, r.kind), r.stanza)
       }
       const linked: string[] = []
-      for (const {dist, cat} of sections) {
-        const lp = linkPath(dist, cat, r.arch, r.name, r.version)
+      for (const {dist, cat: c} of where) {
+        const lp = linkPath(dist, c, r.arch, r.name, r.version, r.kind)
         if ((await tx.read(lp)) !== r.stanza) tx.write(lp, r.stanza)
-        linked.push(`${dist}/${cat}`)
+        linked.push(`${dist}/${c}`)
       }
       results.push({...summary(r), status, linked})
     }
@@ -317,7 +365,7 @@ export async function removePackages(
     const chosen = choose(name, records, choice, arch)
     for (const r of chosen) {
       tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version))
+      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
     }
     return {message: listMessage('removed', chosen), result: {removed: chosen.map(summary)}}
   })
@@ -337,7 +385,7 @@ export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: 
     for (const {dist: d, cat: given} of sections) {
       const cat = given ?? category ?? r.category
       await checkLinkable(tx, r, d, cat)
-      const lp = linkPath(d, cat, r.arch, r.name, r.version)
+      const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
       if ((await tx.read(lp)) !== r.stanza) {
         tx.write(lp, r.stanza)
         done.push(`${describe(r)} to ${d}/${cat}`)
@@ -376,7 +424,7 @@ export async function unlinkRecords(tx: Transaction, name: string, choice: Versi
     if (arch && r.arch !== arch) continue
     for (const {dist: d, cat: only} of sections) {
       for (const cat of only ? [only] : await listCategoryNames(tx, d)) {
-        if ((await tx.read(linkPath(d, cat, r.arch, r.name, r.version))) !== undefined) linked.push({r, dist: d, cat})
+        if ((await tx.read(linkPath(d, cat, r.arch, r.name, r.version, r.kind))) !== undefined) linked.push({r, dist: d, cat})
       }
     }
   }
@@ -387,7 +435,7 @@ export async function unlinkRecords(tx: Transaction, name: string, choice: Versi
     return done
   }
   for (const l of pickVersions(name, matching, choice)) {
-    tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version))
+    tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version, l.r.kind))
     done.push(`${describe(l.r)} from ${l.dist}/${l.cat}`)
   }
   return done
@@ -423,8 +471,10 @@ export async function listPackages(view: ArchiveView, opts: {distribution?: stri
     const cats = opts.category ? [opts.category] : await listCategoryNames(view, opts.distribution)
     if (opts.category) await requireCategory(view, opts.distribution, opts.category)
     for (const cat of cats) {
-      for (const arch of await view.list(`${DISTS}/${opts.distribution}/${cat}`)) {
-        const archDir = `${DISTS}/${opts.distribution}/${cat}/${arch}`
+      for (const dir of await view.list(categoryPath(opts.distribution, cat))) {
+        const archDir = `${categoryPath(opts.distribution, cat)}/${dir}`
+        // amd64.udeb / amd64.ddeb hold the installer and debug packages of amd64
+        const arch = dir.split('.')[0]
         for (const shard of await view.list(archDir)) {
           for (const name of await view.list(`${archDir}/${shard}`)) {
             for (const v of await view.list(`${archDir}/${shard}/${name}`)) {
@@ -477,7 +527,7 @@ export async function keepLatestPackages(archive: Archive, name: string, keepLas
     }
     for (const r of removed) {
       tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version))
+      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
     }
     return {message: removed.length ? listMessage('removed', removed, ` (keeping the last ${keepLast})`) : '', result: {removed: removed.map(summary), kept: kept.map(summary)}}
   })

@@ -6,7 +6,7 @@ import {parseJsonFile} from './settings.js'
 /** What the archive remembers of a publication (the backend's log is the authority). */
 export const PublicationRecord = z.object({
   seq: z.number().int(),
-  action: z.enum(['publish', 'rollback']),
+  action: z.enum(['publish', 'rollback', 'refresh']),
   snapshot: z.string(),
   pinned: z.string().optional(),
   date: z.string(),

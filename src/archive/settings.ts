@@ -6,6 +6,7 @@ import {
   DIST_CONFIG,
   CATEGORY_CONFIG,
   categoryConfigPath,
+  decodeCategory,
   distConfigPath,
 } from '../core/layout.js'
 import type {ArchiveView} from '../store/archive.js'
@@ -29,6 +30,18 @@ export const DistributionSettings = z.object({
   origin: z.string().optional(),
   label: z.string().optional(),
   description: z.string().optional(),
+  /** Release's Suite and Codename (default: the distribution's name); the other name is published too. */
+  suite: z.string().min(1).optional(),
+  codename: z.string().min(1).optional(),
+  version: z.string().min(1).optional(),
+  notAutomatic: z.boolean().optional(),
+  butAutomaticUpgrades: z.boolean().optional(),
+  /** How long a live Release is valid (Valid-Until = Date + this), e.g. `7d`, `12h`. */
+  validFor: z.string().regex(/^\d+[smhdw]$/).optional(),
+  /** Contents indices (default on). */
+  contents: z.boolean().optional(),
+  /** Where .ddeb packages are listed: the ordinary Packages (default, as Ubuntu's debug archive does) or `<cat>/debug/`. */
+  ddebs: z.enum(['packages', 'debug']).optional(),
 })
 export type DistributionSettings = z.infer<typeof DistributionSettings>
 
@@ -96,7 +109,7 @@ export async function requireDistribution(tx: ArchiveView, dist: string): Promis
 export async function listCategoryNames(tx: ArchiveView, dist: string): Promise<string[]> {
   const out: string[] = []
   for (const name of await tx.list(`${DISTS}/${dist}`)) {
-    if (await tx.read(`${DISTS}/${dist}/${name}/${CATEGORY_CONFIG}`)) out.push(name)
+    if (await tx.read(`${DISTS}/${dist}/${name}/${CATEGORY_CONFIG}`)) out.push(decodeCategory(name))
   }
   return out
 }

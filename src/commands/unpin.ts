@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
+import {syncFlags} from '../cli/sync-flags.js'
 
 export default class Unpin extends RaptrCommand {
   static override summary = 'Remove a pin: purge may then delete that snapshot once nothing else keeps it.'
@@ -10,6 +11,7 @@ export default class Unpin extends RaptrCommand {
   }
   static override flags = {
     backend: Flags.string({summary: 'Backend (default: the only one).'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -18,8 +20,11 @@ export default class Unpin extends RaptrCommand {
     const {unpin} = await import('../publish/pin.js')
     const {chooseBackend} = await import('../cli/choose-backend.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
+    const {syncAfter, syncBefore} = await import('../cli/sync-flags.js')
+    await syncBefore(archive, flags, (m) => this.note(m))
     const b = await chooseBackend(await archive.view(), flags.backend)
     const res = await unpin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist)
+    await syncAfter(archive, flags, (m) => this.note(m))
     this.log(res.removed ? `${res.backend}/${res.distribution}: unpinned snapshot ${res.pinned}` : `${res.backend}/${res.distribution}: snapshot ${res.pinned} was not pinned`)
     return res
   }

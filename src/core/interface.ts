@@ -20,6 +20,8 @@ export interface DebInfo {
   /** The control file's fields, in the order the control file has them. */
   control: Array<[string, string]>
   digests: Digests
+  /** The paths its data.tar ships, one a line (for Contents); absent when not read. */
+  files?: string
 }
 
 /** One file a .dsc lists (Files / Checksums-*), after it was found and verified. */

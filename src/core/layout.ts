@@ -11,13 +11,17 @@ import {cidFromSha256} from './cid.js'
  *   dists/<dist>/<cat>/category.json             a category (component) in it
  *   dists/<dist>/<cat>/<arch>/<xx>/<name>/<ver>  one link: the exact index stanza
  *   packages/<xx>/<name>/<ver>_<arch>            one package record
+ *   contents/<xx>/<sha256>                       the file list of a binary package (Contents)
  *   bundles/<alias>/<ver>                        a bundle's members
  *   snapshots/<name>.json                        a named snapshot
  *   backends/<name>.json                         a publishing target
  *   publications/<backend>/<dist>/<stamp>        what was published where
  *
  * `<xx>` shards by a hash of the package name so no tree holds tens of thousands of
- * entries; `<arch>` is a Debian architecture, `all`, or `source`.
+ * entries; `<arch>` is a Debian architecture, `all`, or `source`, and `<arch>.udeb` /
+ * `<arch>.ddeb` for installer and debug packages ('.' never occurs in an architecture),
+ * so each index is rendered from its own subtrees. A nested category (`updates/main`)
+ * is one directory, `updates%2fmain`: '%' never occurs in a category name.
  */
 export const CONFIG_PATH = 'raptr.json'
 export const DISTS = 'dists'
@@ -28,6 +32,7 @@ export const BACKENDS = 'backends'
 export const PUBLICATIONS = 'publications'
 export const DIST_CONFIG = 'distribution.json'
 export const CATEGORY_CONFIG = 'category.json'
+export const CONTENTS = 'contents'
 
 /** Versions may hold ':' (epoch), which some file systems refuse in names; '%' never occurs in a version. */
 export function encodeVersion(version: string): string {
@@ -44,11 +49,31 @@ export function nameShard(name: string): string {
 
 export const distPath = (dist: string): string => `${DISTS}/${dist}`
 export const distConfigPath = (dist: string): string => `${DISTS}/${dist}/${DIST_CONFIG}`
-export const categoryPath = (dist: string, cat: string): string => `${DISTS}/${dist}/${cat}`
-export const categoryConfigPath = (dist: string, cat: string): string => `${DISTS}/${dist}/${cat}/${CATEGORY_CONFIG}`
+/** A category's directory name in the archive tree: `updates/main` is one directory, `updates%2fmain`. */
+export function encodeCategory(cat: string): string {
+  return cat.replace(/\//g, '%2f')
+}
 
-export function linkPath(dist: string, cat: string, arch: string, name: string, version: string): string {
-  return `${DISTS}/${dist}/${cat}/${arch}/${nameShard(name)}/${name}/${encodeVersion(version)}`
+export function decodeCategory(encoded: string): string {
+  return encoded.replace(/%2f/g, '/')
+}
+
+export const categoryPath = (dist: string, cat: string): string => `${DISTS}/${dist}/${encodeCategory(cat)}`
+export const categoryConfigPath = (dist: string, cat: string): string => `${categoryPath(dist, cat)}/${CATEGORY_CONFIG}`
+
+/** The directory a package's links sit in under its category: `amd64`, or `amd64.udeb` / `amd64.ddeb`. */
+export function linkArchDir(arch: string, kind?: string): string {
+  return kind === 'udeb' || kind === 'ddeb' ? `${arch}.${kind}` : arch
+}
+
+/** The link of a package in a distribution's category; `kind` places installer and debug packages apart. */
+export function linkPath(dist: string, cat: string, arch: string, name: string, version: string, kind?: string): string {
+  return `${categoryPath(dist, cat)}/${linkArchDir(arch, kind)}/${nameShard(name)}/${name}/${encodeVersion(version)}`
+}
+
+/** Where the file list of the binary package with this SHA256 is kept (it never changes: the key is the content). */
+export function contentsPath(sha256: string): string {
+  return `${CONTENTS}/${sha256.slice(0, 2)}/${sha256}`
 }
 
 export function recordPath(name: string, version: string, arch: string): string {

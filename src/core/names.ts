@@ -78,11 +78,17 @@ export function validateSuiteName(name: string): string {
 
 /**
  * Return `name` if it can be a category (apt component) name, used as `dists/<suite>/<name>`; else throw RaptrError('BAD_NAME').
+ * Segments joined by `/` nest (`updates/main`, as Debian's security archive has it).
  *
- * @example validateComponentName('main') // 'main'
+ * @example validateComponentName('updates/main') // 'updates/main'
  */
 export function validateComponentName(name: string): string {
-  return validateSegment('category name', name, 'main, category1, public')
+  return check(
+    name.split('/').every((segment) => PATH_SEGMENT.test(segment)),
+    'category name',
+    name,
+    'use letters, digits, ".", "_" and "-", starting with a letter or digit; "/" only between such parts, e.g. main, public, updates/main',
+  )
 }
 
 /**
@@ -106,8 +112,10 @@ export interface Section {
  * @example parseSection('production/public') // {dist: 'production', cat: 'public'}
  */
 export function parseSection(spec: string, opts: {requireCategory?: boolean} = {}): Section {
-  const parts = spec.split('/')
-  if (parts.length > 2 || (opts.requireCategory && parts.length !== 2)) {
+  // The category is everything after the first '/': it may nest (production/updates/main).
+  const slash = spec.indexOf('/')
+  const parts = slash < 0 ? [spec] : [spec.slice(0, slash), spec.slice(slash + 1)]
+  if (opts.requireCategory && parts.length !== 2) {
     throw new RaptrError('BAD_ARGUMENT', `"${spec}" is not ${opts.requireCategory ? 'DIST/CAT' : 'DIST or DIST/CAT'}`, 'name a distribution and a category, e.g. production/public')
   }
   const dist = validateSuiteName(parts[0])

@@ -12,8 +12,13 @@ export interface ReleaseInput {
   label?: string
   suite: string
   codename: string
+  version?: string
   description?: string
   date: Date
+  /** Only on a live Release: pinned ones are valid forever. */
+  validUntil?: Date
+  notAutomatic?: boolean
+  butAutomaticUpgrades?: boolean
   architectures: string[]
   components: string[]
   entries: ReleaseEntry[]
@@ -32,7 +37,12 @@ export function renderRelease(r: ReleaseInput): string {
   const fields: Stanza = []
   if (r.origin) fields.push(['Origin', r.origin])
   if (r.label) fields.push(['Label', r.label])
-  fields.push(['Suite', r.suite], ['Codename', r.codename], ['Date', formatReleaseDate(r.date)])
+  fields.push(['Suite', r.suite])
+  if (r.version) fields.push(['Version', r.version])
+  fields.push(['Codename', r.codename], ['Date', formatReleaseDate(r.date)])
+  if (r.validUntil) fields.push(['Valid-Until', formatReleaseDate(r.validUntil)])
+  if (r.notAutomatic) fields.push(['NotAutomatic', 'yes'])
+  if (r.butAutomaticUpgrades) fields.push(['ButAutomaticUpgrades', 'yes'])
   fields.push(['Architectures', r.architectures.join(' ')], ['Components', r.components.join(' ')])
   if (r.description) fields.push(['Description', r.description])
   fields.push(['Acquire-By-Hash', 'yes'])
@@ -62,10 +72,64 @@ export function parseReleaseEntries(text: string): ReleaseEntry[] {
 }
 
 /**
+ * The other directories a distribution's Release is published under: its Suite and
+ * Codename when they differ from the distribution's name (`dists/stable` beside
+ * `dists/bookworm`, as Debian's symlinks give), so apt reads it through either name.
+ *
+ * @example releaseAliases('bookworm', 'Suite: stable\nCodename: bookworm\n') // ['stable']
+ */
+export function releaseAliases(dist: string, text: string): string[] {
+  const fields = parseStanza(text)
+  const names = [getField(fields, 'Suite'), getField(fields, 'Codename')]
+  return [...new Set(names.filter((n): n is string => n !== undefined && n !== dist && !n.startsWith('snapshots/') && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n)))]
+}
+
+/** How long a duration like `7d`, `12h`, `30m`, `2w` or `90s` is, in milliseconds. */
+export function durationMs(text: string): number | undefined {
+  const m = /^(\d+)([smhdw])$/.exec(text)
+  if (!m) return undefined
+  return Number(m[1]) * {s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3}[m[2] as 's']
+}
+
+/**
  * The same Release with other values for some fields (rollback: a fresh Date and the
  * live Suite), keeping everything else byte for byte.
  */
 export function withReleaseFields(text: string, changes: Record<string, string>): string {
   const fields = parseStanza(text).map(([k, v]): [string, string] => [k, changes[k] ?? v])
   return renderStanza(fields)
+}
+
+/**
+ * The same Release re-dated: a fresh Date and, for a live Release that should expire,
+ * a Valid-Until that far after it (placed after Date, as renderRelease does); everything
+ * else byte for byte. `validForMs` undefined drops Valid-Until.
+ *
+ * @example redatedRelease(text, new Date(), 7 * 86400e3)
+ */
+export function redatedRelease(text: string, date: Date, validForMs?: number): string {
+  const out: Stanza = []
+  for (const [k, v] of parseStanza(text)) {
+    if (k === 'Valid-Until') continue
+    if (k === 'Date') {
+      out.push([k, formatReleaseDate(date)])
+      if (validForMs !== undefined) out.push(['Valid-Until', formatReleaseDate(new Date(date.getTime() + validForMs))])
+    } else out.push([k, v])
+  }
+  return renderStanza(out)
+}
+
+/**
+ * A pinned Release made live again (rollback): the Suite and the validity period of the
+ * Release that was live for it (`liveText`), a fresh Date; everything else byte for byte.
+ *
+ * @example reliveRelease(pinnedText, entry.release, new Date())
+ */
+export function reliveRelease(pinnedText: string, liveText: string, date: Date): string {
+  const live = parseStanza(liveText)
+  const suite = getField(live, 'Suite')
+  const from = Date.parse((getField(live, 'Date') ?? '').replace(/UTC$/, 'GMT'))
+  const until = Date.parse((getField(live, 'Valid-Until') ?? '').replace(/UTC$/, 'GMT'))
+  const text = suite ? withReleaseFields(pinnedText, {Suite: suite}) : pinnedText
+  return redatedRelease(text, date, Number.isFinite(from) && Number.isFinite(until) ? until - from : undefined)
 }

@@ -1,7 +1,7 @@
 /**
  * Read a binary package (.deb, .udeb, .ddeb): one pass over the file computes its
- * digests and, from the same bytes, pulls out the control member; data.tar is never
- * buffered.
+ * digests and, from the same bytes, pulls out the control member and data.tar, whose
+ * file list is what Contents indices are made of (read once, at add time).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -16,11 +16,15 @@ import {parseVersion} from '../core/version.js'
 import {PACKAGE_NAME} from '../core/names.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
+import {checkControlMembers, controlText} from './control-text.js'
 import {createDigester} from './digest.js'
-import {findTarFile} from './tar.js'
+import {findTarFile, tarEntries} from './tar.js'
+import {contentsList} from '../core/contents.js'
 
 // control.tar holds a few small files; anything this large is not a real package.
 const MAX_CONTROL_MEMBER = 64 * 1024 * 1024
+// data.tar is read once, for the Contents file list; beyond this the list is left out rather than held in memory.
+const MAX_DATA_MEMBER = 512 * 1024 * 1024
 
 /**
  * Read buffers, reused from file to file: a bulk add reads gigabytes, and a fresh buffer
@@ -49,7 +53,8 @@ export async function readDeb(file: string): Promise<DebInfo> {
   // Only debian-binary and the control member are kept; their order is checked below.
   const parser = new ArParser(
     (m) => members.push(m),
-    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER,
+    (name, size) =>
+      ((name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER) || (name.startsWith('data.tar') && size <= MAX_DATA_MEMBER),
   )
   const buf = READ_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
   try {
@@ -80,14 +85,16 @@ export async function readDeb(file: string): Promise<DebInfo> {
   if (!/^2\.\d+$/.test(formatVersion)) throw badDeb(fileName, `unsupported package format ${JSON.stringify(formatVersion.slice(0, 20))}`)
   if (!control?.name.startsWith('control.tar')) throw badDeb(fileName, 'second member is not control.tar')
   if (!control.data) throw badDeb(fileName, `${control.name} is larger than ${MAX_CONTROL_MEMBER} bytes`)
-  if (!members.slice(2).some((m) => m.name.startsWith('data.tar'))) throw badDeb(fileName, 'no data.tar member')
+  const data = members.slice(2).find((m) => m.name.startsWith('data.tar'))
+  if (!data) throw badDeb(fileName, 'no data.tar member')
 
   let controlFields
   try {
     const tar = decompress(control.name, control.data)
+    checkControlMembers(tar)
     const text = findTarFile(tar, 'control')
     if (!text) throw badDeb(fileName, `${control.name} has no control file`)
-    controlFields = parseStanza(text.toString('utf8'))
+    controlFields = parseStanza(controlText(text))
   } catch (error) {
     throw inFile(fileName, error)
   }
@@ -111,11 +118,20 @@ export async function readDeb(file: string): Promise<DebInfo> {
     throw new RaptrError('BAD_CONTROL', `${fileName}: invalid Architecture ${JSON.stringify(architecture)}`, 'a binary package has one architecture, such as amd64 or all')
   }
 
-  return {kind, fileName, control: controlFields, digests}
+  let files: string | undefined
+  // data.tar.bz2 and .lzma (old dpkg) are valid packages; their files are just not listed.
+  if (data.data && /^data\.tar(\.gz|\.xz|\.zst)?$/.test(data.name)) {
+    try {
+      files = contentsList(tarEntries(decompress(data.name, data.data), data.name))
+    } catch (error) {
+      throw inFile(fileName, error)
+    }
+  }
+  return {kind, fileName, control: controlFields, digests, files}
 }
 
 function decompress(member: string, bytes: Buffer): Buffer {
-  const compression = member.slice('control.tar'.length)
+  const compression = member.slice(member.indexOf('.tar') + '.tar'.length)
   try {
     switch (compression) {
       case '':
@@ -130,7 +146,7 @@ function decompress(member: string, bytes: Buffer): Buffer {
   } catch (error) {
     throw new RaptrError('BAD_DEB', `${member} is corrupt (${(error as Error).message})`, REBUILD_HINT)
   }
-  throw new RaptrError('BAD_DEB', `unsupported control member ${member}`, 'rebuild the package with dpkg-deb -Zxz, -Zgzip or -Zzstd')
+  throw new RaptrError('BAD_DEB', `unsupported member compression ${member}`, 'rebuild the package with dpkg-deb -Zxz, -Zgzip or -Zzstd')
 }
 
 function badDeb(fileName: string, message: string): RaptrError {

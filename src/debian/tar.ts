@@ -17,8 +17,8 @@ export interface TarEntry {
   data: Buffer
 }
 
-function badTar(message: string): RaptrError {
-  return new RaptrError('BAD_DEB', `control.tar: ${message}`, 'the package is corrupt; rebuild it with dpkg-deb --build')
+function badTar(message: string, member = 'control.tar'): RaptrError {
+  return new RaptrError('BAD_DEB', `${member}: ${message}`, 'the package is corrupt; rebuild it with dpkg-deb --build')
 }
 
 function cString(buf: Buffer, start: number, length: number): string {
@@ -68,20 +68,20 @@ function paxRecords(data: Buffer): Map<string, string> {
  *
  * @example [...tarEntries(controlTar)].map((e) => e.name) // ['./', './control', './md5sums']
  */
-export function* tarEntries(tar: Buffer): Generator<TarEntry> {
+export function* tarEntries(tar: Buffer, member = 'control.tar'): Generator<TarEntry> {
   let pos = 0
   let longName: string | undefined
   let pax = new Map<string, string>()
   while (pos + BLOCK <= tar.length) {
     const header = tar.subarray(pos, pos + BLOCK)
     if (header.every((b) => b === 0)) return
-    if (!checksumOk(header)) throw badTar(`header checksum mismatch at offset ${pos}`)
+    if (!checksumOk(header)) throw badTar(`header checksum mismatch at offset ${pos}`, member)
     const type = header[156] === 0 ? '0' : String.fromCharCode(header[156])
     let size = numeric(header, 124, 12, 'size')
     const paxSize = pax.get('size')
     if (paxSize !== undefined && !'LKxg'.includes(type)) size = Number(paxSize)
     const start = pos + BLOCK
-    if (start + size > tar.length) throw badTar('archive is truncated')
+    if (start + size > tar.length) throw badTar('archive is truncated', member)
     const data = tar.subarray(start, start + size)
     pos = start + Math.ceil(size / BLOCK) * BLOCK
     if (type === 'L') {

@@ -5,7 +5,9 @@ import path from 'node:path'
 import {RaptrError} from '../errors.js'
 import {parseStanza} from '../core/deb822.js'
 import {poolRefsOfStanza, type PoolRef} from '../core/pool-refs.js'
-import {distPath} from '../core/layout.js'
+import {contentsPath, distPath, encodeCategory} from '../core/layout.js'
+import {getField} from '../core/deb822.js'
+import {renderContents, type ContentsPackage} from '../core/contents.js'
 import {listCategoryNames, readDistribution, type DistributionSettings} from '../archive/settings.js'
 import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
@@ -44,44 +46,87 @@ export async function readDistSnapshot(archive: Archive, commit: string, dist: s
   return {commit, dist, distTree: entry!.oid, settings, categories: await listCategoryNames(view, dist)}
 }
 
+/** One index to render: its path and the link subtrees (relative to the category) it concatenates. */
+interface IndexSpec {
+  path: string
+  dirs: string[]
+  kind: 'packages' | 'sources' | 'contents'
+}
+
 /**
- * Renders every index of a distribution: for each category, Packages for each
- * architecture (with the `all` packages in each) and Sources, each plain, .gz and .xz.
+ * The indexes of one category: for each architecture Packages (with the `all` packages
+ * in it), `debian-installer/binary-ARCH/Packages` for .udeb files when there are any,
+ * .ddeb files in Packages or in `debug/binary-ARCH/Packages` as the distribution says,
+ * Sources, and Contents-ARCH.gz / Contents-udeb-ARCH.gz unless turned off. Pure.
+ *
+ * @example categoryIndexSpecs('main', ['amd64'], ['amd64', 'all'], {})[0] // {path: 'main/binary-amd64/Packages', dirs: ['amd64', 'all', …], …}
+ */
+export function categoryIndexSpecs(cat: string, architectures: string[], present: string[], settings: Pick<DistributionSettings, 'contents' | 'ddebs'>): IndexSpec[] {
+  const has = new Set(present)
+  const udebs = present.some((d) => d.endsWith('.udeb'))
+  const debugApart = settings.ddebs === 'debug'
+  const ddebs = present.some((d) => d.endsWith('.ddeb'))
+  const specs: IndexSpec[] = []
+  const keep = (dirs: string[]): string[] => dirs.filter((d) => has.has(d))
+  for (const arch of architectures) {
+    const debs = keep([arch, 'all', ...(debugApart ? [] : [`${arch}.ddeb`, 'all.ddeb'])])
+    specs.push({path: `${cat}/binary-${arch}/Packages`, dirs: debs, kind: 'packages'})
+    if (udebs) specs.push({path: `${cat}/debian-installer/binary-${arch}/Packages`, dirs: keep([`${arch}.udeb`, 'all.udeb']), kind: 'packages'})
+    if (debugApart && ddebs) specs.push({path: `${cat}/debug/binary-${arch}/Packages`, dirs: keep([`${arch}.ddeb`, 'all.ddeb']), kind: 'packages'})
+    if (settings.contents !== false) {
+      specs.push({path: `${cat}/Contents-${arch}`, dirs: keep([arch, 'all']), kind: 'contents'})
+      if (udebs) specs.push({path: `${cat}/Contents-udeb-${arch}`, dirs: keep([`${arch}.udeb`, 'all.udeb']), kind: 'contents'})
+    }
+  }
+  specs.push({path: `${cat}/source/Sources`, dirs: keep(['source']), kind: 'sources'})
+  return specs
+}
+
+/**
+ * Renders every index of a distribution (see {@link categoryIndexSpecs}): Packages and
+ * Sources plain, .gz and .xz; Contents plain and .gz.
  *
  * An index is the concatenation of its shards' stanzas, and each shard is one piece,
  * compressed on its own and memoized by its tree id (see pieces.ts): after a few
  * packages change, only their shards are read and compressed again, however large the
- * index.
+ * index. Contents pieces are each sorted by path; a path in two shards has two lines
+ * (apt-file reads every line).
  */
 export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<IndexFile[]> {
-  const store = new PieceStore(archive)
-  const shardsOf = async (sub: string): Promise<string[]> => {
-    const e = await archive.trees.entryAt(snap.distTree, sub)
-    if (e?.type !== 'tree') return []
-    return (await archive.trees.readTree(e.oid)).filter((s) => s.type === 'tree').map((s) => s.oid)
-  }
-  const specs: Array<{path: string; shards: Promise<string[]>}> = []
+  const root = await archive.rootTree(snap.commit)
+  const stores = {index: new PieceStore(archive, 'piece', stanzaRenderer(archive)), contents: new PieceStore(archive, 'contents-piece', contentsRenderer(archive, root))}
+  const specs: Array<IndexSpec & {shards: Promise<string[]>}> = []
   for (const cat of snap.categories) {
-    const all = shardsOf(`${cat}/all`)
-    for (const arch of snap.settings.architectures) {
-      specs.push({path: `${cat}/binary-${arch}/Packages`, shards: Promise.all([shardsOf(`${cat}/${arch}`), all]).then((x) => x.flat())})
+    const catEntry = await archive.trees.entryAt(snap.distTree, encodeCategory(cat))
+    const dirs = catEntry?.type === 'tree' ? (await archive.trees.readTree(catEntry.oid)).filter((e) => e.type === 'tree') : []
+    const oidOf = new Map(dirs.map((e) => [e.path, e.oid]))
+    const shardsOf = async (sub: string): Promise<string[]> => (await archive.trees.readTree(oidOf.get(sub)!)).filter((s) => s.type === 'tree').map((s) => s.oid)
+    for (const spec of categoryIndexSpecs(cat, snap.settings.architectures, [...oidOf.keys()], snap.settings)) {
+      specs.push({...spec, shards: Promise.all(spec.dirs.map(shardsOf)).then((x) => x.flat())})
     }
-    specs.push({path: `${cat}/source/Sources`, shards: shardsOf(`${cat}/source`)})
   }
   // A piece is a shard and the shard before it: every shard but an index's first follows
   // a blank line, and its deflate stream may refer back to the text before it.
   const pieceIds = await Promise.all(specs.map(async (s) => (await s.shards).map((oid, i, all) => ({oid, prev: i > 0 ? all[i - 1] : undefined}))))
   mark(`indexes ${snap.dist}: shards listed`)
-  const pieces = await store.pieces(pieceIds.flat())
+  const isContents = specs.map((s) => s.kind === 'contents')
+  const [pieces, contentsPieces] = [await stores.index.pieces(pieceIds.filter((_, i) => !isContents[i]).flat()), await stores.contents.pieces(pieceIds.filter((_, i) => isContents[i]).flat())]
   mark(`indexes ${snap.dist}: pieces ready`)
   return (
     await Promise.all(
       specs.map(async (s, i) => {
-        const own = pieceIds[i].map((id) => pieces.get(pieceKey(id))!).filter((p) => p.text.length > 0)
-        return variants(s.path, own)
+        const own = pieceIds[i].map((id) => (isContents[i] ? contentsPieces : pieces).get(pieceKey(id))!).filter((p) => p.text.length > 0)
+        if (!isContents[i]) return variants(s.path, own)
+        const plain = Buffer.concat(own.map((x) => x.text))
+        // apt finds an index by its uncompressed name in Release (Debian lists it too), then fetches the .gz.
+        return [indexFile(s.path, plain), indexFile(`${s.path}.gz`, assembleGzip(plain, own.map((x) => x.deflate)))]
       }),
     )
   ).flat()
+}
+
+function indexFile(p: string, data: Uint8Array): IndexFile {
+  return {path: p, data, size: data.length, sha256: createHash('sha256').update(data).digest('hex')}
 }
 
 async function variants(p: string, pieces: Piece[]): Promise<IndexFile[]> {
@@ -99,9 +144,7 @@ async function variants(p: string, pieces: Piece[]): Promise<IndexFile[]> {
     [`${p}.gz`, gz],
     [`${p}.xz`, xzed],
   ]
-  return files.map(([fp, data]) => {
-    return {path: fp, data, size: data.length, sha256: createHash('sha256').update(data).digest('hex')}
-  })
+  return files.map(([fp, data]) => indexFile(fp, data))
 }
 
 async function recompressed(pieces: Piece[]): Promise<{flags: number; blocks: XzBlock[]}> {
@@ -127,25 +170,69 @@ function pieceKey(id: PieceId): string {
   return id.prev ? `${id.oid}.${id.prev}` : id.oid
 }
 
-/** The shard's own text: a piece's text without the blank line before it. */
-function shardText(id: PieceId, p: Piece): Buffer {
-  return id.prev && p.text.length > 0 ? p.text.subarray(1) : p.text
+/** The shard's own text: a piece's text without the separator before it. */
+function shardText(id: PieceId, p: Piece, separator: Buffer): Buffer {
+  return id.prev && p.text.length > 0 ? p.text.subarray(separator.length) : p.text
 }
 
 const PIECE_MAGIC = 0x52504332 // "RPC2"
 const PIECE_HEADER = 24
 
+/** How a shard becomes text: Packages/Sources stanzas (blank-line separated, also xz), or Contents lines (gzip only). */
+interface ShardRenderer {
+  render(oid: string): Promise<Buffer>
+  /** Written between two shards' texts. */
+  separator: Buffer
+  xz: boolean
+}
+
+function stanzaRenderer(archive: Archive): ShardRenderer {
+  return {
+    separator: NEWLINE,
+    xz: true,
+    async render(oid) {
+      const stanzas: string[] = []
+      for (const [, blob] of await archive.trees.walkFiles(oid)) {
+        stanzas.push(Buffer.from(await archive.trees.readBlob(blob)).toString('utf8'))
+      }
+      return Buffer.from(joinStanzas(stanzas), 'utf8')
+    },
+  }
+}
+
+/** A shard's Contents lines, from the file lists kept with its packages (keyed by their SHA256, so a piece depends on the shard alone). */
+function contentsRenderer(archive: Archive, root: string): ShardRenderer {
+  return {
+    separator: EMPTY,
+    xz: false,
+    async render(oid) {
+      const entries: ContentsPackage[] = []
+      for (const [, blob] of await archive.trees.walkFiles(oid)) {
+        const fields = parseStanza(Buffer.from(await archive.trees.readBlob(blob)).toString('utf8'))
+        const sha256 = getField(fields, 'SHA256')
+        if (!sha256) continue
+        const list = await archive.trees.entryAt(root, contentsPath(sha256))
+        if (list?.type !== 'blob') continue
+        entries.push({name: getField(fields, 'Package') ?? '', section: getField(fields, 'Section'), files: Buffer.from(await archive.trees.readBlob(list.oid)).toString('utf8')})
+      }
+      return Buffer.from(renderContents(entries), 'utf8')
+    },
+  }
+}
+
 /**
- * Shard pieces, memoized on disk by tree id: the text (after a blank line when it is
+ * Shard pieces, memoized on disk by tree id: the text (after the separator when it is
  * not the first of its index), its raw deflate and its xz block.
  */
 class PieceStore {
   private readonly archive: Archive
   private readonly dir: string
+  private readonly renderer: ShardRenderer
 
-  constructor(archive: Archive) {
+  constructor(archive: Archive, cacheName: string, renderer: ShardRenderer) {
     this.archive = archive
-    this.dir = path.join(archive.gitDir, 'raptr', 'cache', 'piece')
+    this.dir = path.join(archive.gitDir, 'raptr', 'cache', cacheName)
+    this.renderer = renderer
   }
 
   /** Every piece asked for: memoized ones read back, the rest rendered and compressed together. */
@@ -158,20 +245,21 @@ class PieceStore {
       if (p) out.set(key, p)
       else missing.push([key, id])
     }
-    mark(`pieces: ${out.size} memoized, ${missing.length} to make`)
+    mark(`pieces (${path.basename(this.dir)}): ${out.size} memoized, ${missing.length} to make`)
     if (missing.length === 0) return out
+    const sep = this.renderer.separator
     const shards = new Map<string, Buffer>()
-    for (const [key, p] of out) shards.set(unique.get(key)!.oid, shardText(unique.get(key)!, p))
+    for (const [key, p] of out) shards.set(unique.get(key)!.oid, shardText(unique.get(key)!, p, sep))
     const toRender = [...new Set(missing.map(([, id]) => id.oid).filter((oid) => !shards.has(oid)))]
-    await mapLimit(toRender, 32, async (oid) => shards.set(oid, await this.render(oid)))
+    await mapLimit(toRender, 32, async (oid) => shards.set(oid, await this.renderer.render(oid)))
     const texts = missing.map(([, id]) => {
       const text = shards.get(id.oid)!
-      return text.length > 0 && id.prev ? Buffer.concat([NEWLINE, text]) : text
+      return text.length > 0 && id.prev && sep.length > 0 ? Buffer.concat([sep, text]) : text
     })
     // Every shard before a piece is a piece of the same index, so its text is at hand.
     const dictionaries = missing.map(([, id]) => (id.prev ? shards.get(id.prev)!.subarray(-DEFLATE_WINDOW) : undefined))
     mark('pieces: rendered')
-    const compressed = await compressPieces(texts, dictionaries)
+    const compressed = await compressPieces(texts, dictionaries, this.renderer.xz)
     mark('pieces: compressed')
     await fs.promises.mkdir(this.dir, {recursive: true})
     await mapLimit(missing, 32, async ([key], i) => {
@@ -180,14 +268,6 @@ class PieceStore {
       await this.write(key, piece)
     })
     return out
-  }
-
-  private async render(oid: string): Promise<Buffer> {
-    const stanzas: string[] = []
-    for (const [, blob] of await this.archive.trees.walkFiles(oid)) {
-      stanzas.push(Buffer.from(await this.archive.trees.readBlob(blob)).toString('utf8'))
-    }
-    return Buffer.from(joinStanzas(stanzas), 'utf8')
   }
 
   /** Synchronous: hundreds of small files from the page cache, where a trip through libuv's thread pool per file would cost more than the read. */
@@ -227,11 +307,11 @@ const DEFLATE_WINDOW = 32 * 1024
  * Compresses pieces for both formats: xz in one process per core over contiguous runs
  * of similar size, deflate in this process meanwhile, so a full render uses every core.
  */
-async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | undefined>): Promise<CompressedPiece[]> {
-  const nonEmpty = texts.map((t, i) => i).filter((i) => texts[i].length > 0)
+async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | undefined>, xz = true): Promise<CompressedPiece[]> {
+  const nonEmpty = xz ? texts.map((t, i) => i).filter((i) => texts[i].length > 0) : []
   const total = nonEmpty.reduce((s, i) => s + texts[i].length, 0)
   const groups = Math.max(1, Math.min(os.availableParallelism(), Math.ceil(total / 2 ** 20)))
-  const runs: number[][] = [[]]
+  const runs: number[][] = nonEmpty.length ? [[]] : []
   let acc = 0
   for (const i of nonEmpty) {
     if (acc >= (total / groups) * runs.length && runs.length < groups) runs.push([])

@@ -18,6 +18,7 @@ import {waitForNoLease} from '../remote/lease.js'
 import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
 import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
+import {releaseInputFor} from './release-fields.js'
 
 export interface PublishProgress {
   backend: string
@@ -333,18 +334,8 @@ async function execute(
   })
   // 3. the pinned copy: indexes copied inside the backend, then its own Release
   const date = new Date()
-  const releaseFor = (suite: string): string =>
-    renderRelease({
-      origin: snap.settings.origin,
-      label: snap.settings.label,
-      description: snap.settings.description,
-      suite,
-      codename: snap.dist,
-      date,
-      architectures: snap.settings.architectures,
-      components: snap.categories,
-      entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256})),
-    })
+  const releaseFor = (pinned?: string): string =>
+    renderRelease(releaseInputFor(snap.settings, snap.dist, {date, pinnedSuite: pinned, categories: snap.categories, entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256}))}))
   if (plan.writePinnedRelease) {
     done = 0
     await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
@@ -359,7 +350,7 @@ async function execute(
   // 4. the key that checks the signatures, before any Release that needs it goes live
   if (opts.signer) await writePublicKey(backend, opts.signer)
   // 5. live: lease → log entry → canonical names → pointer → settle
-  const live = await signRelease(releaseFor(snap.dist), opts.signer)
+  const live = await signRelease(releaseFor(), opts.signer)
   const entry: PublicationEntry = {
     format: 1,
     seq: plan.seq,

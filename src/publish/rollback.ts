@@ -1,6 +1,6 @@
 import {RaptrError} from '../errors.js'
 import {byHashKey, distPath, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
-import {formatReleaseDate, parseReleaseEntries, withReleaseFields} from '../core/release.js'
+import {parseReleaseEntries, reliveRelease} from '../core/release.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import {json} from '../archive/settings.js'
 import {resolveSnapshot} from '../archive/snapshots.js'
@@ -90,7 +90,8 @@ export async function rollback(archive: Archive, backend: Backend, backendName: 
       throw new RaptrError('NOT_FOUND', `${backendName}: indexes of snapshot ${target.pinned} are gone from ${liveDir(dist)} (${missing[0]}…)`, 'publish that snapshot again with raptr publish --snapshot ID --force')
     }
     const date = new Date()
-    const release = withReleaseFields(releaseText, {Suite: dist, Date: formatReleaseDate(date)})
+    // The Suite and Valid-Until period the target had when it was live; a fresh Date.
+    const release = reliveRelease(releaseText, target.release, date)
     const entry: PublicationEntry = {
       format: 1,
       seq: head.seq + 1,

@@ -7,6 +7,7 @@ import {activeLease} from './lease.js'
 import {appendEntry, type PublicationEntry} from './log.js'
 import {writeReleaseFiles} from './pointer.js'
 import {settle, type SettleOptions} from './settle.js'
+import {publishAliases} from './alias.js'
 
 export type GoLiveResult =
   /** The pointer is the entry's: apt reads it now. `warning` says what failed after that. */
@@ -52,6 +53,8 @@ export async function goLive(backend: Backend, entry: PublicationEntry, previous
   }
   try {
     await settle(backend, entry.distribution, opts)
+    // The Suite or Codename, when not the name, is a directory of its own (alias.ts).
+    await publishAliases(backend, entry.distribution, entry)
     return {status: 'live', entry}
   } catch (error) {
     const why = isRaptrError(error) ? error.message : String(error)

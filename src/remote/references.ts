@@ -1,5 +1,5 @@
 import {byHashKey, liveDir, pinnedDir} from '../core/layout.js'
-import {parseReleaseEntries, type ReleaseEntry} from '../core/release.js'
+import {parseReleaseEntries, releaseAliases, type ReleaseEntry} from '../core/release.js'
 
 /** The Release files of a directory, in the order purge removes them (apt reads InRelease first). */
 export const RELEASE_FILES = ['InRelease', 'Release', 'Release.gpg']
@@ -19,9 +19,11 @@ export interface IndexRef extends ReleaseEntry {
 export function indexRefs(dist: string, pinned: string, releaseText: string): IndexRef[] {
   const live = liveDir(dist)
   const pin = pinnedDir(pinned, dist)
+  // A Suite or Codename other than the name is published too (remote/alias.ts).
+  const aliases = releaseAliases(dist, releaseText).map(liveDir)
   return parseReleaseEntries(releaseText).map((e) => ({
     ...e,
-    keys: [byHashKey(live, e.path, e.sha256), byHashKey(pin, e.path, e.sha256), `${pin}/${e.path}`],
+    keys: [byHashKey(live, e.path, e.sha256), byHashKey(pin, e.path, e.sha256), `${pin}/${e.path}`, ...aliases.map((a) => byHashKey(a, e.path, e.sha256))],
   }))
 }
 

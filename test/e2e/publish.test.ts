@@ -82,6 +82,8 @@ describe('publishing to a directory', () => {
       // the amd64 indexes changed: by hash, then canonical
       ...byHash,
       ...newAmd64.map((f) => `dists/production/public/binary-amd64/${f}`),
+      'dists/production/public/Contents-amd64',
+      'dists/production/public/Contents-amd64.gz',
       // the pointer
       'dists/production/InRelease',
       'dists/production/Release',
@@ -94,8 +96,9 @@ describe('publishing to a directory', () => {
     ]
     const pinned = changed.filter((p) => p.startsWith(`dists/snapshots/${id}/`))
     const rest = changed.filter((p) => !p.startsWith(`dists/snapshots/${id}/`))
-    expect(byHash).toHaveLength(3)
-    expect(byHash.every((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toBe(true)
+    expect(byHash).toHaveLength(5)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toHaveLength(3)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/by-hash/SHA256/'))).toHaveLength(2) // Contents-amd64{,.gz}
     expect(rest.sort()).toEqual(expect.arrayContaining(expected))
     expect(rest).toHaveLength(expected.length)
     // the pinned copy: its Release files, and every index linked (not re-sent) from the live by-hash files
@@ -103,12 +106,12 @@ describe('publishing to a directory', () => {
       ['InRelease', 'Release', 'Release.gpg'].map((f) => `dists/snapshots/${id}/production/${f}`),
     )
     const pinnedIndexes = pinned.filter((p) => !/\/(InRelease|Release|Release\.gpg)$/.test(p))
-    expect(pinnedIndexes).toHaveLength(9 * 2)
+    expect(pinnedIndexes).toHaveLength((9 + 4) * 2) // 9 Packages/Sources files and 4 Contents files, by hash and by name
     for (const p of pinnedIndexes.filter((x) => x.includes('/by-hash/'))) {
       const liveTwin = p.replace(`dists/snapshots/${id}/production/`, 'dists/production/')
       expect(fs.statSync(path.join(s.www, p)).ino).toBe(fs.statSync(path.join(s.www, liveTwin)).ino)
     }
-    expect(res.results[0].totals).toMatchObject({blobs: 1, indexes: 3, canonical: 3, copies: 18})
+    expect(res.results[0].totals).toMatchObject({blobs: 1, indexes: 5, canonical: 5, copies: 26})
   })
 
   it('publishing again with no change writes nothing', () => {
@@ -156,6 +159,8 @@ describe('publishing to a directory', () => {
       'dists/production/InRelease',
       'dists/production/Release',
       'dists/production/Release.gpg',
+      'dists/production/public/Contents-arm64',
+      'dists/production/public/Contents-arm64.gz',
       `${arm64}/Packages`,
       `${arm64}/Packages.gz`,
       `${arm64}/Packages.xz`,

@@ -184,9 +184,9 @@ describe('purge and a publish in flight', () => {
     publish(s)
     add(s, await buildDeb(s.pkgs, {name: 'inflight', version: '1.0', arch: 'amd64'}), '--link', 'production')
     const cid = cidOf(s, 'inflight', '1.0')
-    // killed before its 26th write: pool file, 3 by-hash indexes, 18 pinned copies and
-    // the pinned Release files are up; the log entry and the pointer are not
-    const killed = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: '26'}})
+    // killed before its 36th write: pool file, 5 by-hash indexes (3 Packages, 2 Contents),
+    // 26 pinned copies and the pinned Release files are up; the log entry and the pointer are not
+    const killed = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: '36'}})
     expect(killed.code).not.toBe(0)
     expect(poolFile(s, cid)).toBeDefined()
     expect(fs.existsSync(path.join(s.www, 'raptr/log/production/0000000002.json'))).toBe(false)

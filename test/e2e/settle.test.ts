@@ -62,7 +62,7 @@ describe('finishing what was started', () => {
     expect(probe.res.results[0].action).toBe('published')
     const writes = probe.backend.writes()
     const entry = writes.findIndex((w) => w.op === 'putIfAbsent' && w.key.startsWith('raptr/log/production/'))
-    expect(writes[entry + 1].key).toMatch(/^dists\/production\/public\/.+\/(Packages|Sources)/)
+    expect(writes[entry + 1].key).toMatch(/^dists\/production\/public\/(.+\/(Packages|Sources)|Contents-)/)
     // Killed (SIGKILL) right before the write after the entry: the first canonical name.
     const killed = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: String(entry + 2)}})
     expect(killed.code).not.toBe(0)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {addBackend} from '../../src/archive/backends.js'
 import {addBundle, listBundles} from '../../src/archive/bundles.js'
+import {pinPath} from '../../src/archive/pins.js'
 import {addDistribution, addCategory, removeCategory, removeDistribution} from '../../src/archive/distributions.js'
 import {addPackages, linkPackages, listPackages, removePackages, unlinkPackages} from '../../src/archive/packages.js'
 import {initialArchiveFiles, json} from '../../src/archive/settings.js'
@@ -226,20 +227,32 @@ describe('merging concurrent edits of one archive', () => {
     {
       name: 'records raptr does not know (pins, publications) added on both sides: each is kept',
       ours: (a) => a.transaction(async (tx) => {
-        tx.write('pins/staging/aaaaaaaaaaaa.json', json({snapshot: 'aaaaaaaaaaaa'}))
+        tx.write(pinPath('eu', 'staging', 'a'.repeat(12)), json({snapshot: 'aaaaaaaaaaaa'}))
         tx.write('publications/eu/staging/0000000001.json', json({seq: 1}))
         return {message: 'ours', result: null}
       }),
       theirs: (a) => a.transaction(async (tx) => {
-        tx.write('pins/staging/bbbbbbbbbbbb.json', json({snapshot: 'bbbbbbbbbbbb'}))
+        tx.write(pinPath('us', 'staging', 'b'.repeat(12)), json({snapshot: 'bbbbbbbbbbbb'}))
         tx.write('publications/us/staging/0000000001.json', json({seq: 1}))
         return {message: 'theirs', result: null}
       }),
       expect: async (a) => {
-        for (const p of ['pins/staging/aaaaaaaaaaaa.json', 'pins/staging/bbbbbbbbbbbb.json', 'publications/eu/staging/0000000001.json', 'publications/us/staging/0000000001.json']) {
+        for (const p of [pinPath('eu', 'staging', 'a'.repeat(12)), pinPath('us', 'staging', 'b'.repeat(12)), 'publications/eu/staging/0000000001.json', 'publications/us/staging/0000000001.json']) {
           expect(await read(a, p), p).toBeDefined()
         }
       },
+    },
+    {
+      name: 'the same snapshot pinned on both sides (two dates): one pin, no conflict',
+      ours: (a) => a.transaction(async (tx) => {
+        tx.write(pinPath('eu', 'staging', 'c'.repeat(12)), json({snapshot: 'c'.repeat(40), pinned: 'c'.repeat(12), date: '2026-01-02'}))
+        return {message: 'pinned here', result: null}
+      }),
+      theirs: (a) => a.transaction(async (tx) => {
+        tx.write(pinPath('eu', 'staging', 'c'.repeat(12)), json({snapshot: 'c'.repeat(40), pinned: 'c'.repeat(12), date: '2026-01-01'}))
+        return {message: 'pinned there', result: null}
+      }),
+      expect: async (a) => expect(JSON.parse((await read(a, pinPath('eu', 'staging', 'c'.repeat(12))))!)).toMatchObject({pinned: 'c'.repeat(12)}),
     },
   ]
 

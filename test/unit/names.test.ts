@@ -63,9 +63,15 @@ describe('names that become path segments', () => {
   })
 
   it.each(Object.entries(validators))('%s names can never escape their directory', (_, validate) => {
-    for (const n of ['', '.', '..', '../etc', 'a/b', '/abs', '.hidden', '-flag', 'a b', 'a\\b', 'a+b', 'a:b', 'main\n']) {
+    for (const n of ['', '.', '..', '../etc', '/abs', 'a/', 'a//b', 'a/../b', '.hidden', '-flag', 'a b', 'a\\b', 'a+b', 'a:b', 'main\n']) {
       expect(badNameOf(() => validate(n)).code).toBe('BAD_NAME')
     }
+  })
+
+  it('only category names nest with "/" (updates/main, as Debian\'s security archive has it)', () => {
+    expect(validateComponentName('updates/main')).toBe('updates/main')
+    expect(badNameOf(() => validateSuiteName('a/b')).code).toBe('BAD_NAME')
+    expect(badNameOf(() => validateAlias('a/b')).code).toBe('BAD_NAME')
   })
 
   it('names the kind of name in the message', () => {

@@ -18,6 +18,7 @@ the source package's (or the one version all files share) unless --version is gi
     ...sectionFlag,
     version: Flags.string({summary: 'Bundle version (default: read from the files).'}),
     link: Flags.string({summary: 'Also link them into this distribution, DIST or DIST/CAT (repeatable).', multiple: true}),
+    keyring: Flags.string({summary: 'Add only .changes files signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
     replace: Flags.boolean({summary: 'Replace packages or a bundle version that exist with other contents.'}),
     ...syncFlags, ...publishAfterFlags,
   }
@@ -29,7 +30,7 @@ the source package's (or the one version all files share) unless --version is gi
     const {addBundle} = await import('../../archive/bundles.js')
     const paths = (argv as string[]).slice(1)
     const {runTeamChange} = await import('../../cli/sync-flags.js')
-    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => addBundle(archive, args.alias, paths, {...target, version: flags.version, replace: flags.replace}), target.link.map((s) => s.split('/')[0]))
+    const {out: {result: res}, report} = await runTeamChange((m) => this.note(m), archive, flags, () => addBundle(archive, args.alias, paths, {...target, version: flags.version, replace: flags.replace, keyring: flags.keyring}), target.link.map((s) => s.split('/')[0]))
     this.log(`bundle ${res.alias} ${res.version}${res.commit ? '' : ' (unchanged)'}`)
     this.log(table(res.packages.map((p) => ({...p, linked: p.linked.join(',')})), ['status', 'name', 'version', 'architecture', 'linked']))
     for (const l of report) this.log(l)

@@ -15,6 +15,7 @@ archive unchanged.`
   static override examples = [
     '<%= config.bin %> package add build/hello_2.10-3_amd64.deb --category public --link staging',
     '<%= config.bin %> package add out/ --category public',
+    '<%= config.bin %> package add ../hello_2.10-3_amd64.changes --category public --keyring uploaders.gpg',
     '<%= config.bin %> package add out/ --section production/public --section staging/public',
     '<%= config.bin %> package add out/ --section staging/public --sync --publish --sign-key key.asc   # one CI step: add, push, publish',
   ]
@@ -23,6 +24,7 @@ archive unchanged.`
     category: Flags.string({char: 'c', summary: 'Category the packages belong to (default: the first --section\'s).'}),
     ...sectionFlag,
     link: Flags.string({summary: 'Also link them into this distribution, DIST or DIST/CAT (repeatable).', multiple: true}),
+    keyring: Flags.string({summary: 'Add only .changes files signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
     replace: Flags.boolean({summary: 'Replace a package of the same name, version and architecture that has other contents.'}),
     ...syncFlags, ...publishAfterFlags,
   }
@@ -38,7 +40,7 @@ archive unchanged.`
       (m) => this.note(m),
       archive,
       flags,
-      () => addPackages(archive, argv as string[], {...target, replace: flags.replace, onProgress: bars.active ? bars.task('reading') : undefined}).finally(() => bars.stop()),
+      () => addPackages(archive, argv as string[], {...target, replace: flags.replace, keyring: flags.keyring, onProgress: bars.active ? bars.task('reading') : undefined}).finally(() => bars.stop()),
       target.link.map((s) => s.split('/')[0]),
     )
     const res = out.result

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 import {DEFAULT_KEY_PATH} from '../../core/sources-list.js'
 
 export default class Pin extends RaptrCommand {
@@ -21,6 +22,7 @@ raptr unpin. Prints the sources.list line and the deb822 .sources stanza.`
   static override flags = {
     backend: Flags.string({summary: 'Backend (default: the only one).'}),
     'key-path': Flags.string({summary: 'Where clients keep the public key.', default: DEFAULT_KEY_PATH}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -29,8 +31,11 @@ raptr unpin. Prints the sources.list line and the deb822 .sources stanza.`
     const {pin} = await import('../../publish/pin.js')
     const {chooseBackend} = await import('../../cli/choose-backend.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
+    const {syncAfter, syncBefore} = await import('../../cli/sync-flags.js')
+    await syncBefore(archive, flags, (m) => this.note(m))
     const b = await chooseBackend(await archive.view(), flags.backend)
     const {commit, ...res} = await pin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
+    await syncAfter(archive, flags, (m) => this.note(m))
     this.log(res.debLine)
     this.log('')
     this.log(res.sourcesStanza.trimEnd())

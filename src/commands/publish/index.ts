@@ -1,5 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import type {SignerSource} from '../../remote/pointer.js'
+import type {Archive} from '../../store/archive.js'
 import {syncFlags} from '../../cli/sync-flags.js'
 
 export default class Publish extends RaptrCommand {
@@ -20,6 +22,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     '<%= config.bin %> publish local --dry-run --sign-key key.asc',
     '<%= config.bin %> publish --dry-run --verbose --no-sign',
     'RAPTR_SIGNING_KEY="$(cat key.asc)" <%= config.bin %> publish eu us --snapshot release-42',
+    '<%= config.bin %> publish --refresh --sign-key key.asc    # daily, before Valid-Until passes',
   ]
   static override args = {backend: Args.string({description: 'Backends to publish to (default: all).'})}
   static override flags = {
@@ -31,6 +34,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     sign: Flags.boolean({summary: 'Sign Release files (--no-sign publishes unsigned).', default: true, allowNo: true}),
     force: Flags.boolean({summary: 'Publish even when the snapshot does not descend from the live one, or nothing changed.'}),
     'full-check': Flags.boolean({summary: 'List the backend\'s pool instead of trusting its publication record.'}),
+    refresh: Flags.boolean({summary: 'Only re-sign the live Releases with a new Date and Valid-Until (for a cron job); nothing else is written.', exclusive: ['snapshot', 'dry-run', 'force', 'full-check']}),
     verbose: Flags.boolean({char: 'v', summary: 'With --dry-run: list every file it would write.'}),
     ...syncFlags,
   }
@@ -45,6 +49,7 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     // parsed (and openpgp loaded) only if something is signed.
     const signer = await signerForArchive(archive, flags)
     if (!flags.sign) this.note('publishing UNSIGNED (--no-sign): clients need [trusted=yes]')
+    if (flags.refresh) return this.refresh(argv as string[], flags.distribution, signer, archive)
     const snapshot = flags.snapshot ? await resolveSnapshot(archive, flags.snapshot) : await archive.head()
     const bars = await this.progress()
     const {publishMaybeSynced} = await import('../../cli/sync-flags.js')
@@ -104,6 +109,21 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
     return {snapshot: res.results[0]?.snapshot ?? snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+  }
+
+  private async refresh(backends: string[], distributions: string[] | undefined, signer: SignerSource | undefined, archive: Archive): Promise<unknown> {
+    const {refreshReleases} = await import('../../publish/refresh.js')
+    const {openNamedBackend} = await import('../../cli/open-backend.js')
+    const results = await refreshReleases(archive, {backends, distributions, signer, open: openNamedBackend})
+    for (const r of results) {
+      if (r.action === 'refreshed') this.log(`${r.backend}/${r.distribution}: refreshed (seq ${r.seq}${r.validUntil ? `, valid until ${r.validUntil}` : ''})${r.warning ? `; ${r.warning}` : ''}`)
+      else if (r.action === 'unpublished') this.log(`${r.backend}/${r.distribution}: not published; nothing to refresh`)
+      else this.log(`${r.backend}/${r.distribution}: FAILED: ${r.error?.message}${r.error?.hint ? `\n  hint: ${r.error.hint}` : ''}`)
+    }
+    const {exitCodeFor} = await import('../../errors.js')
+    const failedCodes = results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
+    if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
+    return {results}
   }
 }
 

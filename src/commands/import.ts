@@ -1,0 +1,52 @@
+import {Args, Flags} from '@oclif/core'
+import {RaptrCommand} from '../cli/base-command.js'
+
+export default class Import extends RaptrCommand {
+  static override summary = 'Bring a published APT repository (aptly, reprepro, deb-s3, a Debian mirror) into a distribution.'
+  static override description = `Reads dists/SUITE/InRelease (verified when --keyring is given; Release when unsigned), the
+Packages and Sources of each component and architecture (checked against the Release's
+SHA256), then downloads every pool file not yet in the distribution (checked by size and
+SHA256) and adds them in one commit. Each component becomes the category of the same name,
+linked to DIST; DIST and the categories are created when missing. Running it again adds
+only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a backend.`
+  static override examples = [
+    '<%= config.bin %> import https://deb.example.org/debian stable --to production',
+    '<%= config.bin %> import file:///srv/reprepro bookworm --to bookworm --component main --architectures amd64',
+    '<%= config.bin %> import s3://old-bucket/apt stable --to production --keyring old-signing.gpg',
+  ]
+  static override args = {
+    url: Args.string({description: 'The repository root (the directory holding dists/ and pool/).', required: true}),
+    suite: Args.string({description: 'The suite or codename to read (dists/SUITE).', required: true}),
+  }
+  static override flags = {
+    to: Flags.string({summary: 'The distribution to import into (created when missing).', required: true}),
+    component: Flags.string({summary: 'Import only this component (repeatable; default every one).', multiple: true}),
+    architectures: Flags.string({summary: 'Comma-separated architectures to import (default every one the Release lists).'}),
+    keyring: Flags.string({summary: 'Require InRelease signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(Import)
+    const archive = await this.openArchive(flags.archive)
+    const {importRepository} = await import('../import/import.js')
+    const {repositorySource} = await import('../import/source.js')
+    const {listBackends} = await import('../archive/backends.js')
+    const {openNamedBackend} = await import('../cli/open-backend.js')
+    const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend})
+    let last = ''
+    const res = await importRepository(archive, source, args.suite, {
+      to: flags.to,
+      components: flags.component,
+      architectures: flags.architectures?.split(',').map((a) => a.trim()).filter(Boolean),
+      keyring: flags.keyring,
+      onProgress: (p) => {
+        const line = p.phase === 'indexes' ? `reading indexes ${p.done}/${p.total}` : p.phase === 'download' ? `downloading ${p.done}/${p.total}` : `adding ${p.total} packages`
+        if (line !== last && (p.phase !== 'download' || p.done === p.total || p.done % 50 === 0 || p.done === 1)) this.note(line)
+        last = line
+      },
+    })
+    const added = res.packages.filter((p) => p.status !== 'unchanged' || p.linked.length > 0).length
+    this.log(res.commit ? `imported ${added} packages into ${res.distribution} (${res.components.join(', ')}; ${res.skipped} already there)` : `nothing new to import into ${res.distribution} (${res.skipped} already there)`)
+    return {snapshot: res.commit, ...res}
+  }
+}

@@ -1,0 +1,34 @@
+import {byHashKey, liveDir} from '../core/layout.js'
+import {parseReleaseEntries, releaseAliases, type ReleaseEntry} from '../core/release.js'
+import type {Backend} from '../backends/interface.js'
+import {mapLimit} from '../core/map-limit.js'
+import {writeReleaseFiles, type ReleaseFiles} from './pointer.js'
+
+/**
+ * Publishes a live Release under the distribution's other names too (its Suite and
+ * Codename when they differ from its name: `dists/stable` beside `dists/bookworm`): the
+ * indexes are copied inside the backend from the live by-hash names (no bytes sent
+ * again), by hash first and canonical names next, then the alias's Release files last,
+ * as for the live directory itself. Idempotent.
+ *
+ * @example await publishAliases(backend, 'bookworm', files)
+ */
+export async function publishAliases(backend: Backend, dist: string, files: ReleaseFiles): Promise<string[]> {
+  const aliases = releaseAliases(dist, files.release)
+  const entries = parseReleaseEntries(files.release)
+  for (const alias of aliases) {
+    const dir = liveDir(alias)
+    await mapLimit(entries, 8, async (e: ReleaseEntry) => {
+      const to = byHashKey(dir, e.path, e.sha256)
+      if ((await backend.stat(to))?.size !== e.size) await backend.copy(byHashKey(liveDir(dist), e.path, e.sha256), to, {immutable: true, contentType: 'application/octet-stream', batched: true})
+    })
+    const had = await backend.get(`${dir}/Release`)
+    const current = new Map((had ? parseReleaseEntries(Buffer.from(had).toString('utf8')) : []).map((e) => [e.path, e.sha256]))
+    await backend.sync()
+    for (const e of entries) {
+      if (current.get(e.path) !== e.sha256) await backend.copy(byHashKey(dir, e.path, e.sha256), `${dir}/${e.path}`, {contentType: 'application/octet-stream', batched: true})
+    }
+    await writeReleaseFiles(backend, dir, files, false)
+  }
+  return aliases
+}
