@@ -16,6 +16,7 @@ import {parseVersion} from '../core/version.js'
 import {PACKAGE_NAME} from '../core/names.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
+import {checkControlMembers, controlText} from './control-text.js'
 import {createDigester} from './digest.js'
 import {findTarFile, tarEntries} from './tar.js'
 import {contentsList} from '../core/contents.js'
@@ -90,9 +91,10 @@ export async function readDeb(file: string): Promise<DebInfo> {
   let controlFields
   try {
     const tar = decompress(control.name, control.data)
+    checkControlMembers(tar)
     const text = findTarFile(tar, 'control')
     if (!text) throw badDeb(fileName, `${control.name} has no control file`)
-    controlFields = parseStanza(text.toString('utf8'))
+    controlFields = parseStanza(controlText(text))
   } catch (error) {
     throw inFile(fileName, error)
   }

@@ -10,6 +10,7 @@ import type {Digests, DscFile, DscInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {PACKAGE_NAME} from '../core/names.js'
+import {checkSignatureArmor} from './control-text.js'
 import {digestBuffer, digestFile} from './digest.js'
 
 // A .dsc is a few KB; refuse to slurp something that is clearly not one.
@@ -52,7 +53,9 @@ export async function readDsc(file: string): Promise<DscInfo> {
 
   let control
   try {
-    control = parseStanza(stripSignature(bytes.toString('utf8')))
+    const text = bytes.toString('utf8')
+    checkSignatureArmor(text)
+    control = parseStanza(stripSignature(text))
   } catch (error) {
     if (isRaptrError(error)) throw new RaptrError(error.code, `${fileName}: ${error.message}`, error.hint)
     throw error

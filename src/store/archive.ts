@@ -6,6 +6,7 @@ import {mark} from '../core/timing.js'
 import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
+import {commitStep} from './kill-point.js'
 import {GitTrees, diffTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
 
@@ -186,9 +187,11 @@ export class Archive {
       const tx = new Transaction(this.trees, base)
       const {message, result} = await fn(tx)
       if (tx.changes.size === 0) return {result}
+      commitStep(1)
       const tree = await this.trees.apply(base, tx.changes)
       mark('commit: trees written')
       if (tree === base) return {result}
+      commitStep(2)
       const commit = await this.writeCommit(tree, parent ? [parent] : [], message)
       await this.moveBranch(commit, base, tree, [...tx.changes.keys()])
       mark('commit: branch moved, work tree synced')
@@ -267,10 +270,14 @@ export class Archive {
     const branch = await this.branch()
     const pending = path.join(this.gitDir, 'raptr', 'sync-pending')
     const paths = compressPaths(changed)
+    commitStep(3)
     await writeFileAtomic(pending, JSON.stringify(paths))
     const refFile = path.join(this.gitDir, 'refs', 'heads', branch)
+    commitStep(4)
     await writeFileAtomic(refFile, `${commit}\n`)
+    commitStep(5)
     if (!readTreeWithGit(this.dir, oldTree, newTree)) await this.syncWorkTree(paths)
+    commitStep(6)
     await fs.promises.rm(pending, {force: true})
     await fsyncDir(path.dirname(pending))
   }

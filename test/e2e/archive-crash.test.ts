@@ -1,15 +1,18 @@
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
 import {BIN, ok, okJson, sh, tempDir} from '../helpers/cli.js'
 
-/** Starts `raptr ARGS` and SIGKILLs it after `ms` (if it is still running); resolves with its exit code or signal. */
-function killAfter(args: string[], cwd: string, ms: number): Promise<string> {
+const BULK = 40
+const ADD = ['package', 'add', 'PKGS', '--category', 'public', '--link', 'production']
+
+/** Runs `raptr ARGS`, SIGKILLed after `ms` when given; resolves with the signal or exit code. */
+function run(args: string[], cwd: string, opts: {killAfterMs?: number; env?: Record<string, string>} = {}): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd, stdio: 'ignore', env: {...process.env, RAPTR_AUTHOR_NAME: 't', RAPTR_AUTHOR_EMAIL: 't@example.org'}})
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+    const child = spawn(process.execPath, [BIN, ...args], {cwd, stdio: 'ignore', env: {...process.env, RAPTR_AUTHOR_NAME: 't', RAPTR_AUTHOR_EMAIL: 't@example.org', ...opts.env}})
+    const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs)
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
       resolve(signal ?? String(code))
@@ -17,36 +20,89 @@ function killAfter(args: string[], cwd: string, ms: number): Promise<string> {
   })
 }
 
-describe('a package add killed at any moment', () => {
-  it('leaves the archive at its last commit or the new one, never half-written', async () => {
-    const work = tempDir()
-    const dir = path.join(work, 'repo')
-    const pkgs = path.join(work, 'pkgs')
+let work: string
+let dir: string
+let pkgs: string
+let before: string
+const head = (): string => sh('git', ['rev-parse', 'HEAD'], {cwd: dir}).stdout.trim()
+const pending = (): boolean => fs.existsSync(path.join(dir, '.git/raptr/sync-pending'))
+const status = (): string => sh('git', ['status', '--porcelain'], {cwd: dir}).stdout
+const looseObjects = (): number => Number(/^count: (\d+)/m.exec(sh('git', ['count-objects', '-v'], {cwd: dir}).stdout)?.[1] ?? 0) + Number(/^in-pack: (\d+)/m.exec(sh('git', ['count-objects', '-v'], {cwd: dir}).stdout)?.[1] ?? 0)
+
+/** The next command sees the old commit or the new one, whole, and leaves git clean. */
+function expectConsistent(what: string): 'old' | 'new' {
+  expect(sh('git', ['fsck', '--no-dangling'], {cwd: dir}).code, what).toBe(0)
+  const listed = okJson<unknown[]>(['package', 'list', '-d', 'production'], {cwd: dir})
+  expect(status(), `${what}: the work tree is in sync after the next command`).toBe('')
+  expect(pending(), what).toBe(false)
+  if (head() === before) {
+    expect(listed, what).toEqual([])
+    return 'old'
+  }
+  expect(listed, what).toHaveLength(BULK)
+  // undo, to stop the same add again from the old state
+  expect(sh('git', ['reset', '-q', '--hard', before], {cwd: dir}).code).toBe(0)
+  return 'new'
+}
+
+describe('a package add killed inside its commit', () => {
+  beforeAll(async () => {
+    work = tempDir()
+    dir = path.join(work, 'repo')
+    pkgs = path.join(work, 'pkgs')
     fs.mkdirSync(pkgs)
-    for (let i = 0; i < 120; i++) await buildDeb(pkgs, {name: `bulk${i}`, version: `1.${i}`, arch: i % 3 ? 'amd64' : 'all'})
+    for (let i = 0; i < BULK; i++) await buildDeb(pkgs, {name: `bulk${i}`, version: `1.${i}`, arch: i % 3 ? 'amd64' : 'all'})
     ok(['init', dir], {cwd: work})
     ok(['distribution', 'add', 'production'], {cwd: dir})
     ok(['category', 'add', 'public', '--to', 'production'], {cwd: dir})
-    const before = sh('git', ['rev-parse', 'HEAD'], {cwd: dir}).stdout.trim()
-    const outcomes = new Set<string>()
-    for (const ms of [250, 500, 750, 1000, 1250, 1500, 2000, 3000]) {
-      const how = await killAfter(['package', 'add', pkgs, '--category', 'public', '--link', 'production'], dir, ms)
-      const head = sh('git', ['rev-parse', 'HEAD'], {cwd: dir}).stdout.trim()
-      expect(sh('git', ['fsck', '--no-dangling'], {cwd: dir}).code, `killed after ${ms} ms`).toBe(0)
-      // the next command sees a consistent archive (and finishes a work-tree sync the kill interrupted)
-      const listed = okJson<any[]>(['package', 'list', '-d', 'production'], {cwd: dir})
-      if (head === before) {
-        expect(listed).toEqual([])
-        outcomes.add('old')
-      } else {
-        expect(listed).toHaveLength(120)
-        outcomes.add(how === 'SIGKILL' ? 'new (killed after the commit)' : 'new')
-        // undo, to kill the same add again from the old state
-        expect(sh('git', ['reset', '-q', '--hard', before], {cwd: dir}).code).toBe(0)
-      }
-      expect(sh('git', ['status', '--porcelain'], {cwd: dir}).stdout, `killed after ${ms} ms`).toBe('')
+    before = head()
+  })
+
+  it('at each step of the commit (objects, commit object, sync note, branch ref, work tree, note cleared) leaves the archive at the old commit or the new one', async () => {
+    const args = ADD.map((a) => (a === 'PKGS' ? pkgs : a))
+    // what each step's window looks like right after the kill: the proof it was hit
+    const windows: Record<number, {head: 'old' | 'new'; pending: boolean; workTreeSynced?: boolean; objectsWritten?: boolean}> = {
+      1: {head: 'old', pending: false, objectsWritten: false},
+      2: {head: 'old', pending: false, objectsWritten: true},
+      3: {head: 'old', pending: false, objectsWritten: true},
+      4: {head: 'old', pending: true},
+      5: {head: 'new', pending: true, workTreeSynced: false},
+      6: {head: 'new', pending: true, workTreeSynced: true},
     }
-    expect(outcomes.has('old')).toBe(true)
+    for (let step = 1; step <= 7; step++) {
+      const objects = looseObjects()
+      const how = await run(args, dir, {env: {RAPTR_DEBUG_KILL_BEFORE_COMMIT_STEP: String(step)}})
+      const what = `killed before commit step ${step}`
+      if (step === 7) {
+        // past the last step nothing is killed: the steps above are all there are
+        expect(how, what).toBe('0')
+        expect(expectConsistent(what)).toBe('new')
+        break
+      }
+      expect(how, what).toBe('SIGKILL')
+      const w = windows[step]
+      expect(head() === before ? 'old' : 'new', what).toBe(w.head)
+      expect(pending(), what).toBe(w.pending)
+      if (w.objectsWritten !== undefined) expect(looseObjects() > objects, what).toBe(w.objectsWritten)
+      if (w.workTreeSynced !== undefined) expect(status() === '', what).toBe(w.workTreeSynced)
+      expect(expectConsistent(what)).toBe(w.head)
+    }
+  }, 300_000)
+
+  it('at random moments leaves the archive at the old commit or the new one', async () => {
+    const args = ADD.map((a) => (a === 'PKGS' ? pkgs : a))
+    // how long an add takes here, so the moments fall inside it
+    const t0 = Date.now()
+    expect(await run(args, dir)).toBe('0')
+    const duration = Date.now() - t0
+    expect(expectConsistent('an add run to its end')).toBe('new')
+    let seed = 20261201
+    const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+    for (let i = 0; i < 6; i++) {
+      const ms = Math.floor(duration * (0.3 + 0.8 * random()))
+      const how = await run(args, dir, {killAfterMs: ms})
+      expectConsistent(`killed after ${ms} ms (${how === 'SIGKILL' ? 'killed' : 'finished first'})`)
+    }
     fs.rmSync(work, {recursive: true, force: true})
   }, 300_000)
 })

@@ -233,7 +233,7 @@ describe('reading source packages', () => {
 
   it('reads a clearsigned .dsc like the unsigned one', async () => {
     const unsigned = await readDsc(dscPath())
-    editDsc((t) => `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${t}-----BEGIN PGP SIGNATURE-----\n\nabc=\n-----END PGP SIGNATURE-----\n`)
+    editDsc((t) => `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n${t}-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n`)
     const signed = await readDsc(dscPath())
     expect(signed.control).toEqual(unsigned.control)
     expect(signed.files).toEqual(unsigned.files)
