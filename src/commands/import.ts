@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
+import {syncFlags} from '../cli/sync-flags.js'
 
 export default class Import extends RaptrCommand {
   static override summary = 'Bring a published APT repository (aptly, reprepro, deb-s3, a Debian mirror) into a distribution.'
@@ -23,6 +24,7 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
     component: Flags.string({summary: 'Import only this component (repeatable; default every one).', multiple: true}),
     architectures: Flags.string({summary: 'Comma-separated architectures to import (default every one the Release lists).'}),
     keyring: Flags.string({summary: 'Require InRelease signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
+    ...syncFlags,
   }
 
   async run(): Promise<unknown> {
@@ -34,7 +36,8 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
     const {openNamedBackend} = await import('../cli/open-backend.js')
     const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend})
     let last = ''
-    const res = await importRepository(archive, source, args.suite, {
+    const {runTeamChange} = await import('../cli/sync-flags.js')
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => importRepository(archive, source, args.suite, {
       to: flags.to,
       components: flags.component,
       architectures: flags.architectures?.split(',').map((a) => a.trim()).filter(Boolean),
@@ -44,7 +47,7 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
         if (line !== last && (p.phase !== 'download' || p.done === p.total || p.done % 50 === 0 || p.done === 1)) this.note(line)
         last = line
       },
-    })
+    }))
     const added = res.packages.filter((p) => p.status !== 'unchanged' || p.linked.length > 0).length
     this.log(res.commit ? `imported ${added} packages into ${res.distribution} (${res.components.join(', ')}; ${res.skipped} already there)` : `nothing new to import into ${res.distribution} (${res.skipped} already there)`)
     return {snapshot: res.commit, ...res}

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
+import {syncFlags} from '../../cli/sync-flags.js'
 import {distributionFlags, distributionSettingsOf} from '../../cli/distribution-flags.js'
 
 export default class DistributionSet extends RaptrCommand {
@@ -12,13 +13,14 @@ export default class DistributionSet extends RaptrCommand {
     '<%= config.bin %> distribution set production --no-contents',
   ]
   static override args = {name: Args.string({description: 'Distribution name.', required: true})}
-  static override flags = distributionFlags
+  static override flags = {...distributionFlags, ...syncFlags}
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DistributionSet)
     const archive = await this.openArchive(flags.archive)
     const {setDistribution} = await import('../../archive/distributions.js')
-    const res = await setDistribution(archive, args.name, distributionSettingsOf(flags))
+    const {runTeamChange} = await import('../../cli/sync-flags.js')
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => setDistribution(archive, args.name, distributionSettingsOf(flags)))
     this.log(res.commit ? `updated distribution ${args.name}` : `distribution ${args.name} unchanged`)
     return {name: args.name, ...res.distribution, changed: Boolean(res.commit), snapshot: res.commit}
   }
