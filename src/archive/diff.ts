@@ -1,4 +1,4 @@
-import {DISTS, decodeVersion} from '../core/layout.js'
+import {DISTS, decodeVersion, decodeCategory} from '../core/layout.js'
 import {compareVersions} from '../core/version.js'
 import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
@@ -29,7 +29,8 @@ export async function diffSnapshots(archive: Archive, a: string, b: string): Pro
   for (const [p, oldBlob, newBlob] of await diffTrees(archive.trees, ta, tb)) {
     const parts = p.split('/')
     if (parts.length !== 6) continue // distribution.json, category.json
-    const [dist, cat, arch, , name, ver] = parts
+    const [dist, encodedCat, arch, , name, ver] = parts
+    const cat = decodeCategory(encodedCat) // updates%2fmain is the category updates/main
     const key = `${dist}\0${cat}\0${arch}\0${name}`
     let g = groups.get(key)
     if (!g) groups.set(key, (g = {dist, cat, arch, name, from: new Map(), to: new Map()}))
