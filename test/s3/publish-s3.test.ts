@@ -98,19 +98,26 @@ describe('publishing to S3 (Ceph RADOS Gateway)', () => {
     expect(pool[0]).toMatch(/^pool\/[0-9a-f]{2}\/bafkrei[a-z2-7]+\.deb$/)
     const live = puts.filter((k) => k.startsWith('dists/production/')).sort()
     const amd64 = 'dists/production/public/binary-amd64'
-    expect(live.filter((k) => k.includes('/by-hash/'))).toHaveLength(3)
-    expect(live.filter((k) => k.includes('/by-hash/')).every((k) => k.startsWith(`${amd64}/by-hash/SHA256/`))).toBe(true)
+    // the amd64 Packages (plain, .gz, .xz) and Contents-amd64 (plain, .gz) changed
+    const byHash = live.filter((k) => k.includes('/by-hash/'))
+    expect(byHash).toHaveLength(5)
+    expect(byHash.filter((k) => k.startsWith(`${amd64}/by-hash/SHA256/`))).toHaveLength(3)
+    expect(byHash.filter((k) => k.startsWith('dists/production/public/by-hash/SHA256/'))).toHaveLength(2)
     expect(live.filter((k) => !k.includes('/by-hash/'))).toEqual(['dists/production/InRelease', 'dists/production/Release', 'dists/production/Release.gpg'].sort())
     const pinned = puts.filter((k) => k.startsWith('dists/snapshots/')).sort()
     expect(pinned).toEqual(['InRelease', 'Release', 'Release.gpg'].map((f) => `dists/snapshots/${id}/production/${f}`))
     expect(puts.filter((k) => k.startsWith('raptr/'))).toEqual(['raptr/log/production/0000000002.json'])
-    expect(puts).toHaveLength(1 + 3 + 3 + 3 + 1)
-    // the pinned copy's indexes and the changed canonical names are copied inside the
-    // bucket from the by-hash files: no index bytes sent twice
+    expect(puts).toHaveLength(1 + 5 + 3 + 3 + 1)
+    // the pinned copy's indexes (each under two names) and the changed canonical names
+    // are copied inside the bucket from the by-hash files: no index bytes sent twice
+    const release = await (await fetch(`${url}/dists/production/Release`)).text()
+    const indexes = [...release.matchAll(/^ [0-9a-f]{64}\s+\d+ (\S+)$/gm)].map((m) => m[1])
     const copies = reqs.filter((r) => r.command === 'CopyObject').map((r) => r.key!)
-    expect(copies).toHaveLength(18 + 3)
-    expect(copies.filter((k) => k.startsWith(`dists/snapshots/${id}/production/`))).toHaveLength(18)
-    expect(copies.filter((k) => !k.startsWith('dists/snapshots/')).sort()).toEqual([`${amd64}/Packages`, `${amd64}/Packages.gz`, `${amd64}/Packages.xz`])
+    expect(copies.filter((k) => k.startsWith(`dists/snapshots/${id}/production/`))).toHaveLength(2 * indexes.length)
+    expect(copies.filter((k) => !k.startsWith('dists/snapshots/')).sort()).toEqual(
+      [`${amd64}/Packages`, `${amd64}/Packages.gz`, `${amd64}/Packages.xz`, 'dists/production/public/Contents-amd64', 'dists/production/public/Contents-amd64.gz'].sort(),
+    )
+    expect(copies).toHaveLength(2 * indexes.length + 5)
     // nothing listed the whole pool; nothing deleted
     expect(reqs.filter((r) => r.command === 'ListObjectsV2' && (r.key ?? '').startsWith('pool'))).toHaveLength(0)
     expect(reqs.filter((r) => r.command === 'DeleteObjects')).toHaveLength(0)
