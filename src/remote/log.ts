@@ -62,11 +62,11 @@ export async function readEntry(backend: Backend, key: string): Promise<Publicat
   try {
     parsed = JSON.parse(Buffer.from(data).toString('utf8'))
   } catch {
-    throw new RaptrError('BACKEND_ERROR', `${backend.properties.name}: ${key} is not valid JSON`, 'inspect it; raptr verify reports damage')
+    throw new RaptrError('BACKEND_ERROR', `${backend.properties.name}: ${key} is not valid JSON`, 'inspect it; raptr verify reports damage', {damagedKey: key})
   }
   const res = PublicationEntry.safeParse(parsed)
   if (!res.success) {
-    throw new RaptrError('BACKEND_ERROR', `${backend.properties.name}: ${key} is not a raptr publication entry (${res.error.issues[0].message})`, 'inspect it; raptr verify reports damage')
+    throw new RaptrError('BACKEND_ERROR', `${backend.properties.name}: ${key} is not a raptr publication entry (${res.error.issues[0].message})`, 'inspect it; raptr verify reports damage', {damagedKey: key})
   }
   return res.data
 }

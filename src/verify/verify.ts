@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {RaptrError} from '../errors.js'
+import {RaptrError, isRaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
 import {PUBLIC_KEY_ASC, liveDir, pinnedDir} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
@@ -15,7 +15,7 @@ import type {SignerSource} from '../remote/pointer.js'
 import type {Archive} from '../store/archive.js'
 import {checkClearsigned, checkDetached, readPublicKey, type PublicKey} from './signatures.js'
 
-export type ProblemKind = 'missing' | 'size' | 'hash' | 'pointer' | 'signature' | 'public-key'
+export type ProblemKind = 'missing' | 'size' | 'hash' | 'pointer' | 'signature' | 'public-key' | 'log'
 
 /** One thing wrong on a backend. */
 export interface Problem {
@@ -118,7 +118,18 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
   }
   const indexChecks = new Map<string, {sha256: string; size: number; path: string; entry: PublicationEntry}>()
   for (const dist of await loggedDistributions(backend)) {
-    const log = await readLog(backend, dist)
+    let log: PublicationEntry[]
+    try {
+      log = await readLog(backend, dist)
+    } catch (error) {
+      // A damaged log entry is damage on the backend, not a failure to reach it: report
+      // it and check the other distributions. Repair cannot rebuild it (only its writer
+      // knew what it said), so it stays a problem.
+      const damaged = isRaptrError(error) ? error.data.damagedKey : undefined
+      if (typeof damaged !== 'string') throw error
+      ins.problems.push({kind: 'log', key: damaged, expected: 'a raptr publication entry', actual: (error as Error).message.replace(/^.*?: /, '')})
+      continue
+    }
     const head = log.at(-1)!
     ins.checked.publications++
     await checkPointer(backend, head, ins, needKey)

@@ -66,6 +66,12 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
       onProgress: bars.active ? (p) => bars.task(`${p.backend}/${p.dist} ${p.phase}`)(p.done, p.total) : undefined,
     }).finally(() => bars.stop())
     for (const r of res.results) {
+      // Files written to finish an earlier publish, or put back after someone changed them
+      // on the backend: say which, so a hand edit or a crash does not pass unnoticed.
+      if (r.settled?.length) {
+        const shown = r.settled.slice(0, 5).join(', ')
+        this.note(`${r.backend}/${r.distribution}: put back what the publication log says: ${shown}${r.settled.length > 5 ? ` and ${r.settled.length - 5} more` : ''}`)
+      }
       const t = r.totals
       const what = t ? `${t.blobs} pool files (${formatBytes(t.blobBytes)}), ${t.indexes} indexes, ${t.copies} pinned copies` : ''
       switch (r.action) {
