@@ -7,22 +7,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {getField, parseStanza, stripSignature, valueLines} from '../core/deb822.js'
+import {getField, parseStanza, stripSignature} from '../core/deb822.js'
 import {PACKAGE_NAME} from '../core/names.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
-import {digestFile} from './digest.js'
+import {checkListed, readListed} from './listed-files.js'
 
 const MAX_CHANGES = 16 * 1024 * 1024
-
-const LISTS = [
-  ['Files', 'md5'],
-  ['Checksums-Sha1', 'sha1'],
-  ['Checksums-Sha256', 'sha256'],
-  ['Checksums-Sha512', 'sha512'],
-] as const
-
-type Algorithm = (typeof LISTS)[number][1]
 
 /** A verified .changes: its source, version, and the absolute paths of the files it lists. */
 export interface ChangesInfo {
@@ -76,61 +67,12 @@ export async function readChanges(file: string, opts: {keyring?: string} = {}): 
   }
 
   const files: string[] = []
-  for (const [name, expected] of listedFiles(fileName, control)) {
+  for (const [name, expected] of readListed(fileName, control, {kind: '.changes', filesColumns: 5, bad: (m) => bad(fileName, m)})) {
+    await checkListed(fileName, dir, name, expected, '.changes')
     const filePath = path.join(dir, name)
-    let actual
-    try {
-      actual = await digestFile(filePath)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'EISDIR') {
-        throw new RaptrError('DSC_FILE_MISSING', `${fileName} lists ${name}, which is not next to it`, `put ${name} in the same directory as ${fileName}`, {file: name})
-      }
-      throw error
-    }
-    if (actual.size !== expected.size) throw mismatch(fileName, name, `size is ${actual.size}, the .changes says ${expected.size}`)
-    for (const [algorithm, hex] of Object.entries(expected.hashes)) {
-      const key = algorithm as Algorithm
-      if (actual[key] !== hex) throw mismatch(fileName, name, `${key} is ${actual[key]}, the .changes says ${hex}`)
-    }
     files.push(filePath)
   }
   return {fileName, source, version, files, signedBy}
-}
-
-/** The files a .changes lists: `Files` lines are "md5 size section priority name", the Checksums-* lines "hash size name". */
-function listedFiles(fileName: string, control: Array<[string, string]>): Map<string, {size: number; hashes: Partial<Record<Algorithm, string>>}> {
-  const files = new Map<string, {size: number; hashes: Partial<Record<Algorithm, string>>}>()
-  for (const [field, algorithm] of LISTS) {
-    const value = getField(control, field)
-    if (value === undefined) continue
-    const seen = new Set<string>()
-    for (const line of valueLines(value)) {
-      const parts = line.split(/\s+/)
-      const columns = field === 'Files' ? 5 : 3
-      if (parts.length !== columns || !/^[0-9a-f]+$/i.test(parts[0]) || !/^\d+$/.test(parts[1])) {
-        throw bad(fileName, `${field}: malformed line ${JSON.stringify(line.slice(0, 80))}`)
-      }
-      const [hex, sizeText] = parts
-      const name = parts[columns - 1]
-      if (name.includes('/') || name.includes('\\') || name.includes('..') || name.startsWith('.') || name.includes('\0')) {
-        throw new RaptrError('UNSAFE_PATH', `${fileName} lists an unsafe file name ${JSON.stringify(name)}`, 'a .changes may only list plain file names in its own directory', {file: name})
-      }
-      const size = Number(sizeText)
-      seen.add(name)
-      const entry = files.get(name)
-      if (field === 'Files') {
-        if (entry) throw bad(fileName, `Files lists ${name} twice`)
-        files.set(name, {size, hashes: {md5: hex.toLowerCase()}})
-        continue
-      }
-      if (!entry) throw bad(fileName, `${field} lists ${name}, which Files does not`)
-      if (entry.size !== size) throw bad(fileName, `${field} gives ${name} size ${size}, Files says ${entry.size}`)
-      entry.hashes[algorithm] = hex.toLowerCase()
-    }
-    for (const name of files.keys()) if (!seen.has(name)) throw bad(fileName, `${field} does not list ${name}`)
-  }
-  return files
 }
 
 /**
@@ -171,8 +113,4 @@ export async function verifyClearsigned(fileName: string, text: string, keyringF
 
 function bad(fileName: string, message: string): RaptrError {
   return new RaptrError('BAD_CHANGES', `${fileName}: ${message}`, 'regenerate it with dpkg-genchanges')
-}
-
-function mismatch(fileName: string, name: string, detail: string): RaptrError {
-  return new RaptrError('DSC_FILE_MISMATCH', `${name} does not match ${fileName}: ${detail}`, `the file was changed or belongs to another upload; fetch the ${name} that goes with this .changes`, {file: name})
 }
