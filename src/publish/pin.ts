@@ -27,7 +27,7 @@ async function publicationOf(archive: Archive, backend: Backend, backendName: st
   const commit = await resolveSnapshot(archive, ref)
   const tree = await archive.trees.entryAt(await archive.rootTree(commit), distPath(dist))
   if (!tree) throw new RaptrError('UNKNOWN_DISTRIBUTION', `snapshot ${shortId(commit)} has no distribution "${dist}"`, 'list them with: raptr distribution list')
-  const entry = (await readLog(backend, dist)).reverse().find((e) => e.snapshot === commit || e.distTree === tree.oid)
+  const entry = (await readLog(backend, dist)).reverse().find((e) => e.action !== 'drop' && (e.snapshot === commit || e.distTree === tree.oid))
   if (!entry) {
     throw new RaptrError('NOTHING_PUBLISHED', `snapshot ${shortId(commit)} of ${dist} was never published to ${backendName}`, `publish it: raptr publish ${backendName} --snapshot ${shortId(commit)}`)
   }

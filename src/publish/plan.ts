@@ -10,6 +10,8 @@ export interface PlanInput {
   distTree: string
   /** The live publication, from the backend's log. */
   head?: {seq: number; snapshot: string; distTree: string; releaseEntries: ReleaseEntry[]}
+  /** The seq of a drop entry when the distribution was dropped: the next publication follows it. */
+  afterSeq?: number
   /** Whether `snapshot` descends from the live one (true when nothing is live). */
   fastForward: boolean
   force: boolean
@@ -50,7 +52,7 @@ export function planPublish(input: PlanInput): PublishPlan {
     snapshot: input.snapshot,
     pinnedId: input.pinnedId,
     action: 'publish',
-    seq: (input.head?.seq ?? 0) + 1,
+    seq: (input.head?.seq ?? input.afterSeq ?? 0) + 1,
     blobs: [],
     byHash: [],
     pinnedCopies: [],

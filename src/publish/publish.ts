@@ -175,10 +175,19 @@ async function publishOne(
     else {
       // Finish whatever an earlier publisher left half-done, even if this one has nothing new.
       const s = await settle(backend, snap.dist, {signer: opts.signer})
-      head = s.head
+      head = s.head ?? s.dropped
       settled.push(...s.wrote)
     }
-    const input = await gather(archive, backend, snap, head, indexesOf, opts)
+    // A dropped distribution stays off until its content changes (or --force); then it
+    // starts afresh after the drop entry, not as a fast-forward of what was live before.
+    const dropped = head?.action === 'drop' ? head : undefined
+    if (dropped) {
+      if (dropped.distTree === snap.distTree && !opts.force) {
+        return {backend: backendName, distribution: snap.dist, action: 'unchanged', snapshot: snap.commit, seq: dropped.seq, reason: `dropped (raptr publish drop); it comes back when it changes, or with --force`}
+      }
+      head = undefined
+    }
+    const input = {...(await gather(archive, backend, snap, head, indexesOf, opts)), afterSeq: dropped?.seq}
     mark(`publish ${backendName}/${snap.dist}: gathered`)
     const plan = planPublish(input)
     const result: DistResult = {

@@ -68,7 +68,7 @@ async function refreshOne(archive: Archive, backend: Backend, backendName: strin
     await waitForNoLease(backend, backendName)
     await settle(backend, dist, {signer})
     const head = await readHead(backend, dist)
-    if (!head) return {backend: backendName, distribution: dist, action: 'unpublished'}
+    if (!head || head.action === 'drop') return {backend: backendName, distribution: dist, action: 'unpublished'}
     const date = new Date()
     // The setting decides the period; without one, the live Release's own period is kept.
     const release = validForMs !== undefined ? redatedRelease(head.release, date, validForMs) : reliveRelease(head.release, head.release, date)

@@ -71,6 +71,7 @@ export async function rollback(archive: Archive, backend: Backend, backendName: 
     const log = await readLog(backend, dist)
     const head = log.at(-1)
     if (!head) throw new RaptrError('NOTHING_PUBLISHED', `${backendName} has no publication of ${dist}`, `publish first: raptr publish ${backendName}`)
+    if (head.action === 'drop') throw new RaptrError('NOTHING_PUBLISHED', `${dist} was dropped from ${backendName}`, `publish it again: raptr publish ${backendName} -d ${dist} --force`)
     const target = await chooseTarget(archive, log, head, opts, backendName)
     const base = {backend: backendName, distribution: dist, from: head.snapshot}
     if (target.distTree === head.distTree) {

@@ -121,7 +121,9 @@ async function planOnce(
   policy: {keepLast: number; keepDays?: number; now: Date; graceMs: number},
 ): Promise<{heads: string; retained: ReturnType<typeof chooseRetained>; plan: PurgePlan}> {
   const dists = await loggedDistributions(backend)
-  const logs = await Promise.all(dists.map((d) => readLog(backend, d)))
+  // Drop entries name nothing; the publication before a drop is kept as if live (a
+  // conservative choice: purge never deletes what a drop left behind).
+  const logs = (await Promise.all(dists.map((d) => readLog(backend, d)))).map((l) => l.filter((e) => e.action !== 'drop'))
   const namedRefs = await namedWithTrees(archive, named, dists)
   // Pins are read from the backend: they bind every clone, not only this one.
   const pins = await readPins(backend)

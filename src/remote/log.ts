@@ -12,7 +12,8 @@ import type {Backend} from '../backends/interface.js'
 export const PublicationEntry = z.object({
   format: z.literal(1),
   seq: z.number().int().positive(),
-  action: z.enum(['publish', 'rollback']),
+  /** `drop` takes the distribution off the backend: nothing of it is live after it (publish/drop.ts). */
+  action: z.enum(['publish', 'rollback', 'drop']),
   distribution: z.string(),
   snapshot: z.string().regex(/^[0-9a-f]{40}$/),
   distTree: z.string().regex(/^[0-9a-f]{40}$/),

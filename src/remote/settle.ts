@@ -17,6 +17,8 @@ export interface SettleOptions {
 export interface SettleResult {
   /** The log head the backend now matches, or undefined when nothing was published. */
   head?: PublicationEntry
+  /** The drop entry when the newest entry took the distribution off: nothing is live, nothing settled. */
+  dropped?: PublicationEntry
   /** Keys written to finish what was started. Empty when the backend was settled already. */
   wrote: string[]
   /** What could not be finished without a signing key. */
@@ -43,6 +45,7 @@ export async function settle(backend: Backend, dist: string, opts: SettleOptions
   for (let attempt = 0; attempt < 5; attempt++) {
     const head = await readHead(backend, dist)
     if (!head) return {head, wrote, unmended}
+    if (head.action === 'drop') return {head: undefined, dropped: head, wrote, unmended}
     const entries = parseReleaseEntries(head.release)
     await settlePinned(backend, head, entries, opts, wrote, unmended)
     if (head.inRelease) await settlePublicKey(backend, opts, wrote, unmended)
@@ -57,7 +60,8 @@ export async function settle(backend: Backend, dist: string, opts: SettleOptions
     const after = await readHead(backend, dist)
     if (!after || after.seq === head.seq) return {head, wrote, unmended}
   }
-  return {head: await readHead(backend, dist), wrote, unmended}
+  const last = await readHead(backend, dist)
+  return last?.action === 'drop' ? {head: undefined, dropped: last, wrote, unmended} : {head: last, wrote, unmended}
 }
 
 /**

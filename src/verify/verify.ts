@@ -131,6 +131,8 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
       continue
     }
     const head = log.at(-1)!
+    // Dropped (raptr publish drop): nothing of it is live, so nothing to check.
+    if (head.action === 'drop') continue
     ins.checked.publications++
     await checkPointer(backend, head, ins, needKey)
     const live = liveDir(dist)
