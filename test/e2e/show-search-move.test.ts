@@ -80,7 +80,7 @@ describe('show, search, move, snapshot names', () => {
     ok(['publish', '--sign-key', s.key], {cwd: s.dir})
     const res = ok(['distribution', 'remove', 'production'], {cwd: s.dir})
     expect(res.stdout).toBe('removed distribution production\n')
-    expect(res.stderr).toBe('production is still published on local: removing it from the archive does not take it off the backend, and apt clients there keep seeing it\n')
+    expect(res.stderr).toBe('production is still published on local: removing it from the archive does not take it off the backend, and apt clients there keep seeing it; take it off with: raptr publish drop production local\n')
     expect(path.isAbsolute(s.www)).toBe(true)
   })
 })
