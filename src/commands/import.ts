@@ -36,6 +36,8 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
     const {openNamedBackend} = await import('../cli/open-backend.js')
     const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend})
     let last = ''
+    // At a terminal: bars; elsewhere: the plain note lines scripts and logs read.
+    const bars = await this.progress()
     const {runTeamChange} = await import('../cli/sync-flags.js')
     const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => importRepository(archive, source, args.suite, {
       to: flags.to,
@@ -43,11 +45,13 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
       architectures: flags.architectures?.split(',').map((a) => a.trim()).filter(Boolean),
       keyring: flags.keyring,
       onProgress: (p) => {
+        if (bars.active && p.phase !== 'add') return bars.task(p.phase === 'indexes' ? 'reading indexes' : 'downloading')(p.done, p.total)
+        if (bars.active) bars.stop()
         const line = p.phase === 'indexes' ? `reading indexes ${p.done}/${p.total}` : p.phase === 'download' ? `downloading ${p.done}/${p.total}` : `adding ${p.total} packages`
         if (line !== last && (p.phase !== 'download' || p.done === p.total || p.done % 50 === 0 || p.done === 1)) this.note(line)
         last = line
       },
-    }))
+    })).finally(() => bars.stop())
     const added = res.packages.filter((p) => p.status !== 'unchanged' || p.linked.length > 0).length
     this.log(res.commit ? `imported ${added} packages into ${res.distribution} (${res.components.join(', ')}; ${res.skipped} already there)` : `nothing new to import into ${res.distribution} (${res.skipped} already there)`)
     return {snapshot: res.commit, ...res}
