@@ -1,26 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {FIXTURES, ok, okJson, tempDir} from '../helpers/cli.js'
 import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
+import {makeBucket} from './torture-kit.js'
 
 const endpoint = inject('s3Endpoint')
-
-async function makeBucket(): Promise<string> {
-  const name = `import-${process.pid}-${Date.now().toString(36)}`
-  const client = new S3Client({
-    endpoint,
-    region: inject('s3Region'),
-    forcePathStyle: true,
-    credentials: {accessKeyId: inject('s3AccessKey'), secretAccessKey: inject('s3SecretKey')},
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })
-  await client.send(new CreateBucketCommand({Bucket: name}))
-  client.destroy()
-  return name
-}
 
 describe('importing from an S3 backend', () => {
   let s: TestArchive
@@ -28,7 +13,7 @@ describe('importing from an S3 backend', () => {
 
   it('reads a repository on a configured S3 backend (by its s3:// URL, verified with --keyring) into another distribution', async () => {
     s = makeTestArchive({directoryBackend: false})
-    const bucket = await makeBucket()
+    const bucket = await makeBucket('import')
     ok(['backend', 'add', 'old', `s3://${bucket}/debian`, '--endpoint', endpoint, '--path-style', '--acl', 'public-read'], {cwd: s.dir})
     ok(['package', 'add', FIXTURES, '--category', 'public', '--link', 'production'], {cwd: s.dir})
     ok(['publish', '--sign-key', s.key], {cwd: s.dir})

@@ -1,29 +1,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {AptClient} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {FIXTURES, ok, okJson, raptr, raptrAsync, sh, tempDir} from '../helpers/cli.js'
 import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
+import {makeBucket} from './torture-kit.js'
 
 const endpoint = inject('s3Endpoint')
-let bucketSeq = 0
-
-async function makeBucket(prefix: string): Promise<string> {
-  const name = `${prefix}-${process.pid}-${Date.now().toString(36)}-${bucketSeq++}`
-  const client = new S3Client({
-    endpoint,
-    region: inject('s3Region'),
-    forcePathStyle: true,
-    credentials: {accessKeyId: inject('s3AccessKey'), secretAccessKey: inject('s3SecretKey')},
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })
-  await client.send(new CreateBucketCommand({Bucket: name}))
-  client.destroy()
-  return name
-}
 
 type Setup = TestArchive
 

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
+import {GetObjectCommand, ListObjectsV2Command, type S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
 import {ok, raptr, raptrAsync, sh, tempDir, type RunResult} from '../helpers/cli.js'
+import {makeBucket, s3Client} from './torture-kit.js'
 
 // CI jobs sharing one archive: each clones a bare git remote and runs one command that
 // adds, syncs and publishes to a directory and an S3 bucket at the same time as the others.
@@ -80,16 +81,8 @@ function expectAllExited0(results: RunResult[]): void {
 }
 
 beforeAll(async () => {
-  client = new S3Client({
-    endpoint,
-    region: inject('s3Region'),
-    forcePathStyle: true,
-    credentials: {accessKeyId: inject('s3AccessKey'), secretAccessKey: inject('s3SecretKey')},
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })
-  bucket = `team-${process.pid}-${Date.now().toString(36)}`
-  await client.send(new CreateBucketCommand({Bucket: bucket}))
+  client = s3Client()
+  bucket = await makeBucket('team')
   work = tempDir('raptr-team-')
   www = path.join(work, 'www')
   pkgs = path.join(work, 'pkgs')
