@@ -49,23 +49,35 @@ export function transience(error: unknown): {transient: boolean; retryAfterMs?: 
  * @example await withRetries(() => backend.put(key, data), {budgetMs: 60_000})
  */
 export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const pause = retryPause(opts)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt)
+    } catch (error) {
+      await pause(error, attempt)
+    }
+  }
+}
+
+/**
+ * The one backoff rule both retry loops follow: after failed attempt `attempt`, rethrows
+ * an error that is not transient or would overrun the budget, otherwise waits
+ * (exponential backoff with full jitter, at least a passed-on `Retry-After`).
+ */
+function retryPause(opts: RetryOptions): (error: unknown, attempt: number) => Promise<void> {
   const now = opts.now ?? Date.now
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const base = opts.baseMs ?? 200
   const cap = opts.capMs ?? 10_000
   let started: number | undefined
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt)
-    } catch (error) {
-      const {transient, retryAfterMs} = transience(error)
-      if (!transient) throw error
-      started ??= now()
-      const backoff = Math.min(cap, base * 2 ** (attempt - 1))
-      const delay = Math.max(retryAfterMs ?? 0, backoff / 2 + (Math.random() * backoff) / 2)
-      if (now() - started + delay > opts.budgetMs) throw error
-      await sleep(delay)
-    }
+  return async (error, attempt) => {
+    const {transient, retryAfterMs} = transience(error)
+    if (!transient) throw error
+    started ??= now()
+    const backoff = Math.min(cap, base * 2 ** (attempt - 1))
+    const delay = Math.max(retryAfterMs ?? 0, backoff / 2 + (Math.random() * backoff) / 2)
+    if (now() - started + delay > opts.budgetMs) throw error
+    await sleep(delay)
   }
 }
 
@@ -126,10 +138,8 @@ export class RetryBackend implements Backend {
     // A listing that fails part-way starts again and skips what it already yielded
     // (keys come in order).
     let last: string | undefined
-    let attempt = 0
-    let started: number | undefined
-    const now = this.opts.now ?? Date.now
-    for (;;) {
+    const pause = retryPause(this.opts)
+    for (let attempt = 1; ; attempt++) {
       try {
         for await (const o of this.inner.list(prefix)) {
           if (last !== undefined && Buffer.compare(Buffer.from(o.key), Buffer.from(last)) <= 0) continue
@@ -138,14 +148,7 @@ export class RetryBackend implements Backend {
         }
         return
       } catch (error) {
-        attempt++
-        const {transient, retryAfterMs} = transience(error)
-        if (!transient) throw error
-        started ??= now()
-        const backoff = Math.min(this.opts.capMs ?? 10_000, (this.opts.baseMs ?? 200) * 2 ** (attempt - 1))
-        const delay = Math.max(retryAfterMs ?? 0, backoff / 2 + (Math.random() * backoff) / 2)
-        if (now() - started + delay > this.opts.budgetMs) throw error
-        await (this.opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(delay)
+        await pause(error, attempt)
       }
     }
   }
