@@ -5,7 +5,9 @@
 //
 // The command index (`COMMANDS`, id → command class, oclif's "explicit" command loading)
 // is generated here from src/commands/**, so a new command file is picked up by the next
-// build: package/list.ts is `package list`, pin/index.ts is `pin`.
+// build: package/list.ts is `package list`, pin/index.ts is `pin`. oclif's plugins (help,
+// version, autocomplete) stay in node_modules: oclif reads their manifests at start-up
+// and loads their code only when one of their commands runs.
 //
 // Heavy or native libraries stay outside the bundle and load from node_modules when a
 // command first imports them (see EXTERNAL).
@@ -45,22 +47,44 @@ function commandFiles() {
 }
 
 /**
- * oclif plugins whose commands (help, version, autocomplete) are bundled as raptr's own:
- * oclif then loads no plugin at start-up, and they share the bundle's copy of oclif.
+ * Packages oclif requires when it loads but uses only on some paths: each is bundled
+ * behind a proxy that requires it on first use (the glob of oclif's "pattern" command
+ * loading, the plugin wildcards, the spinner frames, the help templates).
  */
-export const BUNDLED_PLUGINS = ['@oclif/plugin-help', '@oclif/plugin-version', '@oclif/plugin-autocomplete']
+export const LAZY = ['tinyglobby', 'minimatch', 'cli-spinners', 'ejs']
 
-/** A plugin's commands, from its oclif manifest, as [oclif id, absolute path]. */
-function pluginCommands(name) {
-  const dir = path.join(root, 'node_modules', ...name.split('/'))
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'oclif.manifest.json'), 'utf8'))
-  return Object.entries(manifest.commands).map(([id, c]) => [id, path.join(dir, ...c.relativePath)])
+/**
+ * oclif checks the Node version against the engines of the package.json beside its
+ * own files, which the bundle does not have (npm checks raptr's engines at install):
+ * semver is loaded for nothing, so it is left out.
+ */
+const STUBS = {semver: 'module.exports = {satisfies: () => true}'}
+
+const lazyRequire = {
+  name: 'lazy-require',
+  setup(b) {
+    const filter = new RegExp(`^(${[...LAZY, ...Object.keys(STUBS)].join('|')})$`)
+    b.onResolve({filter}, async (args) => {
+      if (args.pluginData?.real) return undefined
+      if (STUBS[args.path]) return {path: args.path, namespace: 'stub'}
+      const real = await b.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, pluginData: {real: true}})
+      if (real.errors.length) return {errors: real.errors}
+      return {path: real.path, namespace: 'lazy'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'stub'}, (args) => ({contents: STUBS[args.path], loader: 'js'}))
+    b.onLoad({filter: /.*/, namespace: 'lazy'}, (args) => ({
+      contents: [
+        'let real',
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}))`,
+        "module.exports = new Proxy({}, {get: (_, k) => (k === '__esModule' ? undefined : load()[k]), has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, k) => Reflect.getOwnPropertyDescriptor(load(), k)})",
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }))
+  },
 }
 
-const commands = [...commandFiles(), ...BUNDLED_PLUGINS.flatMap(pluginCommands)]
-const ids = commands.map(([id]) => id)
-const twice = ids.filter((id, i) => ids.indexOf(id) !== i)
-if (twice.length) throw new Error(`two commands are named ${twice.join(', ')}`)
+const commands = commandFiles()
 const entry = [
   `export {main} from './cli/main.ts'`,
   `export {default as RaptrHelp} from './cli/help.ts'`,
@@ -96,11 +120,12 @@ const result = await build({
   legalComments: 'linked',
   external: EXTERNAL,
   banner: {js: banner},
+  plugins: [lazyRequire],
   metafile: true,
   logLevel: 'warning',
 })
 
 const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'))
 const main = bytes.find(([f]) => f.endsWith('dist/raptr.js'))
-console.log(`bundled ${commands.length} commands (${BUNDLED_PLUGINS.length} plugins' among them): dist/raptr.js ${(main[1].bytes / 1024).toFixed(0)} KiB, ${bytes.length - 1} lazy chunks`)
+console.log(`bundled ${commands.length} commands: dist/raptr.js ${(main[1].bytes / 1024).toFixed(0)} KiB, ${bytes.length - 1} lazy chunks`)
 if (process.env.RAPTR_BUNDLE_META) fs.writeFileSync(process.env.RAPTR_BUNDLE_META, JSON.stringify(result.metafile))
