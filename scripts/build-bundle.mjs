@@ -49,9 +49,21 @@ function commandFiles() {
 /**
  * Packages oclif requires when it loads but uses only on some paths: each is bundled
  * behind a proxy that requires it on first use (the glob of oclif's "pattern" command
- * loading, the plugin wildcards, the spinner frames, the help templates).
+ * loading, the spinner frames).
  */
-export const LAZY = ['tinyglobby', 'minimatch', 'cli-spinners', 'ejs']
+export const LAZY = ['tinyglobby', 'cli-spinners']
+
+/**
+ * Packages oclif calls at every start with input that needs no work, answered directly
+ * (anything else goes to the real package, required on first use):
+ * - ejs: oclif renders every help text as a template; text without `<%` is itself.
+ * - minimatch: oclif matches its plugin list against the dependencies; a name without
+ *   glob characters (nor a leading `!` or `#`) matches only itself.
+ */
+const SHORTCUTS = {
+  ejs: `exports.render = (text, ...rest) => (typeof text === 'string' && !text.includes('<%') ? text : real().render(text, ...rest))`,
+  minimatch: `exports.minimatch = (name, pattern, ...rest) => (rest.length === 0 && typeof pattern === 'string' && !/[*?[\\]{}()\\\\]|^[!#]/.test(pattern) ? name === pattern : real().minimatch(name, pattern, ...rest))`,
+}
 
 /**
  * oclif checks the Node version against the engines of the package.json beside its
@@ -60,24 +72,31 @@ export const LAZY = ['tinyglobby', 'minimatch', 'cli-spinners', 'ejs']
  */
 const STUBS = {semver: 'module.exports = {satisfies: () => true}'}
 
+/** A module whose own `exports` come first and whose other properties are the real package's, required on first use. */
+function lazyModule(realPath, own = '') {
+  return [
+    'let loaded',
+    `const real = () => (loaded ??= require(${JSON.stringify(realPath)}))`,
+    own,
+    "module.exports = new Proxy(exports, {get: (t, k) => (k in t ? t[k] : k === '__esModule' ? undefined : real()[k]), has: (t, k) => k in t || k in real()})",
+  ].join('\n')
+}
+
 const lazyRequire = {
   name: 'lazy-require',
   setup(b) {
-    const filter = new RegExp(`^(${[...LAZY, ...Object.keys(STUBS)].join('|')})$`)
+    const names = [...LAZY, ...Object.keys(SHORTCUTS), ...Object.keys(STUBS)]
+    const filter = new RegExp(`^(${names.join('|')})$`)
     b.onResolve({filter}, async (args) => {
       if (args.pluginData?.real) return undefined
       if (STUBS[args.path]) return {path: args.path, namespace: 'stub'}
       const real = await b.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, pluginData: {real: true}})
       if (real.errors.length) return {errors: real.errors}
-      return {path: real.path, namespace: 'lazy'}
+      return {path: real.path, namespace: 'lazy', pluginData: {name: args.path}}
     })
     b.onLoad({filter: /.*/, namespace: 'stub'}, (args) => ({contents: STUBS[args.path], loader: 'js'}))
     b.onLoad({filter: /.*/, namespace: 'lazy'}, (args) => ({
-      contents: [
-        'let real',
-        `const load = () => (real ??= require(${JSON.stringify(args.path)}))`,
-        "module.exports = new Proxy({}, {get: (_, k) => (k === '__esModule' ? undefined : load()[k]), has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, k) => Reflect.getOwnPropertyDescriptor(load(), k)})",
-      ].join('\n'),
+      contents: lazyModule(args.path, SHORTCUTS[args.pluginData.name] ?? ''),
       loader: 'js',
       resolveDir: path.dirname(args.path),
     }))
