@@ -284,7 +284,7 @@ function main(): void {
         '',
         `- date: ${date}`,
         `- machine: ${machine()}`,
-        `- peers: ${versions.join('; ')}`,
+        `- peers: ${versions.join('; ') || 'none'}`,
         `- corpus: ${n} .deb files, ${names} names, ${(corpusBytes / 2 ** 20).toFixed(0)} MiB, seed ${opts.seed}, generated in ${corpusSeconds.toFixed(1)} s; +${EXTRA} for each incremental form`,
         `- ${opts.runs} run(s) per tool; wall = sum of the scenario's processes (median over runs); peak RSS = largest single process (max over runs), from GNU time`,
         `- ${help}`,
