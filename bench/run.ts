@@ -29,6 +29,8 @@ import {summaryFiles, writeSummary} from './summary.js'
 import {treeChanges, treeState} from './tree-changes.js'
 
 const EXTRA = 10
+/** A run with an N below this is a trial: its default --out is a temporary directory. */
+const TRIAL_BELOW = 1000
 
 interface Options {
   sizes: number[]
@@ -70,7 +72,8 @@ function options(repoRoot: string): Options {
     peers: peers as PeerName[],
     seed: Number(values.seed),
     cpuProf: values['cpu-prof'],
-    resultsDir: values.out ?? path.join(repoRoot, 'bench', 'results'),
+    // Trial sizes stay out of bench/results (and out of the day's summary) unless asked.
+    resultsDir: values.out ?? (sizes.some((n) => n < TRIAL_BELOW) ? path.join(os.tmpdir(), 'raptr-bench-results') : path.join(repoRoot, 'bench', 'results')),
     tag: values.tag,
     summaryOnly: values.summary,
   }
