@@ -340,9 +340,73 @@ export function describeEvent(e: RaptrEvent): string {
       return `${e.remote}/${e.branch}: ${e.commits.length} commit${e.commits.length === 1 ? '' : 's'} came in`
     default: {
       const {v: _v, type: _t, ...rest} = e
+      const show = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join(',') : JSON.stringify(v))
       return Object.entries(rest)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${k}=${show(v)}`)
         .join(' ')
     }
   }
+}
+
+const EntryType = z.enum(['unknown', ...EVENT_TYPES] as ['unknown', ...EventType[]])
+
+/**
+ * One event as `raptr log --json` and `raptr package history --json` print it: the
+ * commit (id, date, author, its readable message), the event type (`unknown` for a
+ * commit without event data), the schema version `v` (null for unknown), the payload
+ * (the event's fields but `v` and `type`) and the commit's context.
+ */
+export const LogEntry = z.object({
+  id: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
+  date: z.iso.datetime(),
+  author: z.string(),
+  message: z.string(),
+  type: EntryType,
+  v: z.nullable(z.number()),
+  payload: z.record(z.string(), z.unknown()),
+  context: EventContext,
+})
+export type LogEntry = z.infer<typeof LogEntry>
+
+/** What `raptr log` keeps: every filter given must match. */
+export interface EventFilter {
+  types?: Array<EventType | 'unknown'>
+  packages?: string[]
+  distributions?: string[]
+  /** Seconds since the epoch, inclusive. */
+  since?: number
+  until?: number
+  /** A substring of the author's name or email, case-insensitive. */
+  author?: string
+}
+
+/** The entries of one commit that pass the filter (bulk events narrowed to the packages asked about). */
+export function commitEntries(c: {id: string; message: string; author: string; timestamp: number}, filter: EventFilter): LogEntry[] {
+  if (filter.since !== undefined && c.timestamp < filter.since) return []
+  if (filter.until !== undefined && c.timestamp > filter.until) return []
+  if (filter.author && !c.author.toLowerCase().includes(filter.author.toLowerCase())) return []
+  const d = decodeMessage(c.message)
+  const message = d.body ? `${d.sentence}\n\n${d.body}` : d.sentence
+  const base = {id: c.id, date: new Date(c.timestamp * 1000).toISOString(), author: c.author, message, context: d.context}
+  if (d.unknown) {
+    if (filter.packages || filter.distributions) return []
+    if (filter.types && !filter.types.includes('unknown')) return []
+    return [{...base, type: 'unknown', v: null, payload: {}}]
+  }
+  const out: LogEntry[] = []
+  for (const e of d.events) {
+    if (filter.types && !filter.types.includes(e.type)) continue
+    const kept = filter.packages || filter.distributions ? narrowEvent(e, filter) : e
+    if (!kept) continue
+    const {v, type, ...payload} = kept
+    out.push({...base, type, v, payload})
+  }
+  return out
+}
+
+/** The event of a log entry again (undefined for `unknown`). */
+export function entryEvent(e: LogEntry): RaptrEvent | undefined {
+  if (e.type === 'unknown') return undefined
+  const r = z.safeParse(RaptrEvent, {v: e.v, type: e.type, ...e.payload})
+  return r.success ? r.data : undefined
 }

@@ -130,8 +130,12 @@ export class Archive {
     }
   }
 
-  /** Commits from `from` (default HEAD) back to the first, newest first, first-parent and merged. */
-  async log(from?: string, depth?: number): Promise<CommitInfo[]> {
+  /**
+   * Commits from `from` (default HEAD) back to the first, newest first, first-parent and
+   * merged; with `since` (seconds since the epoch), the walk stops at the first commit
+   * older than that, as `git log --since` does.
+   */
+  async log(from?: string, depth?: number, since?: number): Promise<CommitInfo[]> {
     const ref = from ?? (await this.head())
     if (!ref) return []
     // Newest first by commit time, each commit once, as git log shows them.
@@ -141,6 +145,7 @@ export class Archive {
     while (queue.length > 0 && (depth === undefined || out.length < depth)) {
       queue.sort((a, b) => b.timestamp - a.timestamp)
       const c = queue.shift()!
+      if (since !== undefined && c.timestamp < since) break
       out.push(c)
       for (const p of c.parents) {
         if (seen.has(p)) continue
