@@ -3,7 +3,7 @@ import {RaptrError} from '../errors.js'
 import {bundleDir, bundlePath, decodeVersion, linkPath, recordPath} from '../core/layout.js'
 import {parseSection, validateAlias} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
-import type {PackagePlace, RaptrEvent} from '../core/events.js'
+import type {PackagePlace, PackageRef, RaptrEvent} from '../core/events.js'
 import {compareVersions, parseVersion} from '../core/version.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {addPackages, changesVersion, linkRecords, type AddResult} from './packages.js'
@@ -153,6 +153,7 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
   validateAlias(alias)
   const {commit, result} = await archive.transaction<{removed: string[]; nothing?: string}>(async (tx) => {
     const done: string[] = []
+    const packages: Array<PackageRef & {unlinked: string[]}> = []
     // Removing what is already gone is done: say what is true and change nothing.
     const existing = (await tx.list(bundleDir(alias))).map(decodeVersion)
     if (existing.length === 0) return {message: '', events: [], result: {removed: [], nothing: `there is no bundle "${alias}"`}}
@@ -164,18 +165,23 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
     for (const {version, bundle} of chosen) {
       for (const r of await memberRecords(tx, bundle)) {
         tx.remove(recordPath(r.name, r.version, r.arch))
+        const unlinked: string[] = []
         for (const d of dists) {
           for (const cat of await listCategoryNames(tx, d)) {
             const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
-            if ((await tx.read(lp)) !== undefined) tx.remove(lp)
+            if ((await tx.read(lp)) !== undefined) {
+              tx.remove(lp)
+              unlinked.push(`${d}/${cat}`)
+            }
           }
         }
         done.push(describe(r))
+        packages.push({name: r.name, version: r.version, architecture: r.arch, unlinked})
       }
       tx.remove(bundlePath(alias, version))
     }
     const versions = chosen.map((c) => c.version)
-    return {message: `bundle removed: ${alias} ${versions.join(', ')}\n\n${done.join('\n')}`, events: [{v: 1, type: 'BundleRemoved', alias, versions}], result: {removed: done}}
+    return {message: `bundle removed: ${alias} ${versions.join(', ')}\n\n${done.join('\n')}`, events: [{v: 1, type: 'BundleRemoved', alias, versions, packages}], result: {removed: done}}
   })
   return {commit, ...result}
 }

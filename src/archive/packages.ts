@@ -373,13 +373,25 @@ export async function removePackages(
       return {message: '', events: [], result: {removed: [], nothing: `${what} is not in the archive`}}
     }
     const chosen = choose(name, records, choice, arch)
-    for (const r of chosen) {
-      tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
-    }
-    return {message: listMessage('removed', chosen), events: [{v: 1, type: 'PackageRemoved', name, choice: {...choice}, ...(arch ? {architecture: arch} : {}), packages: chosen.map(ref)}], result: {removed: chosen.map(summary)}}
+    const packages = await removeRecords(tx, chosen)
+    return {message: listMessage('removed', chosen), events: [{v: 1, type: 'PackageRemoved', name, choice: {...choice}, ...(arch ? {architecture: arch} : {}), packages}], result: {removed: chosen.map(summary)}}
   })
   return {commit, ...result}
+}
+
+/** Removes records and every link to them; says where each was linked, for the event. */
+async function removeRecords(tx: Transaction, rs: PackageRecord[]): Promise<Array<PackageRef & {unlinked: string[]}>> {
+  const out: Array<PackageRef & {unlinked: string[]}> = []
+  for (const r of rs) {
+    tx.remove(recordPath(r.name, r.version, r.arch))
+    const unlinked: string[] = []
+    for (const [d, c] of await findLinks(tx, r)) {
+      tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
+      unlinked.push(`${d}/${c}`)
+    }
+    out.push({...ref(r), unlinked})
+  }
+  return out
 }
 
 function ref(r: PackageRecord): PackageRef {
@@ -541,11 +553,8 @@ export async function keepLatestPackages(archive: Archive, name: string, keepLas
       kept.push(...rs.slice(0, keepLast))
       removed.push(...rs.slice(keepLast))
     }
-    for (const r of removed) {
-      tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
-    }
-    const events: RaptrEvent[] = removed.length ? [{v: 1, type: 'PackageRemoved', name, choice: {}, ...(arch ? {architecture: arch} : {}), keepLast, packages: removed.map(ref)}] : []
+    const packages = await removeRecords(tx, removed)
+    const events: RaptrEvent[] = removed.length ? [{v: 1, type: 'PackageRemoved', name, choice: {}, ...(arch ? {architecture: arch} : {}), keepLast, packages}] : []
     return {message: removed.length ? listMessage('removed', removed, ` (keeping the last ${keepLast})`) : '', events, result: {removed: removed.map(summary), kept: kept.map(summary)}}
   })
   return {commit, ...result}

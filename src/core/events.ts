@@ -55,7 +55,8 @@ export const PackageRemoved = v1('PackageRemoved', {
   choice: VersionChoiceData,
   architecture: z.optional(z.string()),
   keepLast: z.optional(z.number()),
-  packages: z.array(PackageRef),
+  /** Each removed package with the sections it was unlinked from. */
+  packages: z.array(z.object({...Ref, unlinked: z.array(z.string())})),
 })
 export const PackageLinked = v1('PackageLinked', {packages: z.array(PackagePlace)})
 export const PackageUnlinked = v1('PackageUnlinked', {name: z.string(), choice: VersionChoiceData, packages: z.array(PackagePlace)})
@@ -65,7 +66,7 @@ export const PackageMoved = v1('PackageMoved', {
 export const BundleAdded = v1('BundleAdded', {alias: z.string(), version: z.string(), packages: z.array(PackageRef)})
 export const BundleLinked = v1('BundleLinked', {alias: z.string(), versions: z.array(z.string()), to: z.array(z.string()), packages: z.array(PackagePlace)})
 export const BundleUnlinked = v1('BundleUnlinked', {alias: z.string(), versions: z.array(z.string()), from: z.array(z.string()), packages: z.array(PackagePlace)})
-export const BundleRemoved = v1('BundleRemoved', {alias: z.string(), versions: z.array(z.string())})
+export const BundleRemoved = v1('BundleRemoved', {alias: z.string(), versions: z.array(z.string()), packages: z.array(z.object({...Ref, unlinked: z.array(z.string())}))})
 export const SnapshotNamed = v1('SnapshotNamed', {name: z.string(), snapshot: z.string()})
 export const SnapshotRemoved = v1('SnapshotRemoved', {name: z.string(), snapshot: z.string()})
 export const SnapshotRenamed = v1('SnapshotRenamed', {from: z.string(), to: z.string(), snapshot: z.string()})
@@ -221,7 +222,7 @@ export function decodeMessage(message: string): DecodedMessage {
 }
 
 /** The packages an event names (with their names, versions and, where the event has one, place). */
-export function packagesOf(e: RaptrEvent): Array<PackageRef & {distribution?: string; category?: string; linked?: string[]}> {
+export function packagesOf(e: RaptrEvent): Array<PackageRef & {distribution?: string; category?: string; linked?: string[]; unlinked?: string[]}> {
   switch (e.type) {
     case 'PackageAdded':
     case 'PackageRemoved':
@@ -230,6 +231,7 @@ export function packagesOf(e: RaptrEvent): Array<PackageRef & {distribution?: st
     case 'BundleAdded':
     case 'BundleLinked':
     case 'BundleUnlinked':
+    case 'BundleRemoved':
       return e.packages
     case 'PackageMoved':
       return e.packages
@@ -260,6 +262,9 @@ export function distributionsOf(e: RaptrEvent): string[] {
       return e.distributions
     case 'PackageAdded':
       return e.packages.flatMap((p) => p.linked.map(dist))
+    case 'PackageRemoved':
+    case 'BundleRemoved':
+      return e.packages.flatMap((p) => p.unlinked.map(dist))
     case 'PackageLinked':
     case 'PackageUnlinked':
     case 'BundleLinked':
@@ -278,15 +283,14 @@ export function distributionsOf(e: RaptrEvent): string[] {
  */
 export function narrowEvent(e: RaptrEvent, filter: {packages?: string[]; distributions?: string[]}): RaptrEvent | undefined {
   const {packages, distributions} = filter
-  const inDist = (p: {distribution?: string; linked?: string[]; from?: string; to?: string}): boolean =>
+  const inDist = (p: {distribution?: string; linked?: string[]; unlinked?: string[]; from?: string; to?: string}): boolean =>
     !distributions ||
-    [p.distribution, ...(p.linked ?? []), p.from, p.to].some((s) => s !== undefined && distributions.includes(s.split('/')[0]))
+    [p.distribution, ...(p.linked ?? []), ...(p.unlinked ?? []), p.from, p.to].some((s) => s !== undefined && distributions.includes(s.split('/')[0]))
   const list = packagesOf(e)
-  const hasPlaces = list.some((p) => 'distribution' in p || 'linked' in p || 'from' in p)
+  const hasPlaces = list.some((p) => 'distribution' in p || 'linked' in p || 'unlinked' in p || 'from' in p)
   if (packages) {
     const ofName = list.filter((p) => packages.includes(p.name) && (!hasPlaces || inDist(p)))
-    const named = 'name' in e && e.type.startsWith('Package') && typeof e.name === 'string' && packages.includes(e.name)
-    if (ofName.length === 0 && !named) return undefined
+    if (ofName.length === 0) return undefined
     if (!hasPlaces && distributions && !distributionsOf(e).some((d) => distributions.includes(d))) return undefined
     return {...e, packages: ofName} as RaptrEvent
   }
@@ -327,7 +331,7 @@ export function describeEvent(e: RaptrEvent): string {
     case 'BundleAdded':
       return `${e.alias} ${e.version} (${e.packages.length} packages)`
     case 'BundleRemoved':
-      return `${e.alias} ${e.versions.join(', ')}`
+      return `${e.alias} ${e.versions.join(', ')} (${e.packages.length} packages)`
     case 'Published':
       return `${e.distribution} ${e.snapshot.slice(0, 12)} to ${e.backends.map((b) => `${b.backend} (seq ${b.seq})`).join(', ')}`
     case 'Refreshed':

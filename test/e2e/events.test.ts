@@ -132,7 +132,7 @@ const steps: Step[] = [
   {
     types: ['PackageRemoved'],
     run: (t) => ok(['package', 'remove', 'hello', '--version', '1.0'], {cwd: t.dir}),
-    payloads: () => [{name: 'hello', choice: {version: '1.0'}, packages: [ref('hello', '1.0')]}],
+    payloads: () => [{name: 'hello', choice: {version: '1.0'}, packages: [{...ref('hello', '1.0'), unlinked: []}]}],
   },
   {
     types: ['PackageAdded', 'BundleAdded'],
@@ -175,7 +175,7 @@ const steps: Step[] = [
   {
     types: ['BundleRemoved'],
     run: (t) => ok(['bundle', 'remove', 'tool', '--all'], {cwd: t.dir}),
-    payloads: () => [{alias: 'tool', versions: ['5.0']}],
+    payloads: () => [{alias: 'tool', versions: ['5.0'], packages: [{...ref('tool-data', '5.0', 'all'), unlinked: []}, {...ref('tool', '5.0'), unlinked: []}]}],
   },
   {
     types: ['SnapshotNamed'],
@@ -214,7 +214,7 @@ const steps: Step[] = [
       ok(['package', 'add', debs.hello3, '-c', 'public', '--link', 'production'], {cwd: t.dir})
       ok(['package', 'remove', 'hello', '--keep-last', '1'], {cwd: t.dir})
     },
-    payloads: () => [{name: 'hello', choice: {}, keepLast: 1, packages: [ref('hello', '2.0')]}],
+    payloads: () => [{name: 'hello', choice: {}, keepLast: 1, packages: [{...ref('hello', '2.0'), unlinked: ['production/public']}]}],
   },
   {
     types: ['Published'],
@@ -328,7 +328,7 @@ describe('typed events', () => {
     const h = okJson<LogEntry[]>(['package', 'history', 'hello'], {cwd: s.dir}).map((e) => z.parse(LogEntry, e))
     expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'PackageAdded'])
     const inProd = okJson<LogEntry[]>(['package', 'history', 'hello', '--distribution', 'production'], {cwd: s.dir})
-    expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded'])
+    expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded', 'PackageRemoved'])
     expect(ok(['package', 'history', 'hello'], {cwd: s.dir}).stdout.trim().split('\n')).toHaveLength(h.length)
   })
 

@@ -101,7 +101,10 @@ describe('filters', () => {
     expect(narrowEvent(linked, {packages: ['hello'], distributions: ['production']})).toEqual({...linked, packages: [linked.packages[0]]})
     expect(narrowEvent(linked, {distributions: ['qa']})).toBeUndefined()
     expect(narrowEvent({v: 1, type: 'RolledBack', distribution: 'production', backend: 'b', snapshot: 'c', seq: 3}, {distributions: ['production']})).toBeDefined()
-    expect(narrowEvent({v: 1, type: 'PackageRemoved', name: 'hello', choice: {all: true}, packages: []}, {packages: ['hello']})).toBeDefined()
+    const removed: Event = {v: 1, type: 'PackageRemoved', name: 'hello', choice: {all: true}, packages: [{name: 'hello', version: '1', architecture: 'amd64', unlinked: ['staging/main']}]}
+    expect(narrowEvent(removed, {packages: ['hello']})).toEqual(removed)
+    expect(narrowEvent(removed, {packages: ['hello'], distributions: ['staging']})).toEqual(removed)
+    expect(narrowEvent(removed, {packages: ['hello'], distributions: ['production']})).toBeUndefined()
   })
 
   it('entries match the documented schema; type, author and time filters apply', () => {
