@@ -2,6 +2,7 @@ import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {BACKENDS, backendPath} from '../core/layout.js'
 import {validateAlias} from '../core/names.js'
+import type {RaptrEvent} from '../core/events.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
 
@@ -58,18 +59,23 @@ export async function addBackend(archive: Archive, name: string, settings: Backe
     const existing = await tx.read(backendPath(name))
     const text = json(clean)
     if (existing !== text) tx.write(backendPath(name), text)
-    return {message: `${existing === undefined ? 'backend added' : 'backend updated'}: ${name} ${settings.url}`, result: existing === undefined}
+    return {message: `${existing === undefined ? 'backend added' : 'backend updated'}: ${name} ${settings.url}`, events: [backendEvent(existing === undefined ? 'BackendAdded' : 'BackendSet', name, clean)], result: existing === undefined}
   })
   return {commit, created: result}
+}
+
+function backendEvent(type: 'BackendAdded' | 'BackendSet', name: string, settings: BackendSettings): RaptrEvent {
+  const {url, ...options} = settings
+  return {v: 1, type, name, url, options}
 }
 
 /** Forgets a backend; one already forgotten is `nothing` to do. */
 export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string; nothing?: string}> {
   validateAlias(name)
   const {commit, result} = await archive.transaction(async (tx) => {
-    if ((await tx.read(backendPath(name))) === undefined) return {message: '', result: `there is no backend "${name}"`}
+    if ((await tx.read(backendPath(name))) === undefined) return {message: '', events: [], result: `there is no backend "${name}"`}
     tx.remove(backendPath(name))
-    return {message: `backend removed: ${name}`, result: undefined}
+    return {message: `backend removed: ${name}`, events: [{v: 1, type: 'BackendRemoved', name}], result: undefined}
   })
   return {commit, nothing: result}
 }

@@ -3,6 +3,7 @@ import {RaptrError} from '../errors.js'
 import {bundleDir, bundlePath, decodeVersion, linkPath, recordPath} from '../core/layout.js'
 import {parseSection, validateAlias} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
+import type {PackagePlace, PackageRef, RaptrEvent} from '../core/events.js'
 import {compareVersions, parseVersion} from '../core/version.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {addPackages, changesVersion, linkRecords, type AddResult} from './packages.js'
@@ -65,7 +66,9 @@ export async function addBundle(
         throw new RaptrError('CONFLICT', `bundle ${alias} ${version} exists with other members`, 'pass --replace, or give another --version')
       }
       if (existing !== text) tx.write(p, text)
-      return `bundle added: ${alias} ${version} (${records.length} files)${opts.link?.length ? ` to ${opts.link.map((d) => (d.includes('/') ? d : `${d}/${opts.category}`)).join(', ')}` : ''}\n\n${records.map(describe).join('\n')}`
+      const message = `bundle added: ${alias} ${version} (${records.length} files)${opts.link?.length ? ` to ${opts.link.map((d) => (d.includes('/') ? d : `${d}/${opts.category}`)).join(', ')}` : ''}\n\n${records.map(describe).join('\n')}`
+      const packages = records.map((r) => ({name: r.name, version: r.version, architecture: r.arch}))
+      return {message, events: existing === text ? [] : [{v: 1, type: 'BundleAdded', alias, version, packages}]}
     },
   })
   return {commit: res.commit, alias, version, packages: res.packages}
@@ -102,9 +105,16 @@ async function memberRecords(tx: Transaction, b: BundleFile): Promise<PackageRec
 export async function linkBundle(archive: Archive, alias: string, choice: VersionChoice, opts: {to: string[]; category?: string}): Promise<{commit?: string; linked: string[]}> {
   const {commit, result} = await archive.transaction(async (tx) => {
     const done: string[] = []
+    const places: PackagePlace[] = []
     const chosen = await chooseBundles(tx, alias, choice)
-    for (const {bundle} of chosen) done.push(...(await linkRecords(tx, await memberRecords(tx, bundle), opts.to, opts.category)))
-    return {message: `bundle linked: ${alias} ${chosen.map((c) => c.version).join(', ')} to ${opts.to.join(', ')}\n\n${done.join('\n')}`, result: done}
+    for (const {bundle} of chosen) {
+      const linked = await linkRecords(tx, await memberRecords(tx, bundle), opts.to, opts.category)
+      done.push(...linked)
+      places.push(...linked.places)
+    }
+    const versions = chosen.map((c) => c.version)
+    const events: RaptrEvent[] = [{v: 1, type: 'BundleLinked', alias, versions, to: opts.to, packages: places}]
+    return {message: `bundle linked: ${alias} ${versions.join(', ')} to ${opts.to.join(', ')}\n\n${done.join('\n')}`, events, result: done}
   })
   return {commit, linked: result}
 }
@@ -113,6 +123,7 @@ export async function linkBundle(archive: Archive, alias: string, choice: Versio
 export async function unlinkBundle(archive: Archive, alias: string, choice: VersionChoice, opts: {from: string[]}): Promise<{commit?: string; unlinked: string[]; nothing?: string}> {
   const {commit, result} = await archive.transaction<{unlinked: string[]; nothing?: string}>(async (tx) => {
     const done: string[] = []
+    const places: PackagePlace[] = []
     const chosen = await chooseBundles(tx, alias, choice)
     const sections = opts.from.map((f) => parseSection(f))
     for (const {dist} of sections) await requireDistribution(tx, dist)
@@ -124,14 +135,15 @@ export async function unlinkBundle(archive: Archive, alias: string, choice: Vers
             if ((await tx.read(lp)) !== undefined) {
               tx.remove(lp)
               done.push(`${describe(r)} from ${d}/${cat}`)
+              places.push({name: r.name, version: r.version, architecture: r.arch, distribution: d, category: cat})
             }
           }
         }
       }
     }
     const versions = chosen.map((c) => c.version).join(', ')
-    if (done.length === 0) return {message: '', result: {unlinked: done, nothing: `bundle ${alias} ${versions} is not linked in ${opts.from.join(', ')}`}}
-    return {message: `bundle unlinked: ${alias} ${versions} from ${opts.from.join(', ')}\n\n${done.join('\n')}`, result: {unlinked: done}}
+    if (done.length === 0) return {message: '', events: [], result: {unlinked: done, nothing: `bundle ${alias} ${versions} is not linked in ${opts.from.join(', ')}`}}
+    return {message: `bundle unlinked: ${alias} ${versions} from ${opts.from.join(', ')}\n\n${done.join('\n')}`, events: [{v: 1, type: 'BundleUnlinked', alias, versions: chosen.map((c) => c.version), from: opts.from, packages: places}], result: {unlinked: done}}
   })
   return {commit, ...result}
 }
@@ -141,28 +153,35 @@ export async function removeBundle(archive: Archive, alias: string, choice: Vers
   validateAlias(alias)
   const {commit, result} = await archive.transaction<{removed: string[]; nothing?: string}>(async (tx) => {
     const done: string[] = []
+    const packages: Array<PackageRef & {unlinked: string[]}> = []
     // Removing what is already gone is done: say what is true and change nothing.
     const existing = (await tx.list(bundleDir(alias))).map(decodeVersion)
-    if (existing.length === 0) return {message: '', result: {removed: [], nothing: `there is no bundle "${alias}"`}}
+    if (existing.length === 0) return {message: '', events: [], result: {removed: [], nothing: `there is no bundle "${alias}"`}}
     if (choice.version !== undefined && !existing.some((v) => compareVersions(v, choice.version!) === 0)) {
-      return {message: '', result: {removed: [], nothing: `bundle ${alias} has no version ${choice.version}`}}
+      return {message: '', events: [], result: {removed: [], nothing: `bundle ${alias} has no version ${choice.version}`}}
     }
     const chosen = await chooseBundles(tx, alias, choice)
     const dists = await listDistributionNames(tx)
     for (const {version, bundle} of chosen) {
       for (const r of await memberRecords(tx, bundle)) {
         tx.remove(recordPath(r.name, r.version, r.arch))
+        const unlinked: string[] = []
         for (const d of dists) {
           for (const cat of await listCategoryNames(tx, d)) {
             const lp = linkPath(d, cat, r.arch, r.name, r.version, r.kind)
-            if ((await tx.read(lp)) !== undefined) tx.remove(lp)
+            if ((await tx.read(lp)) !== undefined) {
+              tx.remove(lp)
+              unlinked.push(`${d}/${cat}`)
+            }
           }
         }
         done.push(describe(r))
+        packages.push({name: r.name, version: r.version, architecture: r.arch, unlinked})
       }
       tx.remove(bundlePath(alias, version))
     }
-    return {message: `bundle removed: ${alias} ${chosen.map((c) => c.version).join(', ')}\n\n${done.join('\n')}`, result: {removed: done}}
+    const versions = chosen.map((c) => c.version)
+    return {message: `bundle removed: ${alias} ${versions.join(', ')}\n\n${done.join('\n')}`, events: [{v: 1, type: 'BundleRemoved', alias, versions, packages}], result: {removed: done}}
   })
   return {commit, ...result}
 }

@@ -70,7 +70,7 @@ export async function addDistribution(
     }
     const text = json(next)
     if ((await tx.read(distConfigPath(name))) !== text) tx.write(distConfigPath(name), text)
-    return {message: existing ? `distribution updated: ${name}` : `distribution added: ${name}`, result: {distribution: next, created: !existing}}
+    return {message: existing ? `distribution updated: ${name}` : `distribution added: ${name}`, events: [{v: 1, type: existing ? 'DistributionSet' : 'DistributionAdded', distribution: name, settings: next}], result: {distribution: next, created: !existing}}
   })
   return {commit, ...result}
 }
@@ -109,9 +109,9 @@ export async function removeDistribution(archive: Archive, name: string): Promis
     const latest = new Map<string, string>()
     for (const p of await listPublications(tx)) if (p.distribution === name) latest.set(p.backend, p.action)
     const published = [...latest].filter(([, action]) => (action as string) !== 'drop').map(([backend]) => backend)
-    if ((await readDistribution(tx, name)) === undefined) return {message: '', result: {nothing: `there is no distribution "${name}"`, published}}
+    if ((await readDistribution(tx, name)) === undefined) return {message: '', events: [], result: {nothing: `there is no distribution "${name}"`, published}}
     tx.remove(distPath(name))
-    return {message: `distribution removed: ${name}`, result: {published}}
+    return {message: `distribution removed: ${name}`, events: [{v: 1, type: 'DistributionRemoved', distribution: name}], result: {published}}
   })
   return {commit, ...result}
 }
@@ -138,7 +138,7 @@ export async function addCategory(archive: Archive, name: string, to: string[]):
         added.push(d)
       }
     }
-    return {message: `category added: ${name} to ${added.join(', ')}`, result: added}
+    return {message: `category added: ${name} to ${added.join(', ')}`, events: [{v: 1, type: 'CategoryAdded', category: name, distributions: added}], result: added}
   })
   return {commit, added: result}
 }
@@ -159,7 +159,7 @@ export async function removeCategory(archive: Archive, name: string, from: strin
       tx.remove(categoryPath(d, name))
       removed.push(d)
     }
-    return {message: removed.length ? `category removed: ${name} from ${removed.join(', ')}` : '', result: {removed, absent}}
+    return {message: removed.length ? `category removed: ${name} from ${removed.join(', ')}` : '', events: [{v: 1, type: 'CategoryRemoved', category: name, distributions: removed}], result: {removed, absent}}
   })
   return {commit, ...result}
 }

@@ -11,6 +11,7 @@ import {parseSection, validatePackageName} from '../core/names.js'
 import {matcher} from '../core/search-pattern.js'
 import {compareVersions} from '../core/version.js'
 import type {VersionChoice} from '../core/selection.js'
+import type {PackageRef} from '../core/events.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {choose, linkRecords, recordsOf} from './packages.js'
 import {describe, type PackageRecord} from './records.js'
@@ -145,6 +146,7 @@ export async function movePackages(
     await requireDistribution(tx, from.dist)
     await requireDistribution(tx, to.dist)
     const moved: string[] = []
+    const places: Array<PackageRef & {from: string; to: string}> = []
     const nothing: string[] = []
     for (const name of names) {
       const linked: Array<{r: PackageRecord; cat: string}> = []
@@ -166,10 +168,11 @@ export async function movePackages(
         await linkRecords(tx, [r], [`${to.dist}/${to.cat ?? cat}`])
         tx.remove(linkPath(from.dist, cat, r.arch, r.name, r.version))
         moved.push(`${describe(r)} from ${from.dist}/${cat} to ${to.dist}/${to.cat ?? cat}`)
+        places.push({name: r.name, version: r.version, architecture: r.arch, from: `${from.dist}/${cat}`, to: `${to.dist}/${to.cat ?? cat}`})
       }
     }
     const message = moved.length === 1 ? `package moved: ${moved[0]}` : `packages moved: ${moved.length} from ${opts.from} to ${opts.to}\n\n${moved.join('\n')}`
-    return {message: moved.length ? message : '', result: {moved, nothing}}
+    return {message: moved.length ? message : '', events: moved.length ? [{v: 1, type: 'PackageMoved', packages: places}] : [], result: {moved, nothing}}
   })
   return {commit, ...result}
 }

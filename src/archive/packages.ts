@@ -17,6 +17,7 @@ import {
 } from '../core/layout.js'
 import {parseSection, validateComponentName, validatePackageName, validateSuiteName} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
+import type {PackagePlace, PackageRef, RaptrEvent} from '../core/events.js'
 import {compareVersions} from '../core/version.js'
 import {mapLimit} from '../core/map-limit.js'
 import {mark} from '../core/timing.js'
@@ -208,7 +209,8 @@ export async function addPackages(
     categoryOf?: (file: string) => string
     /** Runs first in the transaction (an import creates its distribution and categories there). */
     prepare?: (tx: Transaction) => Promise<void>
-    extra?: (tx: Transaction, added: PackageRecord[]) => Promise<string | undefined>
+    /** Runs last in the transaction; its message replaces the package one, its events follow PackageAdded. */
+    extra?: (tx: Transaction, added: PackageRecord[]) => Promise<{message: string; events: RaptrEvent[]} | undefined>
     /** Called as each file is read: files done, files in all, bytes read so far. */
     onProgress?: (done: number, total: number, bytes: number) => void
   },
@@ -284,16 +286,24 @@ export async function addPackages(
       }
       results.push({...summary(r), status, linked})
     }
-    const extraMessage = opts.extra ? await opts.extra(tx, unique.map((u) => u.record)) : undefined
+    const extra = opts.extra ? await opts.extra(tx, unique.map((u) => u.record)) : undefined
     // Blobs go into the cache only once everything validated, and before the commit
     // that references them. Also when nothing changed: a clone has the records but not
     // the files, and adding them again is how it gets them.
     mark('add: records and links staged')
     await archive.blobs.putMany(unique.flatMap((inc) => inc.files))
     mark('add: blob cache written')
-    return {message: extraMessage ?? addMessage(results, links, opts.category), result: results}
+    return {message: extra?.message ?? addMessage(results, links, opts.category), events: [...addEvents(results), ...(extra?.events ?? [])], result: results}
   })
   return {commit, packages: result, records: unique.map((u) => u.record)}
+}
+
+/** One PackageAdded for the whole add: every package that was added, replaced or newly linked. */
+function addEvents(results: AddResult[]): RaptrEvent[] {
+  const changed = results.filter((r) => r.status !== 'unchanged' || r.linked.length > 0)
+  if (changed.length === 0) return []
+  const packages = changed.map((r) => ({name: r.name, version: r.version, architecture: r.architecture, category: r.category, ...(r.status === 'replaced' ? {replaced: true} : {}), linked: r.linked}))
+  return [{v: 1, type: 'PackageAdded', packages}]
 }
 
 function addMessage(results: AddResult[], links: string[], category: string): string {
@@ -360,16 +370,32 @@ export async function removePackages(
     // Removing what is already gone is done: say what is true and change nothing.
     const what = `${name}${choice.version !== undefined ? ` ${choice.version}` : ''}${arch ? ` (${arch})` : ''}`
     if (records.length === 0 || (choice.version !== undefined && !records.some((r) => compareVersions(r.version, choice.version!) === 0))) {
-      return {message: '', result: {removed: [], nothing: `${what} is not in the archive`}}
+      return {message: '', events: [], result: {removed: [], nothing: `${what} is not in the archive`}}
     }
     const chosen = choose(name, records, choice, arch)
-    for (const r of chosen) {
-      tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
-    }
-    return {message: listMessage('removed', chosen), result: {removed: chosen.map(summary)}}
+    const packages = await removeRecords(tx, chosen)
+    return {message: listMessage('removed', chosen), events: [{v: 1, type: 'PackageRemoved', name, choice: {...choice}, ...(arch ? {architecture: arch} : {}), packages}], result: {removed: chosen.map(summary)}}
   })
   return {commit, ...result}
+}
+
+/** Removes records and every link to them; says where each was linked, for the event. */
+async function removeRecords(tx: Transaction, rs: PackageRecord[]): Promise<Array<PackageRef & {unlinked: string[]}>> {
+  const out: Array<PackageRef & {unlinked: string[]}> = []
+  for (const r of rs) {
+    tx.remove(recordPath(r.name, r.version, r.arch))
+    const unlinked: string[] = []
+    for (const [d, c] of await findLinks(tx, r)) {
+      tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
+      unlinked.push(`${d}/${c}`)
+    }
+    out.push({...ref(r), unlinked})
+  }
+  return out
+}
+
+function ref(r: PackageRecord): PackageRef {
+  return {name: r.name, version: r.version, architecture: r.arch}
 }
 
 function listMessage(verb: string, rs: PackageRecord[], where = ''): string {
@@ -377,9 +403,9 @@ function listMessage(verb: string, rs: PackageRecord[], where = ''): string {
   return `packages ${verb}: ${rs.length}${where}\n\n${rs.map(describe).join('\n')}`
 }
 
-/** Links packages into distributions (under their own category unless one is given). */
-export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: string[], category?: string): Promise<string[]> {
-  const done: string[] = []
+/** Links packages into distributions (under their own category unless one is given); `places` says what was linked where, for the event. */
+export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: string[], category?: string): Promise<string[] & {places: PackagePlace[]}> {
+  const done: string[] & {places: PackagePlace[]} = Object.assign([], {places: []})
   const sections = to.map((t) => parseSection(t))
   for (const r of chosen) {
     for (const {dist: d, cat: given} of sections) {
@@ -389,6 +415,7 @@ export async function linkRecords(tx: Transaction, chosen: PackageRecord[], to: 
       if ((await tx.read(lp)) !== r.stanza) {
         tx.write(lp, r.stanza)
         done.push(`${describe(r)} to ${d}/${cat}`)
+        done.places.push({...ref(r), distribution: d, category: cat})
       }
     }
   }
@@ -406,7 +433,7 @@ export async function linkPackages(
   const {commit, result} = await archive.transaction(async (tx) => {
     const chosen = choose(name, await recordsOf(tx, name), choice, opts.arch)
     const done = await linkRecords(tx, chosen, opts.to, opts.category)
-    return {message: done.length === 1 ? `package linked: ${done[0]}` : `packages linked: ${done.length}\n\n${done.join('\n')}`, result: done}
+    return {message: done.length === 1 ? `package linked: ${done[0]}` : `packages linked: ${done.length}\n\n${done.join('\n')}`, events: [{v: 1, type: 'PackageLinked', packages: done.places}], result: [...done]}
   })
   return {commit, linked: result}
 }
@@ -415,8 +442,8 @@ export async function linkPackages(
  * Unlinks from distributions (`DIST` or `DIST/CAT`): versions are chosen among those
  * linked there. What is not linked there is no error: `nothing` says so.
  */
-export async function unlinkRecords(tx: Transaction, name: string, choice: VersionChoice, from: string[], arch?: string): Promise<string[] & {nothing?: string}> {
-  const done: string[] & {nothing?: string} = []
+export async function unlinkRecords(tx: Transaction, name: string, choice: VersionChoice, from: string[], arch?: string): Promise<string[] & {nothing?: string; places: PackagePlace[]}> {
+  const done: string[] & {nothing?: string; places: PackagePlace[]} = Object.assign([], {places: []})
   const linked: Array<{r: PackageRecord; dist: string; cat: string}> = []
   const sections = from.map((f) => parseSection(f))
   for (const {dist} of sections) await requireDistribution(tx, dist)
@@ -437,6 +464,7 @@ export async function unlinkRecords(tx: Transaction, name: string, choice: Versi
   for (const l of pickVersions(name, matching, choice)) {
     tx.remove(linkPath(l.dist, l.cat, l.r.arch, l.r.name, l.r.version, l.r.kind))
     done.push(`${describe(l.r)} from ${l.dist}/${l.cat}`)
+    done.places.push({...ref(l.r), distribution: l.dist, category: l.cat})
   }
   return done
 }
@@ -450,8 +478,8 @@ export async function unlinkPackages(
   validatePackageName(name)
   const {commit, result} = await archive.transaction<{unlinked: string[]; nothing?: string}>(async (tx) => {
     const done = await unlinkRecords(tx, name, choice, opts.from, opts.arch)
-    if (done.length === 0) return {message: '', result: {unlinked: [], nothing: done.nothing}}
-    return {message: done.length === 1 ? `package unlinked: ${done[0]}` : `packages unlinked: ${done.length}\n\n${done.join('\n')}`, result: {unlinked: [...done]}}
+    if (done.length === 0) return {message: '', events: [], result: {unlinked: [], nothing: done.nothing}}
+    return {message: done.length === 1 ? `package unlinked: ${done[0]}` : `packages unlinked: ${done.length}\n\n${done.join('\n')}`, events: [{v: 1, type: 'PackageUnlinked', name, choice: {...choice}, packages: done.places}], result: {unlinked: [...done]}}
   })
   return {commit, ...result}
 }
@@ -525,11 +553,9 @@ export async function keepLatestPackages(archive: Archive, name: string, keepLas
       kept.push(...rs.slice(0, keepLast))
       removed.push(...rs.slice(keepLast))
     }
-    for (const r of removed) {
-      tx.remove(recordPath(r.name, r.version, r.arch))
-      for (const [d, c] of await findLinks(tx, r)) tx.remove(linkPath(d, c, r.arch, r.name, r.version, r.kind))
-    }
-    return {message: removed.length ? listMessage('removed', removed, ` (keeping the last ${keepLast})`) : '', result: {removed: removed.map(summary), kept: kept.map(summary)}}
+    const packages = await removeRecords(tx, removed)
+    const events: RaptrEvent[] = removed.length ? [{v: 1, type: 'PackageRemoved', name, choice: {}, ...(arch ? {architecture: arch} : {}), keepLast, packages}] : []
+    return {message: removed.length ? listMessage('removed', removed, ` (keeping the last ${keepLast})`) : '', events, result: {removed: removed.map(summary), kept: kept.map(summary)}}
   })
   return {commit, ...result}
 }

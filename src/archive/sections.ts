@@ -28,7 +28,7 @@ export async function addSections(archive: Archive, specs: string[]): Promise<{c
         added.push(`${dist}/${cat}`)
       } else existing.push(`${dist}/${cat}`)
     }
-    return {message: added.length ? `section added: ${added.join(', ')}` : '', result: {added, distributionsCreated: [...created], existing}}
+    return {message: added.length ? `section added: ${added.join(', ')}` : '', events: [{v: 1, type: 'SectionAdded', sections: added, distributionsCreated: [...created]}], result: {added, distributionsCreated: [...created], existing}}
   })
   return {commit, ...result}
 }
@@ -52,7 +52,7 @@ export async function removeSections(archive: Archive, specs: string[]): Promise
       tx.remove(categoryPath(dist, cat))
       removed.push(`${dist}/${cat}`)
     }
-    return {message: removed.length ? `section removed: ${removed.join(', ')}` : '', result: {removed, absent}}
+    return {message: removed.length ? `section removed: ${removed.join(', ')}` : '', events: [{v: 1, type: 'SectionRemoved', sections: removed}], result: {removed, absent}}
   })
   return {commit, ...result}
 }

@@ -25,9 +25,9 @@ export async function readSigningSettings(view: ArchiveView): Promise<SigningSet
 export async function useSigningKey(archive: Archive, settings: SigningSettings): Promise<{commit?: string}> {
   const {commit} = await archive.transaction(async (tx) => {
     const text = json(settings)
-    if ((await tx.read(SIGNING_PATH)) === text) return {message: '', result: null}
+    if ((await tx.read(SIGNING_PATH)) === text) return {message: '', events: [], result: null}
     tx.write(SIGNING_PATH, text)
-    return {message: `signing key set: ${'gpg' in settings ? `GnuPG key ${settings.gpg}` : settings.keyFile}`, result: null}
+    return {message: `signing key set: ${'gpg' in settings ? `GnuPG key ${settings.gpg}` : settings.keyFile}`, events: [{v: 1, type: 'KeySet', ...settings}], result: null}
   })
   return {commit}
 }

@@ -53,11 +53,11 @@ export async function nameSnapshot(archive: Archive, name: string, ref?: string)
     const existing = await tx.read(p)
     if (existing !== undefined) {
       const cur = parseJsonFile(NamedSnapshot, existing, p)
-      if (cur.commit === target) return {message: '', result: null}
+      if (cur.commit === target) return {message: '', events: [], result: null}
       throw new RaptrError('ALREADY_EXISTS', `snapshot name "${name}" is taken (it names ${cur.commit.slice(0, 12)})`, 'choose another name')
     }
     tx.write(p, json({commit: target, created: new Date().toISOString()}))
-    return {message: `snapshot named: ${name} = ${target.slice(0, 12)}`, result: null}
+    return {message: `snapshot named: ${name} = ${target.slice(0, 12)}`, events: [{v: 1, type: 'SnapshotNamed', name, snapshot: target}], result: null}
   })
   return {commit, snapshot: target}
 }
@@ -118,10 +118,10 @@ export async function removeSnapshotName(archive: Archive, name: string): Promis
   const {commit, result} = await archive.transaction<{snapshot?: string; nothing?: string}>(async (tx) => {
     const p = snapshotNamePath(name)
     const text = await tx.read(p)
-    if (text === undefined) return {message: '', result: {nothing: `there is no snapshot named "${name}"`}}
+    if (text === undefined) return {message: '', events: [], result: {nothing: `there is no snapshot named "${name}"`}}
     const cur = parseJsonFile(NamedSnapshot, text, p)
     tx.remove(p)
-    return {message: `snapshot name removed: ${name} (was ${cur.commit.slice(0, 12)})`, result: {snapshot: cur.commit}}
+    return {message: `snapshot name removed: ${name} (was ${cur.commit.slice(0, 12)})`, events: [{v: 1, type: 'SnapshotRemoved', name, snapshot: cur.commit}], result: {snapshot: cur.commit}}
   })
   return {commit, ...result}
 }
@@ -140,7 +140,7 @@ export async function renameSnapshot(archive: Archive, from: string, to: string)
     const fromText = await tx.read(snapshotNamePath(from))
     const toText = await tx.read(snapshotNamePath(to))
     if (fromText === undefined) {
-      if (toText !== undefined) return {message: '', result: {snapshot: parseJsonFile(NamedSnapshot, toText, snapshotNamePath(to)).commit, nothing: `"${from}" is already named "${to}"`}}
+      if (toText !== undefined) return {message: '', events: [], result: {snapshot: parseJsonFile(NamedSnapshot, toText, snapshotNamePath(to)).commit, nothing: `"${from}" is already named "${to}"`}}
       throw new RaptrError('UNKNOWN_SNAPSHOT', `there is no snapshot named "${from}"`, 'list the names with: raptr snapshot list')
     }
     const cur = parseJsonFile(NamedSnapshot, fromText, snapshotNamePath(from))
@@ -150,7 +150,7 @@ export async function renameSnapshot(archive: Archive, from: string, to: string)
     }
     tx.remove(snapshotNamePath(from))
     tx.write(snapshotNamePath(to), fromText)
-    return {message: `snapshot renamed: ${from} → ${to} (${cur.commit.slice(0, 12)})`, result: {snapshot: cur.commit}}
+    return {message: `snapshot renamed: ${from} → ${to} (${cur.commit.slice(0, 12)})`, events: [{v: 1, type: 'SnapshotRenamed', from, to, snapshot: cur.commit}], result: {snapshot: cur.commit}}
   })
   return {commit, ...result}
 }

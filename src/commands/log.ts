@@ -1,24 +1,65 @@
 import {Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
+import type {LogEntry} from '../core/events.js'
 
 export default class Log extends RaptrCommand {
-  static override summary = 'Show the archive history: one entry per change, newest first.'
-  static override description = 'Each entry is a snapshot: its id can be given to publish, pin, rollback and snapshot diff.'
-  static override examples = ['<%= config.bin %> log', '<%= config.bin %> log -n 5 --json']
+  static override summary = 'Show the archive history as events, newest first; filters answer audit questions.'
+  static override description = `Every commit raptr writes carries its events as data (see README, Events). Without filters, each commit is shown with its events under it; with a filter, or --oneline, one line per event: commit, date, author, type and what it did. Bulk events are narrowed to the packages and distributions asked about. A commit without event data (older raptr, plain git) lists as type "unknown". --json prints one object per event (schema: README, Events). Each id can be given to publish, pin, rollback and snapshot diff.`
+  static override examples = [
+    '<%= config.bin %> log',
+    '<%= config.bin %> log --package hello --distribution production',
+    '<%= config.bin %> log --event RolledBack --distribution production --since 2026-12-01',
+    '<%= config.bin %> log --event PackageAdded,PackageRemoved --since 2.weeks --author ci@',
+    '<%= config.bin %> log -n 5 --json',
+  ]
   static override flags = {
-    max: Flags.integer({char: 'n', summary: 'Show at most this many entries.'}),
+    max: Flags.integer({char: 'n', summary: 'Show at most this many events.', min: 0}),
+    event: Flags.string({summary: 'Only events of this type (repeatable, or a comma list; "unknown" for commits without data).', multiple: true}),
+    package: Flags.string({summary: 'Only events that touched this package (repeatable, or a comma list).', multiple: true}),
+    distribution: Flags.string({summary: 'Only events in this distribution (repeatable, or a comma list).', multiple: true}),
+    since: Flags.string({summary: 'Only commits at or after this time: an ISO date, or relative as 2.weeks, 3 days ago, yesterday.'}),
+    until: Flags.string({summary: 'Only commits at or before this time (the forms of --since).'}),
+    author: Flags.string({summary: "Only commits whose author's name or email contains this (case-insensitive)."}),
+    oneline: Flags.boolean({summary: 'One line per event.'}),
   }
 
-  async run(): Promise<Array<{id: string; date: string; author: string; message: string}>> {
+  async run(): Promise<LogEntry[]> {
     const {flags} = await this.parse(Log)
     const archive = await this.openArchive(flags.archive)
-    const entries = await archive.log(undefined, flags.max)
-    const out = entries.map((c) => ({id: c.id, date: new Date(c.timestamp * 1000).toISOString(), author: c.author, message: c.message}))
-    for (const e of out) {
-      const [subject, ...body] = e.message.split('\n')
-      this.log(`${e.id.slice(0, 12)}  ${e.date}  ${subject}`)
-      for (const l of body) if (l.trim()) this.log(`${' '.repeat(14)}${l}`)
+    const {commitEntries} = await import('../core/events.js')
+    const {eventFilter} = await import('../cli/event-filter.js')
+    const filter = eventFilter(flags)
+    const out: LogEntry[] = []
+    for (const c of await archive.log(undefined, undefined, filter.since)) {
+      if (flags.max !== undefined && out.length >= flags.max) break
+      out.push(...commitEntries(c, filter))
     }
+    if (flags.max !== undefined) out.length = Math.min(out.length, flags.max)
+    const filtered = Boolean(flags.event || flags.package || flags.distribution || flags.since || flags.until || flags.author)
+    if (flags.oneline || filtered) {
+      const {oneLine} = await import('../cli/event-filter.js')
+      for (const e of out) this.log(oneLine(e))
+    }
+    else this.log(await longFormat(out))
     return out
   }
+}
+
+/** Each commit once, its sentence, then its author, events and context indented under it. */
+async function longFormat(entries: LogEntry[]): Promise<string> {
+  const {describeEvent, entryEvent} = await import('../core/events.js')
+  const lines: string[] = []
+  const pad = ' '.repeat(14)
+  let last: string | undefined
+  for (const e of entries) {
+    if (e.id !== last) {
+      last = e.id
+      lines.push(`${e.id.slice(0, 12)}  ${e.date}  ${e.message.split('\n')[0]}`, `${pad}by ${e.author}`)
+      if (e.context.note !== undefined) lines.push(`${pad}context: ${typeof e.context.note === 'string' ? e.context.note : JSON.stringify(e.context.note)}`)
+      if (e.context.ci) lines.push(`${pad}ci: ${e.context.ci}`)
+    }
+    const ev = entryEvent(e)
+    if (ev) lines.push(`${pad}${e.type}  ${describeEvent(ev)}`.trimEnd())
+  }
+  return lines.join('\n')
 }

@@ -144,7 +144,10 @@ export async function importRepository(archive: Archive, source: RepositorySourc
       categoryOf: (f) => categoryOf.get(f)!,
       link: [opts.to],
       prepare: (tx) => ensureTarget(tx, opts.to, components, architectures),
-      extra: async (_tx, records) => `imported: ${records.length} packages from ${source.url} ${suite} to ${opts.to}\n\n${records.map((r) => `${r.name} ${r.version} ${r.arch}`).join('\n')}`,
+      extra: async (_tx, records) => ({
+        message: `imported: ${records.length} packages from ${source.url} ${suite} to ${opts.to}\n\n${records.map((r) => `${r.name} ${r.version} ${r.arch}`).join('\n')}`,
+        events: [{v: 1, type: 'Imported', url: source.url, suite, distribution: opts.to, components, count: records.length}],
+      }),
     })
     opts.onProgress?.({phase: 'add', done: inputs.length, total: inputs.length})
     return {commit: res.commit, distribution: opts.to, components, architectures, downloaded: total, skipped, packages: res.packages}

@@ -72,7 +72,7 @@ export async function pin(archive: Archive, backend: Backend, backendName: strin
   const {commit} = await archive.transaction(async (tx) => {
     const p = pinPath(backendName, dist, source.pinned)
     if ((await tx.read(p)) === undefined) tx.write(p, json({snapshot: source.snapshot, pinned: source.pinned, date}))
-    return {message: `pinned: ${dist} snapshot ${source.pinned} on ${backendName}`, result: null}
+    return {message: `pinned: ${dist} snapshot ${source.pinned} on ${backendName}`, events: [{v: 1, type: 'Pinned', distribution: dist, backend: backendName, snapshot: source.snapshot, pinned: source.pinned}], result: null}
   })
   return {...source, commit}
 }
@@ -89,7 +89,7 @@ export async function unpin(archive: Archive, backend: Backend, backendName: str
   await archive.transaction(async (tx) => {
     const p = pinPath(backendName, dist, entry.pinned)
     if ((await tx.read(p)) !== undefined) tx.remove(p)
-    return {message: `unpinned: ${dist} snapshot ${entry.pinned} on ${backendName}`, result: null}
+    return {message: `unpinned: ${dist} snapshot ${entry.pinned} on ${backendName}`, events: [{v: 1, type: 'Unpinned', distribution: dist, backend: backendName, snapshot: entry.snapshot, pinned: entry.pinned!}], result: null}
   })
   return {backend: backendName, distribution: dist, pinned: entry.pinned, removed}
 }

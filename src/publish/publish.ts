@@ -19,6 +19,7 @@ import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
 import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
 import {releaseInputFor} from './release-fields.js'
+import type {RaptrEvent} from '../core/events.js'
 
 export interface PublishProgress {
   backend: string
@@ -131,16 +132,27 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
     }),
   )
   const results = perBackend.flat()
-  if (!opts.dryRun) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!))
-  let recorded: string | undefined
   const done = results.filter((r) => r.action === 'published')
+  // The pages change only where something was published: a publish with no change loads
+  // neither them nor the signing key.
+  if (!opts.dryRun && done.length > 0) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!))
+  mark('publish: browse pages written')
+  let recorded: string | undefined
   if (done.length > 0) {
     const res = await archive.transaction(async (tx) => {
       for (const r of done) {
         tx.write(`${publicationDir(r.backend, r.distribution)}/${String(r.seq).padStart(10, '0')}.json`, json({seq: r.seq, action: 'publish', snapshot: r.snapshot, pinned: r.pinned, date: new Date().toISOString()}))
       }
       const lines = done.map((r) => `${r.distribution} ${shortId(r.snapshot)} to ${r.backend} (seq ${r.seq})`)
-      return {message: lines.length === 1 ? `published: ${lines[0]}` : `published: ${lines.length} distributions\n\n${lines.join('\n')}`, result: null}
+      // One event per distribution and snapshot, naming every backend it went to.
+      const events = new Map<string, RaptrEvent & {type: 'Published'}>()
+      for (const r of done) {
+        const key = `${r.distribution} ${r.snapshot}`
+        const e = events.get(key) ?? {v: 1, type: 'Published', distribution: r.distribution, snapshot: r.snapshot, backends: []}
+        e.backends.push({backend: r.backend, seq: r.seq!})
+        events.set(key, e)
+      }
+      return {message: lines.length === 1 ? `published: ${lines[0]}` : `published: ${lines.length} distributions\n\n${lines.join('\n')}`, events: [...events.values()], result: null}
     })
     recorded = res.commit
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import {cidFromSha256} from '../core/cid.js'
 import {DISTS, PACKAGES} from '../core/layout.js'
+import type {RaptrEvent} from '../core/events.js'
 import {listPublications} from '../archive/publications.js'
 import {parseRecord} from '../archive/records.js'
 import {readArchiveSettings} from '../archive/settings.js'
@@ -81,7 +82,11 @@ export async function purgeLocal(archive: Archive, opts: {graceMs?: number; dryR
         if (!opts.dryRun) await archive.blobs.remove(cid)
       }
     }
-    return {message: '', result: {dryRun: Boolean(opts.dryRun), retainedSnapshots, kept, keptYoung, removed, blobs}}
+    // A purge changes no file of the archive; what it deleted is kept as an event of its own commit.
+    const record = !opts.dryRun && blobs.length > 0
+    const message = `purged: ${removed.objects} unreferenced file${removed.objects === 1 ? '' : 's'} (${removed.bytes} bytes) from the blob cache`
+    const events: RaptrEvent[] = record ? [{v: 1, type: 'Purged', objects: removed.objects, bytes: removed.bytes, blobs}] : []
+    return {message: record ? message : '', events, record, result: {dryRun: Boolean(opts.dryRun), retainedSnapshots, kept, keptYoung, removed, blobs}}
   })
   return result
 }

@@ -9,6 +9,7 @@ import {fsyncDir, writeFileAtomic} from './atomic-file.js'
 import {commitStep} from './kill-point.js'
 import {GitTrees, diffTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
+import {contextFromEnv, encodeMessage, type RaptrEvent} from '../core/events.js'
 
 
 export interface CommitInfo {
@@ -29,7 +30,7 @@ export interface CommitInfo {
  *
  * @example
  *   const a = await Archive.open('.')
- *   await a.transaction(async (tx) => { tx.write('x', 'y'); return {message: 'x set', result: null} })
+ *   await a.transaction(async (tx) => { tx.write('x', 'y'); return {message: 'x set', events: [], result: null} })
  */
 export class Archive {
   readonly dir: string
@@ -62,7 +63,7 @@ export class Archive {
     await fs.promises.writeFile(path.join(archive.gitDir, 'info', 'exclude'), '# raptr keeps its blob cache inside .git\n', {flag: 'a'})
     await archive.transaction(async (tx) => {
       for (const [p, content] of Object.entries(initialFiles)) tx.write(p, content)
-      return {message: 'archive created', result: null}
+      return {message: 'archive created', events: [{v: 1, type: 'ArchiveCreated'}], result: null}
     })
     return {archive, created: true}
   }
@@ -129,8 +130,12 @@ export class Archive {
     }
   }
 
-  /** Commits from `from` (default HEAD) back to the first, newest first, first-parent and merged. */
-  async log(from?: string, depth?: number): Promise<CommitInfo[]> {
+  /**
+   * Commits from `from` (default HEAD) back to the first, newest first, first-parent and
+   * merged; with `since` (seconds since the epoch), the walk stops at the first commit
+   * older than that, as `git log --since` does.
+   */
+  async log(from?: string, depth?: number, since?: number): Promise<CommitInfo[]> {
     const ref = from ?? (await this.head())
     if (!ref) return []
     // Newest first by commit time, each commit once, as git log shows them.
@@ -140,6 +145,7 @@ export class Archive {
     while (queue.length > 0 && (depth === undefined || out.length < depth)) {
       queue.sort((a, b) => b.timestamp - a.timestamp)
       const c = queue.shift()!
+      if (since !== undefined && c.timestamp < since) break
       out.push(c)
       for (const p of c.parents) {
         if (seen.has(p)) continue
@@ -175,24 +181,27 @@ export class Archive {
 
   /**
    * Runs `fn` under the archive lock against the current tree and commits what it
-   * changed as one commit named by the returned message. When nothing changed, no
-   * commit is made (commands are idempotent). A thrown error leaves the archive as
-   * it was: nothing reaches the branch until every object is written.
+   * changed as one commit named by the returned message and carrying the returned
+   * events (src/core/events.ts). When nothing changed, no commit is made (commands are
+   * idempotent) unless `record` asks for one: an event worth keeping that changes no
+   * file (a purge of the blob cache). A thrown error leaves the archive as it was:
+   * nothing reaches the branch until every object is written.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<{message: string; result: T}>): Promise<{commit?: string; result: T}> {
+  async transaction<T>(fn: (tx: Transaction) => Promise<{message: string; events?: RaptrEvent[]; result: T; record?: boolean}>): Promise<{commit?: string; result: T}> {
     const release = acquireLock(this.gitDir)
     try {
       const parent = await this.head()
       const base = parent ? await this.rootTree(parent) : undefined
       const tx = new Transaction(this.trees, base)
-      const {message, result} = await fn(tx)
-      if (tx.changes.size === 0) return {result}
+      const {message, events = [], result, record} = await fn(tx)
+      const empty = record === true && events.length > 0 && base !== undefined
+      if (tx.changes.size === 0 && !empty) return {result}
       commitStep(1)
-      const tree = await this.trees.apply(base, tx.changes)
+      const tree = tx.changes.size === 0 ? base! : await this.trees.apply(base, tx.changes)
       mark('commit: trees written')
-      if (tree === base) return {result}
+      if (tree === base && !empty) return {result}
       commitStep(2)
-      const commit = await this.writeCommit(tree, parent ? [parent] : [], message)
+      const commit = await this.writeCommit(tree, parent ? [parent] : [], encodeMessage(message, events, contextFromEnv()))
       await this.moveBranch(commit, base, tree, [...tx.changes.keys()])
       mark('commit: branch moved, work tree synced')
       return {commit, result}
@@ -207,14 +216,14 @@ export class Archive {
    * follows as after any commit. Returns the commit the branch is at.
    *
    * @example
-   *   await archive.advance({tree, parents: [ours, theirs], message: 'merged …'}, ours)
+   *   await archive.advance({tree, parents: [ours, theirs], message: 'merged …', events: [merged]}, ours)
    */
-  async advance(target: string | {tree: string; parents: string[]; message: string}, expected: string | undefined): Promise<string> {
+  async advance(target: string | {tree: string; parents: string[]; message: string; events: RaptrEvent[]}, expected: string | undefined): Promise<string> {
     const release = acquireLock(this.gitDir)
     try {
       const head = await this.head()
       if (head !== expected) throw new RaptrError('ARCHIVE_LOCKED', 'the archive changed while it was being synced', 'run the command again')
-      const commit = typeof target === 'string' ? target : await this.writeCommit(target.tree, target.parents, target.message)
+      const commit = typeof target === 'string' ? target : await this.writeCommit(target.tree, target.parents, encodeMessage(target.message, target.events, contextFromEnv()))
       const oldTree = head ? await this.rootTree(head) : undefined
       const newTree = await this.rootTree(commit)
       const changed = (await diffTrees(this.trees, oldTree, newTree)).map(([p]) => p)

@@ -35,10 +35,10 @@ export async function cloneArchive(url: string, dir: string | undefined, cwd: st
   const archive = await Archive.open(target)
   const {commit} = await archive.transaction(async (tx) => {
     const settings = await readArchiveSettings(tx)
-    if (settings.sync === true) return {message: '', result: null}
+    if (settings.sync === true) return {message: '', events: [], result: null}
     const raw = JSON.parse((await tx.read(CONFIG_PATH))!) as Record<string, unknown>
     tx.write(CONFIG_PATH, json({...raw, sync: true}))
-    return {message: 'sync turned on: commands fetch, merge and push the archive\'s remote', result: null}
+    return {message: 'sync turned on: commands fetch, merge and push the archive\'s remote', events: [{v: 1, type: 'SyncEnabled'}], result: null}
   })
   return {archive, commit}
 }

@@ -8,7 +8,8 @@ import {readArchiveSettings} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
-import {fetchBranch, mergeBase, pushBranch, remoteOf, subjectsBetween} from '../store/git-remote.js'
+import {decodeMessage, type RaptrEvent} from '../core/events.js'
+import {fetchBranch, git, mergeBase, pushBranch, remoteOf, subjectsBetween} from '../store/git-remote.js'
 import {mergeArchiveTrees} from '../store/merge.js'
 
 /** Two minutes: long enough for a burst of CI jobs to push one after another. */
@@ -152,8 +153,23 @@ async function integrate(archive: Archive, remote: string, branch: string, their
   const what = incoming.length ? incoming : [`${m.incoming.length} paths`]
   const notes = m.reconciled.length ? [``, `links dropped or refreshed to match what the other side removed or replaced:`, ...m.reconciled] : []
   const message = [`merged ${remote}/${branch}: ${incoming.length || m.incoming.length} change${(incoming.length || m.incoming.length) === 1 ? '' : 's'} came in`, '', ...what, ...notes].join('\n')
-  await archive.advance({tree: m.tree!, parents: [ours, theirs], message}, ours)
+  const merged: RaptrEvent = {v: 1, type: 'Merged', remote, branch, theirs, commits: await commitsBroughtIn(archive, ours, theirs), reconciled: m.reconciled}
+  await archive.advance({tree: m.tree!, parents: [ours, theirs], message, events: [merged]}, ours)
   return {integrated: 'merge', incoming}
+}
+
+/**
+ * The commits a merge brings in (on their side, not ours; merges left out, as their own
+ * events are on the commits they merged), oldest first, each with its event types. The
+ * Merged event lists them by id: `raptr log` finds their events on those commits, once.
+ */
+async function commitsBroughtIn(archive: Archive, ours: string, theirs: string): Promise<Array<{id: string; types: string[]}>> {
+  const res = await git(['rev-list', '--no-merges', '--reverse', `${ours}..${theirs}`], archive.dir)
+  const ids = res.code === 0 ? res.stdout.split('\n').filter(Boolean) : []
+  return mapLimit(ids, 8, async (id) => {
+    const d = decodeMessage((await archive.readCommit(id)).message)
+    return {id, types: d.unknown ? ['unknown'] : d.events.map((e) => e.type)}
+  })
 }
 
 /**

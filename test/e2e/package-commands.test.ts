@@ -14,8 +14,9 @@ function freshArchive(): string {
   return dir
 }
 
+/** The readable message of HEAD: its event data (the Raptr-* trailers) is checked in events.test.ts. */
 function headMessage(dir: string): string {
-  return sh('git', ['log', '-1', '--format=%B'], {cwd: dir}).stdout.trim()
+  return sh('git', ['log', '-1', '--format=%B'], {cwd: dir}).stdout.replace(/(\n\nRaptr-(Event|Context): .*(\nRaptr-(Event|Context): .*)*)?\s*$/, '').trim()
 }
 
 function commitCount(dir: string): number {

@@ -12,8 +12,9 @@ function commits(dir: string): number {
   return Number(sh('git', ['rev-list', '--count', 'HEAD'], {cwd: dir}).stdout.trim())
 }
 
+/** The readable message of HEAD: its event data (the Raptr-* trailers) is checked in events.test.ts. */
 function headMessage(dir: string): string {
-  return sh('git', ['log', '-1', '--format=%B'], {cwd: dir}).stdout.trim()
+  return sh('git', ['log', '-1', '--format=%B'], {cwd: dir}).stdout.replace(/(\n\nRaptr-(Event|Context): .*(\nRaptr-(Event|Context): .*)*)?\s*$/, '').trim()
 }
 
 /** Runs raptr, expects exit 0 and no new commit, and returns its stdout. */

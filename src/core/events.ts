@@ -1,0 +1,416 @@
+/**
+ * Typed events: what a commit did, as data. Every commit raptr writes keeps its readable
+ * sentence as the first line and carries its events in git trailers at the end of the
+ * message, one `Raptr-Event: {json}` line per event, plus one `Raptr-Context: {json}`
+ * line when the environment says who or what ran the command (RAPTR_EVENT_CONTEXT, a CI
+ * job URL). `git log --format='%(trailers:key=Raptr-Event,valueonly)'` reads them too.
+ *
+ * Events are versioned (`v`) and validated on read: a commit without data (an older raptr,
+ * a plain `git commit`) or with data this raptr cannot read decodes as type `unknown`
+ * with its sentence, never as an error.
+ *
+ * @example
+ *   const text = encodeMessage('package removed: hello 1.0 amd64', [{v: 1, type: 'PackageRemoved', name: 'hello', choice: {version: '1.0'}, packages: [{name: 'hello', version: '1.0', architecture: 'amd64'}]}], {})
+ *   decodeMessage(text).events[0].type // 'PackageRemoved'
+ */
+import {z} from 'zod/mini'
+
+export const EVENT_TRAILER = 'Raptr-Event'
+export const CONTEXT_TRAILER = 'Raptr-Context'
+
+const Ref = {name: z.string(), version: z.string(), architecture: z.string()}
+/** A package as events name it. */
+export const PackageRef = z.object(Ref)
+export type PackageRef = z.infer<typeof PackageRef>
+/** A package in one distribution's category. */
+export const PackagePlace = z.object({...Ref, distribution: z.string(), category: z.string()})
+export type PackagePlace = z.infer<typeof PackagePlace>
+/** How versions were chosen, as given on the command line. */
+export const VersionChoiceData = z.object({version: z.optional(z.string()), latest: z.optional(z.boolean()), all: z.optional(z.boolean())})
+/** One recorded publication (or refresh, or rollback) of a distribution on a backend. */
+const Publication = z.object({distribution: z.string(), backend: z.string(), snapshot: z.string(), seq: z.number()})
+
+const v1 = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) => z.object({v: z.literal(1), type: z.literal(type), ...shape})
+
+export const ArchiveCreated = v1('ArchiveCreated', {})
+export const SyncEnabled = v1('SyncEnabled', {})
+export const SectionAdded = v1('SectionAdded', {sections: z.array(z.string()), distributionsCreated: z.array(z.string())})
+export const SectionRemoved = v1('SectionRemoved', {sections: z.array(z.string())})
+const DistributionSettingsData = z.record(z.string(), z.unknown())
+export const DistributionAdded = v1('DistributionAdded', {distribution: z.string(), settings: DistributionSettingsData})
+export const DistributionSet = v1('DistributionSet', {distribution: z.string(), settings: DistributionSettingsData})
+export const DistributionRemoved = v1('DistributionRemoved', {distribution: z.string()})
+export const CategoryAdded = v1('CategoryAdded', {category: z.string(), distributions: z.array(z.string())})
+export const CategoryRemoved = v1('CategoryRemoved', {category: z.string(), distributions: z.array(z.string())})
+export const BackendAdded = v1('BackendAdded', {name: z.string(), url: z.string(), options: z.record(z.string(), z.unknown())})
+export const BackendSet = v1('BackendSet', {name: z.string(), url: z.string(), options: z.record(z.string(), z.unknown())})
+export const BackendRemoved = v1('BackendRemoved', {name: z.string()})
+export const KeySet = v1('KeySet', {gpg: z.optional(z.string()), keyFile: z.optional(z.string())})
+/** Each package with its category, whether it replaced a different file of the same name, and where it was linked. */
+export const PackageAdded = v1('PackageAdded', {
+  packages: z.array(z.object({...Ref, category: z.string(), replaced: z.optional(z.boolean()), linked: z.array(z.string())})),
+})
+export const PackageRemoved = v1('PackageRemoved', {
+  name: z.string(),
+  choice: VersionChoiceData,
+  architecture: z.optional(z.string()),
+  keepLast: z.optional(z.number()),
+  /** Each removed package with the sections it was unlinked from. */
+  packages: z.array(z.object({...Ref, unlinked: z.array(z.string())})),
+})
+export const PackageLinked = v1('PackageLinked', {packages: z.array(PackagePlace)})
+export const PackageUnlinked = v1('PackageUnlinked', {name: z.string(), choice: VersionChoiceData, packages: z.array(PackagePlace)})
+export const PackageMoved = v1('PackageMoved', {
+  packages: z.array(z.object({...Ref, from: z.string(), to: z.string()})),
+})
+export const BundleAdded = v1('BundleAdded', {alias: z.string(), version: z.string(), packages: z.array(PackageRef)})
+export const BundleLinked = v1('BundleLinked', {alias: z.string(), versions: z.array(z.string()), to: z.array(z.string()), packages: z.array(PackagePlace)})
+export const BundleUnlinked = v1('BundleUnlinked', {alias: z.string(), versions: z.array(z.string()), from: z.array(z.string()), packages: z.array(PackagePlace)})
+export const BundleRemoved = v1('BundleRemoved', {alias: z.string(), versions: z.array(z.string()), packages: z.array(z.object({...Ref, unlinked: z.array(z.string())}))})
+export const SnapshotNamed = v1('SnapshotNamed', {name: z.string(), snapshot: z.string()})
+export const SnapshotRemoved = v1('SnapshotRemoved', {name: z.string(), snapshot: z.string()})
+export const SnapshotRenamed = v1('SnapshotRenamed', {from: z.string(), to: z.string(), snapshot: z.string()})
+/** `snapshot` is the commit, `pinned` the id it is published under (dists/snapshots/ID). */
+export const Pinned = v1('Pinned', {distribution: z.string(), backend: z.string(), snapshot: z.string(), pinned: z.string()})
+export const Unpinned = v1('Unpinned', {distribution: z.string(), backend: z.string(), snapshot: z.string(), pinned: z.string()})
+/** One per distribution: the snapshot and, per backend, the publication sequence number. */
+export const Published = v1('Published', {
+  distribution: z.string(),
+  snapshot: z.string(),
+  backends: z.array(z.object({backend: z.string(), seq: z.number()})),
+})
+export const Refreshed = v1('Refreshed', Publication.def.shape)
+export const RolledBack = v1('RolledBack', Publication.def.shape)
+/** What a local purge deleted from the blob cache (content ids). */
+export const Purged = v1('Purged', {objects: z.number(), bytes: z.number(), blobs: z.array(z.string())})
+export const Imported = v1('Imported', {url: z.string(), suite: z.string(), distribution: z.string(), components: z.array(z.string()), count: z.number()})
+/**
+ * A sync merge: the commits it brought in from the other side (since the merge base),
+ * each with its event types. Their events are counted on those commits, not here.
+ */
+export const Merged = v1('Merged', {
+  remote: z.string(),
+  branch: z.string(),
+  theirs: z.string(),
+  commits: z.array(z.object({id: z.string(), types: z.array(z.string())})),
+  reconciled: z.array(z.string()),
+})
+
+export const RaptrEvent = z.discriminatedUnion('type', [
+  ArchiveCreated,
+  SyncEnabled,
+  SectionAdded,
+  SectionRemoved,
+  DistributionAdded,
+  DistributionSet,
+  DistributionRemoved,
+  CategoryAdded,
+  CategoryRemoved,
+  BackendAdded,
+  BackendSet,
+  BackendRemoved,
+  KeySet,
+  PackageAdded,
+  PackageRemoved,
+  PackageLinked,
+  PackageUnlinked,
+  PackageMoved,
+  BundleAdded,
+  BundleLinked,
+  BundleUnlinked,
+  BundleRemoved,
+  SnapshotNamed,
+  SnapshotRemoved,
+  SnapshotRenamed,
+  Pinned,
+  Unpinned,
+  Published,
+  Refreshed,
+  RolledBack,
+  Purged,
+  Imported,
+  Merged,
+])
+export type RaptrEvent = z.infer<typeof RaptrEvent>
+export type EventType = RaptrEvent['type']
+export const EVENT_TYPES: readonly EventType[] = RaptrEvent.def.options.map((o) => o.def.shape.type.def.values[0] as EventType)
+
+/** The environment a commit was made in: free text or JSON from RAPTR_EVENT_CONTEXT, and the CI job. */
+export const EventContext = z.object({note: z.optional(z.unknown()), ci: z.optional(z.string())})
+export type EventContext = z.infer<typeof EventContext>
+
+/** A commit's message, read: its sentence, its events (none for a commit without data) and context. */
+export interface DecodedMessage {
+  /** The first line. */
+  sentence: string
+  /** The readable body (without the trailers). */
+  body: string
+  events: RaptrEvent[]
+  /** True when the commit carries no event data raptr can read (older raptr, plain git, corrupt data). */
+  unknown: boolean
+  context: EventContext
+}
+
+/**
+ * The context of the commits this process writes: RAPTR_EVENT_CONTEXT (parsed when it is
+ * JSON, else kept as text) and the CI job URL from the usual variables.
+ */
+export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): EventContext {
+  const out: EventContext = {}
+  const raw = env.RAPTR_EVENT_CONTEXT
+  if (raw !== undefined && raw !== '') {
+    try {
+      out.note = JSON.parse(raw)
+    } catch {
+      out.note = raw
+    }
+  }
+  const ci = ciJobUrl(env)
+  if (ci) out.ci = ci
+  return out
+}
+
+/** The URL of the CI job running raptr, when a known CI sets its variables. */
+export function ciJobUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+  }
+  return env.CI_JOB_URL || env.BUILDKITE_BUILD_URL || env.BUILD_URL || env.CIRCLE_BUILD_URL || (env.SYSTEM_COLLECTIONURI && env.SYSTEM_TEAMPROJECT && env.BUILD_BUILDID ? `${env.SYSTEM_COLLECTIONURI}${env.SYSTEM_TEAMPROJECT}/_build/results?buildId=${env.BUILD_BUILDID}` : undefined)
+}
+
+/** The commit message: the readable text, a blank line, then one trailer per event and the context. */
+export function encodeMessage(message: string, events: RaptrEvent[], context: EventContext): string {
+  const trailers = events.map((e) => `${EVENT_TRAILER}: ${JSON.stringify(e)}`)
+  if (events.length > 0 && (context.note !== undefined || context.ci !== undefined)) trailers.push(`${CONTEXT_TRAILER}: ${JSON.stringify(context)}`)
+  if (trailers.length === 0) return message
+  return `${message.trimEnd()}\n\n${trailers.join('\n')}`
+}
+
+/** Reads a commit message back; anything it cannot read makes the commit `unknown`, never an error. */
+export function decodeMessage(message: string): DecodedMessage {
+  const lines = message.replace(/\s+$/, '').split('\n')
+  // The trailers are the last paragraph's `Raptr-…:` lines.
+  let start = lines.length
+  while (start > 1 && (lines[start - 1].startsWith(`${EVENT_TRAILER}: `) || lines[start - 1].startsWith(`${CONTEXT_TRAILER}: `))) start--
+  const text = lines.slice(0, start).join('\n').trimEnd()
+  const [sentence = '', ...rest] = text.split('\n')
+  const body = rest.join('\n').trim()
+  const events: RaptrEvent[] = []
+  let context: EventContext = {}
+  let unknown = start === lines.length
+  for (const line of lines.slice(start)) {
+    const isContext = line.startsWith(`${CONTEXT_TRAILER}: `)
+    let data: unknown
+    try {
+      data = JSON.parse(line.slice((isContext ? CONTEXT_TRAILER : EVENT_TRAILER).length + 2))
+    } catch {
+      unknown = true
+      continue
+    }
+    if (isContext) {
+      const c = z.safeParse(EventContext, data)
+      if (c.success) context = c.data
+      continue
+    }
+    const e = z.safeParse(RaptrEvent, data)
+    if (e.success) events.push(e.data)
+    else unknown = true
+  }
+  // One unreadable event makes the commit unknown: a partial list would mislead an audit.
+  if (unknown) return {sentence, body, events: [], unknown: true, context}
+  return {sentence, body, events, unknown: events.length === 0, context}
+}
+
+/** The packages an event names (with their names, versions and, where the event has one, place). */
+export function packagesOf(e: RaptrEvent): Array<PackageRef & {distribution?: string; category?: string; linked?: string[]; unlinked?: string[]}> {
+  switch (e.type) {
+    case 'PackageAdded':
+    case 'PackageRemoved':
+    case 'PackageLinked':
+    case 'PackageUnlinked':
+    case 'BundleAdded':
+    case 'BundleLinked':
+    case 'BundleUnlinked':
+    case 'BundleRemoved':
+      return e.packages
+    case 'PackageMoved':
+      return e.packages
+    default:
+      return []
+  }
+}
+
+/** The distributions an event touches. */
+export function distributionsOf(e: RaptrEvent): string[] {
+  const dist = (section: string): string => section.split('/')[0]
+  switch (e.type) {
+    case 'SectionAdded':
+    case 'SectionRemoved':
+      return e.sections.map(dist)
+    case 'DistributionAdded':
+    case 'DistributionSet':
+    case 'DistributionRemoved':
+    case 'Pinned':
+    case 'Unpinned':
+    case 'Published':
+    case 'Refreshed':
+    case 'RolledBack':
+    case 'Imported':
+      return [e.distribution]
+    case 'CategoryAdded':
+    case 'CategoryRemoved':
+      return e.distributions
+    case 'PackageAdded':
+      return e.packages.flatMap((p) => p.linked.map(dist))
+    case 'PackageRemoved':
+    case 'BundleRemoved':
+      return e.packages.flatMap((p) => p.unlinked.map(dist))
+    case 'PackageLinked':
+    case 'PackageUnlinked':
+    case 'BundleLinked':
+    case 'BundleUnlinked':
+      return e.packages.map((p) => p.distribution)
+    case 'PackageMoved':
+      return e.packages.flatMap((p) => [dist(p.from), dist(p.to)])
+    default:
+      return []
+  }
+}
+
+/**
+ * The event narrowed to what matches: for `--package` and `--distribution`, the packages
+ * of a bulk event that are not asked about are left out; undefined when nothing matches.
+ */
+export function narrowEvent(e: RaptrEvent, filter: {packages?: string[]; distributions?: string[]}): RaptrEvent | undefined {
+  const {packages, distributions} = filter
+  const inDist = (p: {distribution?: string; linked?: string[]; unlinked?: string[]; from?: string; to?: string}): boolean =>
+    !distributions ||
+    [p.distribution, ...(p.linked ?? []), ...(p.unlinked ?? []), p.from, p.to].some((s) => s !== undefined && distributions.includes(s.split('/')[0]))
+  const list = packagesOf(e)
+  const hasPlaces = list.some((p) => 'distribution' in p || 'linked' in p || 'unlinked' in p || 'from' in p)
+  if (packages) {
+    const ofName = list.filter((p) => packages.includes(p.name) && (!hasPlaces || inDist(p)))
+    if (ofName.length === 0) return undefined
+    if (!hasPlaces && distributions && !distributionsOf(e).some((d) => distributions.includes(d))) return undefined
+    return {...e, packages: ofName} as RaptrEvent
+  }
+  if (distributions) {
+    if (hasPlaces) {
+      const kept = list.filter(inDist)
+      if (kept.length === 0) return undefined
+      return {...e, packages: kept} as RaptrEvent
+    }
+    if (!distributionsOf(e).some((d) => distributions.includes(d))) return undefined
+  }
+  return e
+}
+
+/** One line saying what an event did (for `raptr log --oneline` and package history). */
+export function describeEvent(e: RaptrEvent): string {
+  const refs = (ps: Array<PackageRef & {distribution?: string; category?: string}>, max = 3): string => {
+    const shown = ps.slice(0, max).map((p) => `${p.name} ${p.version} ${p.architecture}${p.distribution ? ` ${p.distribution}/${p.category}` : ''}`)
+    return ps.length > max ? `${shown.join(', ')} and ${ps.length - max} more` : shown.join(', ')
+  }
+  switch (e.type) {
+    case 'PackageAdded': {
+      const links = [...new Set(e.packages.flatMap((p) => p.linked))]
+      return `${refs(e.packages)}${links.length ? ` linked to ${links.join(', ')}` : ''}`
+    }
+    case 'PackageRemoved':
+    case 'PackageLinked':
+    case 'PackageUnlinked':
+    case 'BundleLinked':
+    case 'BundleUnlinked':
+      return `${'alias' in e ? `${e.alias} ` : ''}${refs(e.packages)}`
+    case 'PackageMoved':
+      return e.packages
+        .slice(0, 3)
+        .map((p) => `${p.name} ${p.version} ${p.architecture} ${p.from} → ${p.to}`)
+        .join(', ')
+        .concat(e.packages.length > 3 ? ` and ${e.packages.length - 3} more` : '')
+    case 'BundleAdded':
+      return `${e.alias} ${e.version} (${e.packages.length} packages)`
+    case 'BundleRemoved':
+      return `${e.alias} ${e.versions.join(', ')} (${e.packages.length} packages)`
+    case 'Published':
+      return `${e.distribution} ${e.snapshot.slice(0, 12)} to ${e.backends.map((b) => `${b.backend} (seq ${b.seq})`).join(', ')}`
+    case 'Refreshed':
+    case 'RolledBack':
+      return `${e.distribution} on ${e.backend} ${e.snapshot.slice(0, 12)} (seq ${e.seq})`
+    case 'Pinned':
+    case 'Unpinned':
+      return `${e.distribution} ${e.pinned} on ${e.backend}`
+    case 'Merged':
+      return `${e.remote}/${e.branch}: ${e.commits.length} commit${e.commits.length === 1 ? '' : 's'} came in`
+    default: {
+      const {v: _v, type: _t, ...rest} = e
+      const show = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join(',') : JSON.stringify(v))
+      return Object.entries(rest)
+        .map(([k, v]) => `${k}=${show(v)}`)
+        .join(' ')
+    }
+  }
+}
+
+const EntryType = z.enum(['unknown', ...EVENT_TYPES] as ['unknown', ...EventType[]])
+
+/**
+ * One event as `raptr log --json` and `raptr package history --json` print it: the
+ * commit (id, date, author, its readable message), the event type (`unknown` for a
+ * commit without event data), the schema version `v` (null for unknown), the payload
+ * (the event's fields but `v` and `type`) and the commit's context.
+ */
+export const LogEntry = z.object({
+  id: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
+  date: z.iso.datetime(),
+  author: z.string(),
+  message: z.string(),
+  type: EntryType,
+  v: z.nullable(z.number()),
+  payload: z.record(z.string(), z.unknown()),
+  context: EventContext,
+})
+export type LogEntry = z.infer<typeof LogEntry>
+
+/** What `raptr log` keeps: every filter given must match. */
+export interface EventFilter {
+  types?: Array<EventType | 'unknown'>
+  packages?: string[]
+  distributions?: string[]
+  /** Seconds since the epoch, inclusive. */
+  since?: number
+  until?: number
+  /** A substring of the author's name or email, case-insensitive. */
+  author?: string
+}
+
+/** The entries of one commit that pass the filter (bulk events narrowed to the packages asked about). */
+export function commitEntries(c: {id: string; message: string; author: string; timestamp: number}, filter: EventFilter): LogEntry[] {
+  if (filter.since !== undefined && c.timestamp < filter.since) return []
+  if (filter.until !== undefined && c.timestamp > filter.until) return []
+  if (filter.author && !c.author.toLowerCase().includes(filter.author.toLowerCase())) return []
+  const d = decodeMessage(c.message)
+  const message = d.body ? `${d.sentence}\n\n${d.body}` : d.sentence
+  const base = {id: c.id, date: new Date(c.timestamp * 1000).toISOString(), author: c.author, message, context: d.context}
+  if (d.unknown) {
+    if (filter.packages || filter.distributions) return []
+    if (filter.types && !filter.types.includes('unknown')) return []
+    return [{...base, type: 'unknown', v: null, payload: {}}]
+  }
+  const out: LogEntry[] = []
+  for (const e of d.events) {
+    if (filter.types && !filter.types.includes(e.type)) continue
+    const kept = filter.packages || filter.distributions ? narrowEvent(e, filter) : e
+    if (!kept) continue
+    const {v, type, ...payload} = kept
+    out.push({...base, type, v, payload})
+  }
+  return out
+}
+
+/** The event of a log entry again (undefined for `unknown`). */
+export function entryEvent(e: LogEntry): RaptrEvent | undefined {
+  if (e.type === 'unknown') return undefined
+  const r = z.safeParse(RaptrEvent, {v: e.v, type: e.type, ...e.payload})
+  return r.success ? r.data : undefined
+}
