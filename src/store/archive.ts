@@ -286,7 +286,8 @@ export class Archive {
     commitStep(4)
     await writeFileAtomic(refFile, `${commit}\n`)
     commitStep(5)
-    const synced = oldTree !== undefined && (await this.syncChangedFiles(oldTree, newTree, written))
+    // Thousands of files are checked out faster by git itself, in C.
+    const synced = oldTree !== undefined && changed.length <= MAX_FILES_SYNCED && (await this.syncChangedFiles(oldTree, newTree, written))
     if (!synced && !readTreeWithGit(this.dir, oldTree, newTree)) await this.syncWorkTree(paths)
     commitStep(6)
     await fs.promises.rm(pending, {force: true})
@@ -306,7 +307,6 @@ export class Archive {
     if (!fs.existsSync(path.join(this.gitDir, 'index'))) return false
     const changes = await diffFiles(this.trees, oldTree, newTree)
     if (changes.length === 0) return true
-    // Thousands of files are checked out faster by git itself, in C.
     if (changes.length > MAX_FILES_SYNCED) return false
     if (changes.some((c) => (c.new && c.new.mode !== FILE_MODE) || (c.old && c.old.mode !== FILE_MODE))) return false
     const abs = (p: string): string => path.join(this.dir, ...p.split('/'))
