@@ -23,6 +23,7 @@ import {mapLimit} from '../core/map-limit.js'
 import {mark} from '../core/timing.js'
 import {readDeb} from '../debian/deb.js'
 import {readDsc} from '../debian/dsc.js'
+import type {DebInfo} from '../core/interface.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames, requireCategory, requireDistribution} from './settings.js'
@@ -112,7 +113,7 @@ function isPackageFile(name: string): boolean {
 }
 
 /** Reads one package file into a record for `category`, validating it completely. */
-export async function readPackageFile(file: string, category: string): Promise<IncomingPackage> {
+export async function readPackageFile(file: string, category: string, read: (file: string) => Promise<DebInfo> = readDeb): Promise<IncomingPackage> {
   if (file.endsWith('.dsc')) {
     const dsc = await readDsc(file)
     const sha = dsc.digests.sha256
@@ -136,7 +137,7 @@ export async function readPackageFile(file: string, category: string): Promise<I
       files: [[dsc.path, sha], ...dsc.files.map((f): [string, string] => [f.path, f.digests.sha256])],
     }
   }
-  const deb = await readDeb(file)
+  const deb = await read(file)
   const stanza = renderStanza(packagesStanza(deb, poolKeyForBinary(deb.digests.sha256, deb.kind)))
   return {
     record: {
@@ -224,12 +225,21 @@ export async function addPackages(
   for (const f of files) validateComponentName(categoryOf(f))
   let read = 0
   let bytes = 0
-  const incoming = await mapLimit(files, 4, async (f) => {
-    const inc = {...(await readPackageFile(f, categoryOf(f))), linkCategory: categoryOf(f)}
-    bytes += inc.record.blobs.reduce((n, b) => n + b.size, 0)
-    opts.onProgress?.(++read, files.length, bytes)
-    return inc
-  })
+  // Many binaries are read in worker threads, on every core.
+  const {DebPool} = await import('../hash/deb-pool.js')
+  const pool = DebPool.start(files.filter((f) => !f.endsWith('.dsc')).length)
+  const readBinary = pool ? (f: string) => pool.read(f) : readDeb
+  let incoming
+  try {
+    incoming = await mapLimit(files, pool ? 4 * pool.size : 4, async (f) => {
+      const inc = {...(await readPackageFile(f, categoryOf(f), readBinary)), linkCategory: categoryOf(f)}
+      bytes += inc.record.blobs.reduce((n, b) => n + b.size, 0)
+      opts.onProgress?.(++read, files.length, bytes)
+      return inc
+    })
+  } finally {
+    await pool?.close()
+  }
   mark(`add: ${files.length} files read`)
   const seen = new Map<string, IncomingPackage & {linkCategory: string}>()
   for (const inc of incoming) {

@@ -293,44 +293,108 @@ export async function diffTrees(
   return out
 }
 
+/** One file that differs between two trees, with its modes (for the work-tree sync). */
+export interface FileChange {
+  path: string
+  old?: {oid: string; mode: string}
+  new?: {oid: string; mode: string}
+}
+
+/**
+ * Like {@link diffTrees}, but a change of mode alone counts and every entry that is not
+ * a tree is a file (gitlinks included), with its mode: what git's index holds.
+ */
+export async function diffFiles(t: GitTrees, a: string | undefined, b: string | undefined, prefix = ''): Promise<FileChange[]> {
+  if (a === b) return []
+  const out: FileChange[] = []
+  const ea = new Map((a ? await t.readTree(a) : []).map((e) => [e.path, e]))
+  const eb = new Map((b ? await t.readTree(b) : []).map((e) => [e.path, e]))
+  for (const name of new Set([...ea.keys(), ...eb.keys()])) {
+    const x = ea.get(name)
+    const y = eb.get(name)
+    if (x?.oid === y?.oid && x?.mode === y?.mode) continue
+    const p = prefix ? `${prefix}/${name}` : name
+    const xt = x?.type === 'tree' ? x.oid : undefined
+    const yt = y?.type === 'tree' ? y.oid : undefined
+    if (xt || yt) out.push(...(await diffFiles(t, xt, yt, p)))
+    const xf = x && x.type !== 'tree' ? {oid: x.oid, mode: x.mode} : undefined
+    const yf = y && y.type !== 'tree' ? {oid: y.oid, mode: y.mode} : undefined
+    if (xf || yf) out.push({path: p, old: xf, new: yf})
+  }
+  return out
+}
+
 const PACK_TYPES = {commit: 1, tree: 2, blob: 3} as const
 
 /**
  * Writes objects as a git packfile (version 2, every object whole) and its index
  * (version 2), the pack first, then the index: git and isomorphic-git find a pack by
- * its index, so readers see all of the objects or none.
+ * its index, so readers see all of the objects or none. The pack is streamed to its
+ * file (hashed as it goes) rather than assembled in memory: a bulk add's pack is as
+ * large as all of its records.
  */
 async function writePack(dir: string, objects: Map<string, {type: 'blob' | 'tree'; content: Uint8Array}>): Promise<void> {
   const header = Buffer.alloc(12)
   header.write('PACK', 0, 'ascii')
   header.writeUInt32BE(2, 4)
   header.writeUInt32BE(objects.size, 8)
-  const chunks: Buffer[] = [header]
+  await fs.promises.mkdir(dir, {recursive: true})
+  // git's own name for a pack being written, which git gc cleans up after a crash.
+  const tmpPack = path.join(dir, `tmp_pack_${process.pid}_${Date.now()}`)
+  const fh = await fs.promises.open(tmpPack, 'w')
+  const packHash = createHash('sha1')
   const entries: Array<{oid: string; offset: number; crc: number}> = []
-  let offset = 12
-  for (const [oid, o] of objects) {
-    const head: number[] = []
-    let size = o.content.length
-    let byte = (PACK_TYPES[o.type] << 4) | (size & 15)
-    size = Math.floor(size / 16)
-    while (size > 0) {
-      head.push(byte | 0x80)
-      byte = size & 127
-      size = Math.floor(size / 128)
+  let offset = 0
+  let pendingParts: Buffer[] = []
+  let pendingBytes = 0
+  const out = async (part: Buffer, force = false) => {
+    if (part.length > 0) {
+      if (!force) packHash.update(part)
+      pendingParts.push(part)
+      pendingBytes += part.length
+      offset += part.length
     }
-    head.push(byte)
-    // An output buffer the size of the object: zlib's default 16 KiB one, made and dropped
-    // for each of tens of thousands of objects of ~1 KiB, leaves hundreds of MiB of
-    // garbage outside the JavaScript heap that the collector is slow to reclaim.
-    const deflated = zlib.deflateSync(o.content, {level: 1, memLevel: 2, windowBits: 12, chunkSize: Math.max(64, o.content.length + 64)})
-    const packed = Buffer.concat([Buffer.from(head), deflated])
-    entries.push({oid, offset, crc: zlib.crc32(packed)})
-    chunks.push(packed)
-    offset += packed.length
+    // Written in runs of about a MiB: few system calls, little held.
+    if (pendingBytes >= 1 << 20 || (force && pendingBytes > 0)) {
+      const run = pendingParts.length === 1 ? pendingParts[0] : Buffer.concat(pendingParts, pendingBytes)
+      pendingParts = []
+      pendingBytes = 0
+      await fh.write(run)
+    }
   }
-  const body = Buffer.concat(chunks)
-  const packSum = createHash('sha1').update(body).digest()
-  const pack = Buffer.concat([body, packSum])
+  let packSum: Buffer
+  try {
+    await out(header)
+    for (const [oid, o] of objects) {
+      const head: number[] = []
+      let size = o.content.length
+      let byte = (PACK_TYPES[o.type] << 4) | (size & 15)
+      size = Math.floor(size / 16)
+      while (size > 0) {
+        head.push(byte | 0x80)
+        byte = size & 127
+        size = Math.floor(size / 128)
+      }
+      head.push(byte)
+      // An output buffer the size of the object: zlib's default 16 KiB one, made and dropped
+      // for each of tens of thousands of objects of ~1 KiB, leaves hundreds of MiB of
+      // garbage outside the JavaScript heap that the collector is slow to reclaim.
+      const deflated = zlib.deflateSync(o.content, {level: 1, memLevel: 2, windowBits: 12, chunkSize: Math.max(64, o.content.length + 64)})
+      const packed = Buffer.concat([Buffer.from(head), deflated])
+      entries.push({oid, offset, crc: zlib.crc32(packed)})
+      // Dropped once packed, so each object's bytes are held once at most.
+      objects.delete(oid)
+      await out(packed)
+    }
+    packSum = packHash.digest()
+    await out(packSum, true)
+    await fh.sync()
+  } catch (error) {
+    await fh.close()
+    await fs.promises.rm(tmpPack, {force: true})
+    throw error
+  }
+  await fh.close()
   entries.sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0))
   const fanout = Buffer.alloc(256 * 4)
   for (let i = 0, j = 0; i < 256; i++) {
@@ -346,15 +410,13 @@ async function writePack(dir: string, objects: Map<string, {type: 'blob' | 'tree
   const idxBody = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, Buffer.concat(entries.map((e) => Buffer.from(e.oid, 'hex'))), crcs, offsets, packSum])
   const idx = Buffer.concat([idxBody, createHash('sha1').update(idxBody).digest()])
   const name = `pack-${packSum.toString('hex')}`
-  await fs.promises.mkdir(dir, {recursive: true})
   // Each file is on disk before its name appears, and both names before a ref names
   // what they hold.
-  for (const [ext, data] of [['pack', pack], ['idx', idx]] as const) {
-    const file = path.join(dir, `${name}.${ext}`)
-    const tmp = `${file}.${process.pid}.tmp`
-    await writeDurable(tmp, data)
-    await fs.promises.rename(tmp, file)
-  }
+  await fs.promises.rename(tmpPack, path.join(dir, `${name}.pack`))
+  const idxFile = path.join(dir, `${name}.idx`)
+  const tmpIdx = `${idxFile}.${process.pid}.tmp`
+  await writeDurable(tmpIdx, idx)
+  await fs.promises.rename(tmpIdx, idxFile)
   await fsyncDir(dir)
 }
 

@@ -31,6 +31,50 @@ describe('the archive store', () => {
     expect(await (await again.view()).read('dists/p/c/amd64/07/pkg7/1.7')).toBe(files['dists/p/c/amd64/07/pkg7/1.7'])
   })
 
+  it('a commit updates the work tree and index for the changed paths only, exactly as git would', async () => {
+    const a = await fresh()
+    const untouched = 'pool/keep/me'
+    await a.transaction(async (tx) => {
+      tx.write(untouched, 'kept\n')
+      tx.write('pool/a/x', 'x\n')
+      tx.write('pool/a/deep/y', 'y\n')
+      tx.write('pool/b', 'a file\n')
+      return {message: 'first', result: null}
+    })
+    const keptStat = fs.statSync(path.join(a.dir, untouched))
+    const expectExact = () => {
+      // The index lists exactly the tree's files, with their ids, and nothing is modified.
+      const index = sh('git', ['ls-files', '-s'], {cwd: a.dir}).stdout
+      const tree = sh('git', ['ls-tree', '-r', '--format=%(objectmode) %(objectname) 0	%(path)', 'HEAD'], {cwd: a.dir}).stdout
+      expect(index).toBe(tree)
+      expect(sh('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], {cwd: a.dir}).stdout).toBe('')
+      const fsck = sh('git', ['fsck', '--strict', '--no-dangling'], {cwd: a.dir})
+      expect(fsck.code, fsck.stderr).toBe(0)
+    }
+    expectExact()
+    // pool/a goes (its directories with it), the file pool/b becomes a directory.
+    await a.transaction(async (tx) => {
+      tx.remove('pool/a')
+      tx.remove('pool/b')
+      tx.write('pool/b/now/a/dir', 'inside\n')
+      return {message: 'second', result: null}
+    })
+    expect(fs.existsSync(path.join(a.dir, 'pool/a'))).toBe(false)
+    expect(fs.readFileSync(path.join(a.dir, 'pool/b/now/a/dir'), 'utf8')).toBe('inside\n')
+    expectExact()
+    // And back: the directory becomes a file again.
+    await a.transaction(async (tx) => {
+      tx.remove('pool/b')
+      tx.write('pool/b', 'a file again\n')
+      return {message: 'third', result: null}
+    })
+    expect(fs.readFileSync(path.join(a.dir, 'pool/b'), 'utf8')).toBe('a file again\n')
+    expectExact()
+    // A file no commit changed was never rewritten.
+    expect(fs.statSync(path.join(a.dir, untouched)).mtimeMs).toBe(keptStat.mtimeMs)
+    expect(fs.statSync(path.join(a.dir, untouched)).ino).toBe(keptStat.ino)
+  })
+
   it('unchanged subtrees keep their ids, and a change that changes nothing makes no commit', async () => {
     const a = await fresh()
     await a.transaction(async (tx) => {

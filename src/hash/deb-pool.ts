@@ -1,0 +1,101 @@
+/**
+ * Reads many .deb files on every core: a small pool of worker threads, each running
+ * readDeb (the digests, and the decompression that lists data.tar, are the CPU of a bulk
+ * add). One file, or code run from its TypeScript sources, is read on the main thread.
+ *
+ * @example
+ *   const pool = DebPool.start(files.length)
+ *   try { const deb = await (pool?.read(file) ?? readDeb(file)) } finally { await pool?.close() }
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import {fileURLToPath} from 'node:url'
+import {Worker} from 'node:worker_threads'
+
+import type {DebInfo} from '../core/interface.js'
+import {type ErrorCode, RaptrError} from '../errors.js'
+import type {DebReply, DebRequest} from './deb-worker.js'
+
+// Below this many files the workers' start-up (tens of milliseconds each) is not repaid.
+const MIN_FILES = 64
+
+interface Pending {
+  resolve: (deb: DebInfo) => void
+  reject: (error: Error) => void
+}
+
+export class DebPool {
+  private readonly workers: Array<{worker: Worker; busy: number}> = []
+  /** How many worker threads. */
+  readonly size: number
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+  private closing = false
+  private failure: Error | undefined
+
+  private constructor(script: URL, size: number) {
+    this.size = size
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(script)
+      const slot = {worker, busy: 0}
+      worker.on('message', (reply: DebReply) => {
+        slot.busy--
+        const p = this.pending.get(reply.id)
+        this.pending.delete(reply.id)
+        if (!p) return
+        if ('deb' in reply) p.resolve(reply.deb)
+        else p.reject(revive(reply.error))
+      })
+      worker.on('error', (error) => this.failAll(error))
+      worker.on('exit', (code) => {
+        if (!this.closing) this.failAll(new Error(`a package-reading worker thread stopped (exit code ${code})`))
+      })
+      // Idle workers must not keep the process alive.
+      worker.unref()
+      this.workers.push(slot)
+    }
+  }
+
+  /** A pool for reading `count` files, or undefined when the main thread should read them. */
+  static start(count: number): DebPool | undefined {
+    const size = Math.min(os.availableParallelism(), 8)
+    if (count < MIN_FILES || size < 2) return undefined
+    const script = new URL('./deb-worker.js', import.meta.url)
+    // Run from the TypeScript sources (tests) there is no compiled worker to start.
+    if (!fs.existsSync(fileURLToPath(script))) return undefined
+    return new DebPool(script, size)
+  }
+
+  /** readDeb(file), in the least busy worker. */
+  read(file: string): Promise<DebInfo> {
+    if (this.failure) return Promise.reject(this.failure)
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a))
+    const id = this.nextId++
+    slot.busy++
+    return new Promise<DebInfo>((resolve, reject) => {
+      this.pending.set(id, {resolve, reject})
+      slot.worker.ref()
+      slot.worker.postMessage({id, file} satisfies DebRequest)
+    }).finally(() => {
+      if (slot.busy === 0) slot.worker.unref()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    await Promise.all(this.workers.map((w) => w.worker.terminate()))
+  }
+
+  private failAll(error: Error): void {
+    this.failure ??= error
+    for (const p of this.pending.values()) p.reject(error)
+    this.pending.clear()
+  }
+}
+
+function revive(e: Extract<DebReply, {error: unknown}>['error']): Error {
+  if (e.raptr) return new RaptrError(e.code as ErrorCode, e.message, e.hint, e.data)
+  const error = new Error(e.message) as NodeJS.ErrnoException
+  if (e.errno) error.code = e.errno
+  return error
+}

@@ -1,0 +1,51 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {readDeb} from '../../src/debian/deb.js'
+import type {RaptrError} from '../../src/errors.js'
+import {buildDeb} from '../helpers/build-packages.js'
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures')
+// The pool starts compiled worker threads: it is tested as built (npm run build first).
+const BUILT_POOL = path.resolve(import.meta.dirname, '../../dist/hash/deb-pool.js')
+
+describe('the package-reading pool', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raptr-'))
+  })
+  afterEach(() => {
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('reads packages in worker threads exactly as the main thread does, errors included', async () => {
+    if (!fs.existsSync(BUILT_POOL)) throw new Error(`${BUILT_POOL} is missing: run npm run build first`)
+    const {DebPool} = (await import(BUILT_POOL)) as typeof import('../../src/hash/deb-pool.js')
+    expect(DebPool.start(3), 'a few files are read on the main thread').toBeUndefined()
+    const pool = DebPool.start(1000)
+    expect(pool, 'this machine has more than one core').toBeDefined()
+    try {
+      const files = ['hello-gz_1.0-1_amd64.deb', 'hello-xz_1.0-1_amd64.deb', 'hello-zst_1.0-1_amd64.deb', 'libfoo-doc_2.0_all.deb'].map((f) => path.join(FIXTURES, f))
+      files.push(await buildDeb(dir, {name: 'pooled', version: '1', arch: 'amd64', compression: 'gzip', payloadBytes: 3 << 20}))
+      // Several at once, more than there are workers.
+      const pooled = await Promise.all([...files, ...files].map((f) => pool!.read(f)))
+      for (const [i, f] of [...files, ...files].entries()) expect(pooled[i], f).toEqual(await readDeb(f))
+
+      const missing = await pool!.read(path.join(dir, 'nope.deb')).catch((e: unknown) => e)
+      // A RaptrError of the built code: the same class name, code and hint.
+      expect(missing).toMatchObject({name: 'RaptrError', code: 'NOT_FOUND'})
+      const text = path.join(dir, 'text.deb')
+      fs.writeFileSync(text, 'not a package\n')
+      const bad = (await pool!.read(text).catch((e: unknown) => e)) as RaptrError
+      expect(bad).toMatchObject({name: 'RaptrError', code: 'BAD_DEB'})
+      expect(bad.hint).not.toBe('')
+      // The pool still works after an error.
+      expect((await pool!.read(files[0])).digests).toEqual((await readDeb(files[0])).digests)
+    } finally {
+      await pool?.close()
+    }
+  })
+})
