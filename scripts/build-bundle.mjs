@@ -144,6 +144,23 @@ const result = await build({
   logLevel: 'warning',
 })
 
+// The bulk add's package-reading worker threads start from a file of their own (a worker
+// cannot start from a chunk's export): dist/deb-worker.js, one self-contained module.
+await build({
+  entryPoints: [path.join(src, 'hash', 'deb-worker.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  outfile: path.join(root, 'dist', 'deb-worker.js'),
+  minify: !process.env.RAPTR_BUNDLE_READABLE,
+  keepNames: true,
+  legalComments: 'linked',
+  external: EXTERNAL,
+  banner: {js: banner},
+  logLevel: 'warning',
+})
+
 const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'))
 const main = bytes.find(([f]) => f.endsWith('dist/raptr.js'))
 console.log(`bundled ${commands.length} commands: dist/raptr.js ${(main[1].bytes / 1024).toFixed(0)} KiB, ${bytes.length - 1} lazy chunks`)

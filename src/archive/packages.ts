@@ -240,7 +240,7 @@ export async function addPackages(
   } finally {
     await pool?.close()
   }
-  mark(`add: ${files.length} files read`)
+  mark(`add: ${files.length} files read (${pool ? `${pool.size} worker threads` : 'main thread'})`)
   const seen = new Map<string, IncomingPackage & {linkCategory: string}>()
   for (const inc of incoming) {
     const key = describe(inc.record)

@@ -57,12 +57,13 @@ export class DebPool {
   }
 
   /** A pool for reading `count` files, or undefined when the main thread should read them. */
-  static start(count: number): DebPool | undefined {
+  static start(count: number, worker?: URL): DebPool | undefined {
     const size = Math.min(os.availableParallelism(), 8)
     if (count < MIN_FILES || size < 2) return undefined
-    const script = new URL('./deb-worker.js', import.meta.url)
-    // Run from the TypeScript sources (tests) there is no compiled worker to start.
-    if (!fs.existsSync(fileURLToPath(script))) return undefined
+    // Beside this module (compiled tree) or at the top of dist/ (this module in a bundle chunk).
+    const script = [worker, new URL('./deb-worker.js', import.meta.url), new URL('../deb-worker.js', import.meta.url)].find((u) => u && fs.existsSync(fileURLToPath(u)))
+    // Run from the TypeScript sources (unit tests) there is no compiled worker to start.
+    if (!script) return undefined
     return new DebPool(script, size)
   }
 

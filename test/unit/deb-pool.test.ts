@@ -1,16 +1,18 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {readDeb} from '../../src/debian/deb.js'
+import {DebPool} from '../../src/hash/deb-pool.js'
 import type {RaptrError} from '../../src/errors.js'
 import {buildDeb} from '../helpers/build-packages.js'
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures')
-// The pool starts compiled worker threads: it is tested as built (npm run build first).
-const BUILT_POOL = path.resolve(import.meta.dirname, '../../dist/hash/deb-pool.js')
+// The pool starts the built worker (npm run build writes dist/deb-worker.js, the file it ships).
+const BUILT_WORKER = path.resolve(import.meta.dirname, '../../dist/deb-worker.js')
 
 describe('the package-reading pool', () => {
   let dir: string
@@ -22,10 +24,10 @@ describe('the package-reading pool', () => {
   })
 
   it('reads packages in worker threads exactly as the main thread does, errors included', async () => {
-    if (!fs.existsSync(BUILT_POOL)) throw new Error(`${BUILT_POOL} is missing: run npm run build first`)
-    const {DebPool} = (await import(BUILT_POOL)) as typeof import('../../src/hash/deb-pool.js')
-    expect(DebPool.start(3), 'a few files are read on the main thread').toBeUndefined()
-    const pool = DebPool.start(1000)
+    if (!fs.existsSync(BUILT_WORKER)) throw new Error(`${BUILT_WORKER} is missing: run npm run build first`)
+    const worker = pathToFileURL(BUILT_WORKER)
+    expect(DebPool.start(3, worker), 'a few files are read on the main thread').toBeUndefined()
+    const pool = DebPool.start(1000, worker)
     expect(pool, 'this machine has more than one core').toBeDefined()
     try {
       const files = ['hello-gz_1.0-1_amd64.deb', 'hello-xz_1.0-1_amd64.deb', 'hello-zst_1.0-1_amd64.deb', 'libfoo-doc_2.0_all.deb'].map((f) => path.join(FIXTURES, f))

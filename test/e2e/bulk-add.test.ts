@@ -1,0 +1,27 @@
+/**
+ * A bulk add as shipped: the built CLI reads many packages in worker threads (the
+ * bundle's dist/deb-worker.js), and the archive it commits is what git expects.
+ */
+import os from 'node:os'
+import {describe, expect, it} from 'vitest'
+import {buildDeb} from '../helpers/build-packages.js'
+import {archiveState, ok, okJson, sh} from '../helpers/cli.js'
+import {makeTestArchive} from '../helpers/published-archive.js'
+
+describe('a bulk add of the built CLI', () => {
+  it('reads 80 packages in worker threads, lists all 80, and leaves the work tree clean', async () => {
+    expect(os.availableParallelism(), 'worker threads are used where there is more than one core').toBeGreaterThan(1)
+    const s = makeTestArchive()
+    for (let i = 0; i < 80; i++) await buildDeb(s.pkgs, {name: `bulk${i}`, version: '1.0-1', arch: i % 2 ? 'amd64' : 'all', compression: i % 3 ? 'gzip' : 'xz'})
+    const add = ok(['package', 'add', s.pkgs, '--section', 'production/public'], {cwd: s.dir, env: {RAPTR_DEBUG_TIMING: '1'}})
+    expect(add.stderr).toMatch(/add: 80 files read \([2-8] worker threads\)/)
+    const listed = okJson<Array<{name: string}>>(['package', 'list', '--json'], {cwd: s.dir})
+    expect(new Set(listed.map((p) => p.name)).size).toBe(80)
+    expect(archiveState(s.dir).status).toBe('')
+    expect(sh('git', ['fsck', '--strict'], {cwd: s.dir}).code).toBe(0)
+    // A few files are read on the main thread.
+    for (let i = 0; i < 3; i++) await buildDeb(s.pkgs, {name: `late${i}`, version: '1.0-1', arch: 'amd64', compression: 'gzip'})
+    const few = ok(['package', 'add', `${s.pkgs}/late0_1.0-1_amd64.deb`, `${s.pkgs}/late1_1.0-1_amd64.deb`, '--section', 'production/public'], {cwd: s.dir, env: {RAPTR_DEBUG_TIMING: '1'}})
+    expect(few.stderr).toMatch(/add: 2 files read \(main thread\)/)
+  })
+})
