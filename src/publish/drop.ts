@@ -7,6 +7,7 @@ import {activeLease, waitForNoLease} from '../remote/lease.js'
 import {appendEntry, publisherName, type PublicationEntry} from '../remote/log.js'
 import {RELEASE_FILES} from '../remote/references.js'
 import {settle} from '../remote/settle.js'
+import {removeAliases} from '../remote/alias.js'
 import type {Archive} from '../store/archive.js'
 
 export interface DropResult {
@@ -40,8 +41,8 @@ export async function dropBackends(archive: Archive, dist: string, opts: {backen
  * Takes one distribution off a backend. The drop is a publication-log entry of its own
  * (claimed create-only after the purge-lease check, like publish and rollback), so settle
  * does not put the pointer back; then the pointer goes (InRelease first, as apt reads it
- * first), then the canonical index names. By-hash indexes, pinned copies and the pool
- * are left to purge. Dropping what is not live changes nothing.
+ * first), then the canonical index names, then its Suite/Codename aliases. By-hash indexes, pinned
+ * copies and the pool are left to purge. Dropping what is not live changes nothing.
  *
  * @example
  *   const r = await drop(backend, 'local', 'staging') // {action: 'dropped', seq: 4, …}
@@ -75,11 +76,15 @@ export async function drop(backend: Backend, backendName: string, dist: string):
   throw new RaptrError('CONFLICT', `${backendName}/${dist}: other publishers kept winning`, 'drop again')
 }
 
-/** The pointer files first (InRelease, Release, Release.gpg), then the canonical index names. */
+/**
+ * The pointer files first (InRelease, Release, Release.gpg), then the canonical index
+ * names; then the same in the Suite/Codename alias directories (alias.ts).
+ */
 async function removeLive(backend: Backend, entry: PublicationEntry): Promise<void> {
   const live = liveDir(entry.distribution)
   await backend.remove(RELEASE_FILES.map((f) => `${live}/${f}`))
   await backend.sync()
   await backend.remove(parseReleaseEntries(entry.release).map((e) => `${live}/${e.path}`))
   await backend.sync()
+  await removeAliases(backend, entry.distribution, entry.release)
 }

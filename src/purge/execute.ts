@@ -121,9 +121,8 @@ async function planOnce(
   policy: {keepLast: number; keepDays?: number; now: Date; graceMs: number},
 ): Promise<{heads: string; retained: ReturnType<typeof chooseRetained>; plan: PurgePlan}> {
   const dists = await loggedDistributions(backend)
-  // Drop entries name nothing; the publication before a drop is kept as if live (a
-  // conservative choice: purge never deletes what a drop left behind).
-  const logs = (await Promise.all(dists.map((d) => readLog(backend, d)))).map((l) => l.filter((e) => e.action !== 'drop'))
+  // Drop entries stay in: a distribution dropped last has no live publication (retention.ts).
+  const logs = await Promise.all(dists.map((d) => readLog(backend, d)))
   const namedRefs = await namedWithTrees(archive, named, dists)
   // Pins are read from the backend: they bind every clone, not only this one.
   const pins = await readPins(backend)

@@ -10,6 +10,8 @@ export interface LoggedPublication {
   date: string
   /** The exact Release text the entry made live: its SHA256 lines name the indexes. */
   release: string
+  /** `drop` took the distribution off the backend: the entry names nothing of its own. */
+  action?: 'publish' | 'rollback' | 'drop'
 }
 
 export interface RetainedPublication extends LoggedPublication {
@@ -72,11 +74,16 @@ export function chooseRetained(logs: LoggedPublication[][], policy: RetentionPol
   }
   const since = policy.keepDays ? policy.now.getTime() - policy.keepDays * 86_400_000 : undefined
   for (const log of logs) {
-    const newestFirst = [...log].sort((a, b) => b.seq - a.seq)
-    if (newestFirst.length === 0) continue
-    keep(newestFirst[0], 'live')
+    const sorted = [...log].sort((a, b) => b.seq - a.seq)
+    // A drop ends a distribution's history on the backend: what it published before its
+    // newest drop is neither live nor among the last N (a publish after the drop starts
+    // afresh); only the rules that name a publication (recent, pinned, named) keep it.
+    const drop = sorted.findIndex((e) => e.action === 'drop')
+    const current = drop === -1 ? sorted : sorted.slice(0, drop)
+    const newestFirst = sorted.filter((e) => e.action !== 'drop')
+    if (current.length > 0) keep(current[0], 'live')
     const distinct: string[] = []
-    for (const e of newestFirst) {
+    for (const e of current) {
       if (!distinct.includes(e.pinned)) {
         if (distinct.length >= policy.keepLast) continue
         distinct.push(e.pinned)

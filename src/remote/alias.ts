@@ -3,6 +3,7 @@ import {parseReleaseEntries, releaseAliases, type ReleaseEntry} from '../core/re
 import type {Backend} from '../backends/interface.js'
 import {mapLimit} from '../core/map-limit.js'
 import {writeReleaseFiles, type ReleaseFiles} from './pointer.js'
+import {RELEASE_FILES} from './references.js'
 
 /**
  * Publishes a live Release under the distribution's other names too (its Suite and
@@ -31,4 +32,28 @@ export async function publishAliases(backend: Backend, dist: string, files: Rele
     await writeReleaseFiles(backend, dir, files, false)
   }
   return aliases
+}
+
+/**
+ * Takes a dropped distribution's aliases off the backend: in each alias directory whose
+ * Release is the dropped one's (or already gone: a drop interrupted part-way), the
+ * pointer files (InRelease first), then the canonical index names. An alias whose
+ * Release is another's (a distribution of that name published since) is left alone.
+ * By-hash files stay for purge. Idempotent.
+ *
+ * @example await removeAliases(backend, 'bookworm', entry.release) // ['stable']
+ */
+export async function removeAliases(backend: Backend, dist: string, release: string): Promise<string[]> {
+  const removed: string[] = []
+  for (const alias of releaseAliases(dist, release)) {
+    const dir = liveDir(alias)
+    const had = await backend.get(`${dir}/Release`)
+    if (had && Buffer.from(had).toString('utf8') !== release) continue
+    await backend.remove(RELEASE_FILES.map((f) => `${dir}/${f}`))
+    await backend.sync()
+    await backend.remove(parseReleaseEntries(release).map((e) => `${dir}/${e.path}`))
+    await backend.sync()
+    removed.push(alias)
+  }
+  return removed
 }

@@ -32,19 +32,28 @@ export async function signRelease(release: string, source: SignerSource | undefi
  * InRelease first — one object, replaced atomically — and only when it is absent falls
  * back to Release + Release.gpg; so while the swap runs, an InRelease reader sees the
  * old snapshot or the new one, and once InRelease is new, the other two already are.
- * Going unsigned removes InRelease first (readers fall back to the Release pair) and
- * Release.gpg before Release changes, so no reader pairs a new Release with an old
- * signature.
+ * Where no Release is there yet (a first publish, a pinned copy, a distribution after a
+ * drop) the signatures go first instead: a publisher killed part-way must not leave an
+ * unsigned Release that apt would read as the whole answer. Going unsigned removes
+ * InRelease first (readers fall back to the Release pair) and Release.gpg before
+ * Release changes, so no reader pairs a new Release with an old signature.
  */
 export async function writeReleaseFiles(backend: Backend, dir: string, files: ReleaseFiles, immutable: boolean): Promise<void> {
   // Each file appears whole and in this order; they (and any batched write before them)
   // become durable together at the end: one round of fsyncs instead of one per file.
   const text = {contentType: 'text/plain; charset=utf-8', immutable, batched: true}
+  const release = (): Promise<void> => backend.put(`${dir}/Release`, Buffer.from(files.release, 'utf8'), text)
+  const releaseGpg = async (): Promise<void> => {
+    if (files.releaseGpg) await backend.put(`${dir}/Release.gpg`, Buffer.from(files.releaseGpg, 'utf8'), {contentType: 'application/pgp-signature', immutable, batched: true})
+  }
+  const inRelease = async (): Promise<void> => {
+    if (files.inRelease) await backend.put(`${dir}/InRelease`, Buffer.from(files.inRelease, 'utf8'), text)
+  }
   if (!files.inRelease) await backend.remove([`${dir}/InRelease`])
   if (!files.releaseGpg) await backend.remove([`${dir}/Release.gpg`])
-  await backend.put(`${dir}/Release`, Buffer.from(files.release, 'utf8'), text)
-  if (files.releaseGpg) await backend.put(`${dir}/Release.gpg`, Buffer.from(files.releaseGpg, 'utf8'), {contentType: 'application/pgp-signature', immutable, batched: true})
-  if (files.inRelease) await backend.put(`${dir}/InRelease`, Buffer.from(files.inRelease, 'utf8'), text)
+  // Nothing to replace: the signatures first, so no unsigned Release is ever readable alone.
+  const order = files.inRelease && !(await backend.stat(`${dir}/Release`)) ? [inRelease, releaseGpg, release] : [release, releaseGpg, inRelease]
+  for (const write of order) await write()
   await backend.sync()
 }
 

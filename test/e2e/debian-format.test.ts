@@ -180,7 +180,7 @@ describe('the Debian archive format', () => {
 })
 
 describe('Contents after a small change', () => {
-  it('after adding one package to a large-ish distribution, the publish recompresses only the changed Contents pieces', async () => {
+  it('after adding one package to a large-ish distribution, the publish recompresses only the changed Contents pieces, and the index stays sorted by path', async () => {
     const work = tempDir()
     try {
       const dir = path.join(work, 'repo')
@@ -207,6 +207,13 @@ describe('Contents after a small change', () => {
       const contents = zlib.gunzipSync(fs.readFileSync(path.join(work, 'www/dists/production/main/Contents-amd64.gz'))).toString()
       expect(contents.split('\n').filter((l) => /^usr\/share\/doc\/[^/]+\/payload /.test(l))).toHaveLength(n + 1)
       expect(contents).toMatch(/^usr\/share\/doc\/newcomer\/payload +misc\/newcomer$/m)
+      // Sorted by path over the whole index (as Debian's are), not shard by shard.
+      const paths = contents.split('\n').filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(' ')).trimEnd())
+      expect(paths).toEqual([...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+      expect(new Set(paths).size).toBe(paths.length)
+      const c = /contents chunks: (\d+) memoized, (\d+) compressed/.exec(res.stderr)
+      expect(c, res.stderr).not.toBeNull()
+      expect(Number(c![2])).toBeLessThanOrEqual(2)
     } finally {
       fs.rmSync(work, {recursive: true, force: true})
     }

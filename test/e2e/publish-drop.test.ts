@@ -16,7 +16,7 @@ describe('publish drop takes a distribution off a backend', () => {
 
   beforeAll(() => {
     s = makeTestArchive()
-    ok(['distribution', 'add', 'staging', '--architectures', 'amd64'], {cwd: s.dir})
+    ok(['distribution', 'add', 'staging', '--architectures', 'amd64', '--suite', 'testing'], {cwd: s.dir})
     ok(['category', 'add', 'public', '--to', 'staging'], {cwd: s.dir})
     ok(['package', 'add', path.join(FIXTURES, 'hello-gz_1.0-1_amd64.deb'), '--category', 'public', '--link', 'production', '--link', 'staging'], {cwd: s.dir})
     publish()
@@ -25,10 +25,16 @@ describe('publish drop takes a distribution off a backend', () => {
 
   it('apt no longer sees the dropped one, reads the other unchanged; a second drop and a publish change nothing; a change brings it back', () => {
     expect(stagingUpdate().code).toBe(0)
+    // The Suite is a directory of its own beside the distribution's name.
+    expect(fs.existsSync(path.join(s.www, 'dists/testing/InRelease'))).toBe(true)
     const prodRelease = fs.readFileSync(path.join(s.www, 'dists/production/InRelease'))
     const dropped = okJson<any>(['publish', 'drop', 'staging', 'local'], {cwd: s.dir}).results
     expect(dropped).toMatchObject([{backend: 'local', distribution: 'staging', action: 'dropped', seq: 2}])
-    for (const f of ['InRelease', 'Release', 'Release.gpg', 'public/binary-amd64/Packages']) expect(fs.existsSync(path.join(s.www, 'dists/staging', f)), f).toBe(false)
+    for (const dir of ['dists/staging', 'dists/testing']) {
+      for (const f of ['InRelease', 'Release', 'Release.gpg', 'public/binary-amd64/Packages', 'public/binary-amd64/Packages.gz']) expect(fs.existsSync(path.join(s.www, dir, f)), `${dir}/${f}`).toBe(false)
+    }
+    const pinned = path.join(s.www, 'dists/snapshots', dropped[0].snapshot.slice(0, 12), 'staging')
+    expect(fs.existsSync(path.join(pinned, 'InRelease'))).toBe(true)
     const gone = stagingUpdate()
     expect(gone.code, gone.stdout).not.toBe(0)
     expect(gone.stdout + gone.stderr).toMatch(/does not have a Release file/)
@@ -44,9 +50,16 @@ describe('publish drop takes a distribution off a backend', () => {
     expect(fs.existsSync(path.join(s.www, 'dists/staging/InRelease'))).toBe(false)
     expect(ok(['verify', '--deep'], {cwd: s.dir}).stdout).toMatch(/^local: healthy/)
     expect(raptr(['rollback', 'staging', '--sign-key', s.key], {cwd: s.dir}).code).toBe(2)
-    // purge runs over a dropped distribution and leaves the backend healthy
+    // purge counts nothing of a dropped distribution as live: its pinned copy and its
+    // by-hash indexes (under its name and its Suite) go; production keeps everything
+    const prodBefore = aptForDirectory(s, 'production')
     ok(['purge', '--keep-last', '1', '--grace', '0'], {cwd: s.dir})
+    expect(fs.existsSync(pinned), pinned).toBe(false)
+    for (const dir of ['dists/staging', 'dists/testing']) expect(fs.existsSync(path.join(s.www, dir, 'public/binary-amd64/by-hash')) && fs.readdirSync(path.join(s.www, dir, 'public/binary-amd64/by-hash/SHA256')).length > 0, dir).toBe(false)
     expect(ok(['verify', '--deep'], {cwd: s.dir}).stdout).toMatch(/^local: healthy/)
+    prodBefore.update()
+    expect(prodBefore.packageNames()).toEqual(['hello-gz'])
+    prodBefore.cleanup()
 
     ok(['package', 'add', path.join(FIXTURES, 'hello-xz_1.0-1_amd64.deb'), '--category', 'public', '--link', 'staging'], {cwd: s.dir})
     expect(publish().find((r) => r.distribution === 'staging')).toMatchObject({action: 'published', seq: 3})

@@ -336,3 +336,39 @@ describe('a publish killed at any step', () => {
     fs.rmSync(s.work, {recursive: true, force: true})
   }, 600_000)
 })
+
+describe('a first publish killed at any step', () => {
+  it('never leaves a Release without its InRelease, live or pinned: apt finds nothing yet, or the whole signed snapshot', async () => {
+    const s = await setup()
+    ok(['package', 'add', path.join(FIXTURES, 'libfoo-doc_2.0_all.deb'), '--category', 'public', '--link', 'production'], {cwd: s.dir})
+    const unsigned = (): string[] => {
+      const dirs: string[] = []
+      const walk = (d: string): void => {
+        if (!fs.existsSync(d)) return
+        for (const e of fs.readdirSync(d, {withFileTypes: true})) if (e.isDirectory() && e.name !== 'by-hash') walk(path.join(d, e.name))
+        if (fs.existsSync(path.join(d, 'Release')) && !(fs.existsSync(path.join(d, 'InRelease')) && fs.existsSync(path.join(d, 'Release.gpg')))) dirs.push(path.relative(s.www, d))
+      }
+      walk(path.join(s.www, 'dists'))
+      return dirs
+    }
+    let total = 0
+    for (let n = 1; n < 200; n++) {
+      fs.rmSync(s.www, {recursive: true, force: true})
+      const res = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: String(n)}})
+      if (res.code === 0) {
+        total = n - 1
+        break
+      }
+      expect(res.code, res.stderr).not.toBe(1)
+      expect(unsigned(), `killed before write ${n}`).toEqual([])
+      if (fs.existsSync(path.join(s.www, 'dists/production/InRelease'))) {
+        const apt = aptFor(s, 'production')
+        apt.update()
+        expect(apt.packageNames(), `killed before write ${n}`).toEqual(['libfoo-doc'])
+        apt.cleanup()
+      }
+    }
+    expect(total).toBeGreaterThan(10)
+    fs.rmSync(s.work, {recursive: true, force: true})
+  }, 600_000)
+})

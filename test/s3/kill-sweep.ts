@@ -35,7 +35,7 @@ export interface SweepReport {
   leftNew: number
   /** Kill points at which a by-hash-off client could not read (before the next publish). */
   plainBroken: number
-  /** First-publish kill points at which apt found a Release not yet signed (nothing was live before). */
+  /** First-publish kill points at which a Release was readable without its InRelease (must be none). */
   unsignedPointer: number
   /** Every kill point whose checks failed, with the first failure (all are run, none stops the sweep). */
   failures: string[]
@@ -112,8 +112,9 @@ export async function killSweep(opts: {incremental: boolean}): Promise<SweepRepo
         else report.leftOld++
         if (seen.plainBroken) report.plainBroken++
       } else {
-        // Before a first publish there is nothing to read: apt may fail (no Release yet,
-        // or one not yet signed), or read the new snapshot whole, never anything else.
+        // Before a first publish there is nothing to read: apt may fail (no Release yet),
+        // or read the new snapshot whole, never anything else; counted: a Release
+        // readable without its InRelease.
         const [release, , inRelease] = await Promise.all(['Release', 'Release.gpg', 'InRelease'].map(async (f) => (await fetch(`${url}/dists/production/${f}`)).status === 200))
         if (release && !inRelease) report.unsignedPointer++
         const seen = await aptReads(url, keyFile, true)

@@ -49,6 +49,16 @@ describe('retention: which publications purge keeps', () => {
     expect(chooseRetained([recent], {keepLast: 1, keepDays: 1, now, named: []}).map((k) => k.pinned)).toEqual(['cccccccccccc', 'bbbbbbbbbbbb'])
   })
 
+  it('a dropped distribution has nothing live: before its newest drop only recent, pinned and named publications stay; a publish after it starts afresh', () => {
+    const a = entry(1, 'aaaaaaaaaaaa', {date: '2026-01-01T00:00:00Z'})
+    const b = entry(2, 'bbbbbbbbbbbb', {date: '2026-01-02T00:00:00Z'})
+    const dropped = [a, b, entry(3, 'bbbbbbbbbbbb', {action: 'drop', date: '2026-01-03T00:00:00Z'})]
+    expect(chooseRetained([dropped], {keepLast: 5, now, named: []})).toEqual([])
+    expect(chooseRetained([dropped], {keepLast: 5, now, named: [], pins: [{distribution: a.distribution, pinned: 'aaaaaaaaaaaa'}]}).map((k) => [k.pinned, k.reasons])).toEqual([['aaaaaaaaaaaa', ['pinned']]])
+    const back = [...dropped, entry(4, 'dddddddddddd', {date: '2026-01-04T00:00:00Z'})]
+    expect(chooseRetained([back], {keepLast: 5, now, named: []}).map((k) => [k.pinned, k.reasons])).toEqual([['dddddddddddd', ['live', 'last-5']]])
+  })
+
   it('refuses --keep-last 0: the live snapshot always stays', () => {
     expect(() => chooseRetained([log], {keepLast: 0, now, named: []})).toThrow(/at least 1/)
   })
