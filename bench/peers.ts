@@ -17,6 +17,8 @@ export interface BenchContext {
   corpusDir: string
   /** 10 more packages for the incremental scenario. */
   extraDir: string
+  /** 10 more after those, for raptr's second incremental form. */
+  extraDir2: string
   gpg: GpgKey
   /** raptr's armored signing key, from `raptr key generate`. */
   raptrKey: string
@@ -29,6 +31,8 @@ export interface Driver {
   publishedDir: string
   full(timer: ScenarioTimer): void
   incremental(timer: ScenarioTimer): void
+  /** raptr's other incremental form (two processes), run after `incremental` with the next 10 packages. */
+  incrementalTwoProcesses?: (timer: ScenarioTimer) => void
   /** Publishing again with nothing changed; undefined when the tool has no such step. */
   noChange?: (timer: ScenarioTimer) => void
 }
@@ -85,8 +89,15 @@ export function raptrDriver(ctx: BenchContext, work: string, nodeArgs: string[] 
       timer.run(raptr('backend add', 'backend', 'add', 'local', `file://${www}`), moduleMissing)
       timer.run(publish, moduleMissing)
     },
+    // The documented CI step: add and publish in one process.
     incremental(timer) {
-      timer.run(raptr('package add', 'package', 'add', ctx.extraDir, '--category', COMPONENT, '--link', DIST), moduleMissing)
+      timer.run(
+        raptr('package add --publish', 'package', 'add', ctx.extraDir, '--category', COMPONENT, '--link', DIST, '--publish', '--sign-key', ctx.raptrKey),
+        moduleMissing,
+      )
+    },
+    incrementalTwoProcesses(timer) {
+      timer.run(raptr('package add', 'package', 'add', ctx.extraDir2, '--category', COMPONENT, '--link', DIST), moduleMissing)
       timer.run(publish, moduleMissing)
     },
     noChange(timer) {

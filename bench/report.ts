@@ -3,10 +3,18 @@
  * each peer, and the machine it ran on.
  */
 import type {ScenarioResult} from './measure.js'
+import type {ScenarioRecord} from './results-file.js'
 
-/** The scenarios, in report order. */
-export const SCENARIOS = ['full', 'incremental', 'no-change publish', 'snapshot diff'] as const
+/**
+ * The scenarios, in report order. raptr's `incremental` is the one-process form
+ * (`package add … --publish`, the documented CI step); `incremental, 2 processes` is
+ * `package add` then `publish`. Peers have one incremental form each.
+ */
+export const SCENARIOS = ['full', 'incremental', 'incremental, 2 processes', 'no-change publish', 'snapshot diff'] as const
 export type Scenario = (typeof SCENARIOS)[number]
+
+/** The peers' scenario a raptr-only scenario is compared with. */
+export const COMPARED_WITH: Partial<Record<Scenario, Scenario>> = {'incremental, 2 processes': 'incremental'}
 
 /** Every run of every tool and scenario at one N. */
 export type Results = Map<string, Map<Scenario, ScenarioResult[]>>
@@ -39,30 +47,62 @@ export function summarize(runs: readonly ScenarioResult[]): Summary {
   }
 }
 
+/** The results as records, in report order. Example: `records(results)` */
+export function records(results: Results): ScenarioRecord[] {
+  const out: ScenarioRecord[] = []
+  for (const scenario of SCENARIOS)
+    for (const [tool, byScenario] of results) {
+      const runs = byScenario.get(scenario)
+      if (runs) out.push({tool, scenario, ...summarize(runs)})
+    }
+  return out
+}
+
+/** One record, or undefined. Example: `find(recs, 'raptr', 'full')` */
+export function find(recs: readonly ScenarioRecord[], tool: string, scenario: string): ScenarioRecord | undefined {
+  return recs.find((r) => r.tool === tool && r.scenario === scenario)
+}
+
 const seconds = (s: number) => (s < 10 ? s.toFixed(3) : s.toFixed(1)) + ' s'
 const mib = (kib: number) => (kib / 1024).toFixed(0) + ' MiB'
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ⏎ ')
+const times = (a: number, b: number) => (a / b).toFixed(2) + '×'
 
-/** The results table. Example: `resultsTable(results, 1000, ['raptr', 'aptly'])` */
-export function resultsTable(results: Results, n: number, tools: readonly string[]): string {
+/** The results table. Example: `resultsTable(records(results), 1000, ['raptr', 'aptly'])` */
+export function resultsTable(recs: readonly ScenarioRecord[], n: number, tools: readonly string[]): string {
   const lines = [
     '| tool | scenario | N | median wall | peak RSS | raptr / tool (wall) | raptr / tool (RSS) |',
     '|---|---|---:|---:|---:|---:|---:|',
   ]
   for (const scenario of SCENARIOS) {
-    const raptrRuns = results.get('raptr')?.get(scenario)
-    const raptr = raptrRuns ? summarize(raptrRuns) : undefined
+    const raptr = find(recs, 'raptr', scenario)
+    const compared = COMPARED_WITH[scenario]
     for (const tool of tools) {
-      const runs = results.get(tool)?.get(scenario)
-      if (!runs) continue
-      const s = summarize(runs)
+      const s = find(recs, tool, scenario)
+      if (!s) continue
       if (!s.ok) {
         lines.push(`| ${tool} | ${scenario} | ${n} | failed | — | — | — |`)
         lines.push(`| | | | \`${cell(s.error ?? 'unknown error')}\` | | | |`)
         continue
       }
-      const ratio = tool !== 'raptr' && raptr?.ok && s.medianWall > 0 ? (raptr.medianWall / s.medianWall).toFixed(2) + '×' : '—'
-      const rssRatio = tool !== 'raptr' && raptr?.ok && s.peakRssKiB > 0 ? (raptr.peakRssKiB / s.peakRssKiB).toFixed(2) + '×' : '—'
+      let ratio = '—'
+      let rssRatio = '—'
+      if (tool !== 'raptr' && raptr?.ok) {
+        if (s.medianWall > 0) ratio = times(raptr.medianWall, s.medianWall)
+        if (s.peakRssKiB > 0) rssRatio = times(raptr.peakRssKiB, s.peakRssKiB)
+      }
+      if (tool === 'raptr' && compared) {
+        // A raptr-only form: its ratios against each peer's own form of the scenario.
+        const against = (pick: (r: ScenarioRecord) => number) =>
+          tools
+            .filter((t) => t !== 'raptr')
+            .map((t) => [t, find(recs, t, compared)] as const)
+            .filter(([, p]) => p?.ok && pick(p) > 0)
+            .map(([t, p]) => `${t} ${times(pick(s), pick(p!))}`)
+            .join(', ') || '—'
+        ratio = against((r) => r.medianWall)
+        rssRatio = against((r) => r.peakRssKiB)
+      }
       lines.push(`| ${tool} | ${scenario} | ${n} | ${seconds(s.medianWall)} | ${mib(s.peakRssKiB)} | ${ratio} | ${rssRatio} |`)
     }
   }

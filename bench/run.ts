@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: raptr against aptly, reprepro and apt-ftparchive on the same generated
  * packages, on this machine, in one run. Every scenario is timed as whole processes
- * (wall time, peak RSS), several runs, median. Writes bench/results/<date>-<N>.md.
+ * (wall time, peak RSS), several runs, median. Writes bench/results/<tag>-<N>.md and .json
+ * (the tag defaults to today's date), then the tag's summary from every <tag>-<N>.json:
+ * the speed targets with today's figures, met or missed, and two SVG charts.
  *
  *   npm run bench                         N = 1,000 and 10,000, 3 runs, every peer
  *   npm run bench -- --n 1000 --runs 1    a quick run
- *   npm run bench -- --n 100000 --peers reprepro --cpu-prof
+ *   npm run bench -- --n 100000 --peers none --tag 2026-12-01   raptr only, into that tag's summary
+ *   npm run bench -- --summary --tag 2026-12-01                 the summary again, measuring nothing
  */
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -17,12 +20,17 @@ import {planCorpus, writeCorpus} from './corpus.js'
 import {hotFunctions} from './cpu-profile.js'
 import {createGpgKey} from './gpg-key.js'
 import {ensureTools} from './install-peers.js'
-import {measure, ScenarioTimer, type ScenarioResult} from './measure.js'
-import {type BenchContext, type Driver, moduleMissing, PEERS, type PeerName, peerDriver, raptrDriver, toolVersion} from './peers.js'
-import {formatMiB, formatSeconds, median, type Results, resultsTable, type Scenario} from './report.js'
+import {ScenarioTimer, type ScenarioResult} from './measure.js'
+import {type BenchContext, type Driver, PEERS, type PeerName, peerDriver, raptrDriver, toolVersion} from './peers.js'
+import {formatMiB, formatSeconds, records, type Results, resultsTable, type Scenario} from './report.js'
+import {type Startup, writeResult} from './results-file.js'
+import {measureStartup} from './startup.js'
+import {summaryFiles, writeSummary} from './summary.js'
 import {treeChanges, treeState} from './tree-changes.js'
 
 const EXTRA = 10
+/** A run with an N below this is a trial: its default --out is a temporary directory. */
+const TRIAL_BELOW = 1000
 
 interface Options {
   sizes: number[]
@@ -31,6 +39,10 @@ interface Options {
   seed: number
   cpuProf: boolean
   resultsDir: string
+  /** Names the result files, `<tag>-<N>.*`, and the summary that combines them. */
+  tag: string
+  /** Only write the tag's summary from its result files. */
+  summaryOnly: boolean
 }
 
 function options(repoRoot: string): Options {
@@ -42,22 +54,28 @@ function options(repoRoot: string): Options {
       seed: {type: 'string', default: '20240601'},
       'cpu-prof': {type: 'boolean', default: false},
       out: {type: 'string'},
+      tag: {type: 'string', default: new Date().toISOString().slice(0, 10)},
+      summary: {type: 'boolean', default: false},
     },
   })
   const sizes = (values.n ?? ['1000,10000']).flatMap((v) => v.split(',')).map((v) => Number(v.replace(/_/g, '')))
   const peers = values.peers
     .split(',')
     .map((p) => p.trim())
-    .filter(Boolean)
+    .filter((p) => p && p !== 'none')
   for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new Error(`unknown peer ${p}; known: ${PEERS.join(', ')}`)
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--n takes positive integers')
+  if (!/^[\w.-]+$/.test(values.tag)) throw new Error('--tag takes letters, digits, ".", "-" and "_"')
   return {
     sizes,
     runs: Math.max(1, Number(values.runs)),
     peers: peers as PeerName[],
     seed: Number(values.seed),
     cpuProf: values['cpu-prof'],
-    resultsDir: values.out ?? path.join(repoRoot, 'bench', 'results'),
+    // Trial sizes stay out of bench/results (and out of the day's summary) unless asked.
+    resultsDir: values.out ?? (sizes.some((n) => n < TRIAL_BELOW) ? path.join(os.tmpdir(), 'raptr-bench-results') : path.join(repoRoot, 'bench', 'results')),
+    tag: values.tag,
+    summaryOnly: values.summary,
   }
 }
 
@@ -99,16 +117,24 @@ function runTool(results: Results, driver: Driver, extras: RaptrExtras, raptr?: 
     driver.incremental(t)
   })
   if (raptr && incremental.ok) extras.filesWritten.push(treeChanges(before, treeState(driver.publishedDir)))
+  let last = incremental
+  if (driver.incrementalTwoProcesses) {
+    const twoProcesses = driver.incrementalTwoProcesses
+    last = scenario(results, driver.name, 'incremental, 2 processes', (t) => {
+      if (!last.ok) throw new Error('skipped: incremental failed')
+      twoProcesses(t)
+    })
+  }
   if (driver.noChange) {
     const noChange = driver.noChange
     scenario(results, driver.name, 'no-change publish', (t) => {
-      if (!incremental.ok) throw new Error('skipped: incremental failed')
+      if (!last.ok) throw new Error('skipped: incremental failed')
       noChange(t)
     })
   }
   if (raptr) {
     scenario(results, driver.name, 'snapshot diff', (t) => {
-      if (!incremental.ok) throw new Error('skipped: incremental failed')
+      if (!last.ok) throw new Error('skipped: incremental failed')
       raptr.diff(t, fullHead, 'HEAD')
     })
   }
@@ -122,6 +148,7 @@ function profileRaptr(ctx: BenchContext, tmp: string, repoRoot: string): string 
   const phases: Array<[string, (t: ScenarioTimer) => void]> = [
     ['full', (t) => raptr.full(t)],
     ['incremental', (t) => raptr.incremental(t)],
+    ['incremental, 2 processes', (t) => raptr.incrementalTwoProcesses!(t)],
     ['no-change publish', (t) => raptr.noChange!(t)],
   ]
   for (const [name, body] of phases) {
@@ -157,9 +184,30 @@ function profileRaptr(ctx: BenchContext, tmp: string, repoRoot: string): string 
   return sections.join('\n\n')
 }
 
+/** The start-up figures as a note line. */
+function startupNote(startup: Startup): string {
+  const help = startup.help ? `\`raptr --help\`: median ${formatSeconds(startup.help.medianSeconds)} over ${startup.help.runs} runs` : '`raptr --help`: failed'
+  const parsed = startup.parsed
+    .map((p) => (p.medianSeconds === null ? `${p.command} failed (${p.error})` : `${p.command} ${formatSeconds(p.medianSeconds)}`))
+    .join(', ')
+  return `${help}; "command: parsed" reached after (median since start, RAPTR_DEBUG_TIMING=1): ${parsed}`
+}
+
+function summarizeTag(opts: Options): void {
+  const markdown = writeSummary(opts.resultsDir, opts.tag)
+  if (!markdown) {
+    log(`no ${opts.tag}-<N>.json in ${opts.resultsDir}: nothing to summarize`)
+    return
+  }
+  console.log(markdown)
+  const names = summaryFiles(opts.tag)
+  log(`wrote ${[names.markdown, names.targets, names.scenarios].map((f) => path.join(opts.resultsDir, f)).join(', ')}`)
+}
+
 function main(): void {
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
   const opts = options(repoRoot)
+  if (opts.summaryOnly) return summarizeTag(opts)
   const runJs = path.join(repoRoot, 'bin', 'run.js')
   if (!fs.existsSync(runJs)) throw new Error('bin/run.js not found; run from the raptr repository')
   const missing = ensureTools(['/usr/bin/time', ...opts.peers])
@@ -167,7 +215,6 @@ function main(): void {
   const unavailable = new Map(missing.map((m) => [m.split(':')[0], m]))
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raptr-bench-'))
-  const date = new Date().toISOString().slice(0, 10)
   try {
     log('making signing keys (untimed)')
     const gpg = createGpgKey(path.join(tmp, 'gnupg'))
@@ -177,28 +224,27 @@ function main(): void {
       cwd: tmp,
     })
 
-    const helpRuns: number[] = []
-    for (let i = 0; i < opts.runs; i++) {
-      const r = measure({label: 'raptr --help', command: process.execPath, args: [runJs, '--help'], cwd: tmp})
-      if (!r.ok && moduleMissing(r)) i--
-      else helpRuns.push(r.wallSeconds)
-    }
-    const help = `\`raptr --help\`: median ${formatSeconds(median(helpRuns))} over ${helpRuns.length} runs`
+    // Start-up is cheap and noisy: at least 5 runs whatever --runs says.
+    const startup = measureStartup(runJs, tmp, Math.max(5, opts.runs), raptrKey)
+    const help = startupNote(startup)
     log(help)
 
-    const versions = opts.peers.map((p) => `${p} ${unavailable.has(p) ? '(not installed)' : toolVersion(p)}`)
+    const peerVersions = opts.peers.map((p) => ({name: p, version: unavailable.has(p) ? '(not installed)' : toolVersion(p)}))
+    const versions = peerVersions.map((p) => `${p.name} ${p.version}`)
     for (const n of opts.sizes) {
       const corpusDir = path.join(tmp, `corpus-${n}`)
       const extraDir = path.join(tmp, `extra-${n}`)
+      const extraDir2 = path.join(tmp, `extra2-${n}`)
       let started = Date.now()
       writeCorpus(corpusDir, {count: n, seed: opts.seed})
       writeCorpus(extraDir, {count: n + EXTRA, seed: opts.seed, from: n})
+      writeCorpus(extraDir2, {count: n + 2 * EXTRA, seed: opts.seed, from: n + EXTRA})
       const corpusSeconds = (Date.now() - started) / 1000
       const corpusBytes = fs.readdirSync(corpusDir).reduce((sum, f) => sum + fs.statSync(path.join(corpusDir, f)).size, 0)
       const names = new Set(planCorpus({count: n, seed: opts.seed}).map((p) => p.name)).size
       log(`N=${n}: corpus of ${n} packages (${names} names, ${(corpusBytes / 2 ** 20).toFixed(0)} MiB) in ${corpusSeconds.toFixed(1)} s`)
 
-      const ctx: BenchContext = {repoRoot, corpusDir, extraDir, gpg, raptrKey}
+      const ctx: BenchContext = {repoRoot, corpusDir, extraDir, extraDir2, gpg, raptrKey}
       const results: Results = new Map()
       const extras: RaptrExtras = {filesWritten: []}
       started = Date.now()
@@ -226,7 +272,7 @@ function main(): void {
       }
       const written = extras.filesWritten
       const writtenNote = written.length
-        ? `files written by raptr's incremental publish (${EXTRA} packages): ${written.map((w) => `${w.added} new + ${w.changed} changed of ${w.total}`).join('; ')}`
+        ? `files written by raptr's incremental publish (one process, ${EXTRA} packages): ${written.map((w) => `${w.added} new + ${w.changed} changed of ${w.total}`).join('; ')}`
         : "files written by raptr's incremental publish: not measured (the publish failed)"
       let profile = ''
       if (opts.cpuProf) {
@@ -234,35 +280,51 @@ function main(): void {
         profile = profileRaptr(ctx, tmp, repoRoot)
       }
       const tools = ['raptr', ...opts.peers]
+      const recs = records(results)
+      const date = new Date().toISOString()
       const report = [
         `# raptr benchmark, N = ${n.toLocaleString('en')}`,
         '',
-        `- date: ${new Date().toISOString()}`,
+        `- date: ${date}`,
         `- machine: ${machine()}`,
-        `- peers: ${versions.join('; ')}`,
-        `- corpus: ${n} .deb files, ${names} names, ${(corpusBytes / 2 ** 20).toFixed(0)} MiB, seed ${opts.seed}, generated in ${corpusSeconds.toFixed(1)} s; +${EXTRA} for incremental`,
+        `- peers: ${versions.join('; ') || 'none'}`,
+        `- corpus: ${n} .deb files, ${names} names, ${(corpusBytes / 2 ** 20).toFixed(0)} MiB, seed ${opts.seed}, generated in ${corpusSeconds.toFixed(1)} s; +${EXTRA} for each incremental form`,
         `- ${opts.runs} run(s) per tool; wall = sum of the scenario's processes (median over runs); peak RSS = largest single process (max over runs), from GNU time`,
         `- ${help}`,
         `- ${writtenNote}`,
         `- bench time at this N: ${((Date.now() - started) / 1000).toFixed(0)} s`,
         '',
-        resultsTable(results, n, tools),
+        resultsTable(recs, n, tools),
         '',
         'Scenarios: **full** = create, add N packages to one distribution/component, publish signed with .gz and .xz indexes',
-        '(raptr and aptly also by-hash); **incremental** = add 10 packages, publish again; **no-change publish** = publish',
+        '(raptr and aptly also by-hash); **incremental** = add 10 packages, publish again (raptr: one process,',
+        '`package add … --publish`; aptly: `repo add`, `snapshot create`, `publish switch`); **incremental, 2 processes** =',
+        'raptr\'s `package add` then `publish`, with the next 10 packages, its ratios against each peer\'s incremental;',
+        '**no-change publish** = publish',
         'with nothing changed (aptly: `publish switch` to the same snapshot; reprepro: `export`; apt-ftparchive: regenerate);',
         '**snapshot diff** = `raptr snapshot diff` between the full and the incremental state. See bench/README.md.',
         ...(profile ? ['', '## raptr CPU profile (one run, `node --cpu-prof`, self time)', '', profile] : []),
         '',
       ].join('\n')
       fs.mkdirSync(opts.resultsDir, {recursive: true})
-      const file = path.join(opts.resultsDir, `${date}-${n}.md`)
+      const file = path.join(opts.resultsDir, `${opts.tag}-${n}.md`)
       fs.writeFileSync(file, report)
+      const json = writeResult(opts.resultsDir, {
+        format: 1,
+        tag: opts.tag,
+        n,
+        date,
+        machine: machine(),
+        runs: opts.runs,
+        peers: peerVersions,
+        startup,
+        results: recs,
+      })
       console.log(report)
-      log(`wrote ${path.relative(process.cwd(), file) || file}`)
-      fs.rmSync(corpusDir, {recursive: true, force: true})
-      fs.rmSync(extraDir, {recursive: true, force: true})
+      log(`wrote ${file} and ${json}`)
+      for (const dir of [corpusDir, extraDir, extraDir2]) fs.rmSync(dir, {recursive: true, force: true})
     }
+    summarizeTag(opts)
   } finally {
     fs.rmSync(tmp, {recursive: true, force: true})
   }

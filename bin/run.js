@@ -18,5 +18,5 @@ process.emitWarning = (warning, ...rest) => {
 // Help is wrapped at the terminal's width; in a pipe COLUMNS (when exported) says it.
 if (!process.stdout.isTTY && process.env.COLUMNS && !process.env.OCLIF_COLUMNS) process.env.OCLIF_COLUMNS = process.env.COLUMNS
 
-const {main} = await import('../dist/cli/main.js')
+const {main} = await import('../dist/raptr.js')
 await main(process.argv.slice(2))

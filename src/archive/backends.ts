@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {BACKENDS, backendPath} from '../core/layout.js'
 import {validateAlias} from '../core/names.js'
@@ -12,17 +12,17 @@ import {json, parseJsonFile} from './settings.js'
  */
 export const BackendSettings = z.object({
   url: z.string(),
-  region: z.string().optional(),
-  endpoint: z.string().optional(),
-  pathStyle: z.boolean().optional(),
-  sse: z.enum(['AES256', 'aws:kms']).optional(),
-  storageClass: z.string().optional(),
-  acl: z.enum(['public-read', 'private']).optional(),
-  cacheControl: z.string().optional(),
+  region: z.optional(z.string()),
+  endpoint: z.optional(z.string()),
+  pathStyle: z.optional(z.boolean()),
+  sse: z.optional(z.enum(['AES256', 'aws:kms'])),
+  storageClass: z.optional(z.string()),
+  acl: z.optional(z.enum(['public-read', 'private'])),
+  cacheControl: z.optional(z.string()),
   /** The URL apt clients use, when it differs from what raptr derives (a CDN in front of a bucket). */
-  publicUrl: z.string().optional(),
+  publicUrl: z.optional(z.string()),
   /** How long a failing request is retried (seconds); default RAPTR_RETRY_SECONDS, else 60. */
-  retrySeconds: z.number().nonnegative().optional(),
+  retrySeconds: z.optional(z.number().check(z.nonnegative())),
 })
 export type BackendSettings = z.infer<typeof BackendSettings>
 

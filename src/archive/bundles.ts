@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {bundleDir, bundlePath, decodeVersion, linkPath, recordPath} from '../core/layout.js'
 import {parseSection, validateAlias} from '../core/names.js'

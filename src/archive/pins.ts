@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import type {ArchiveView} from '../store/archive.js'
 import {parseJsonFile} from './settings.js'
 
@@ -7,7 +7,7 @@ export const PINS = 'pins'
 export const pinPath = (backend: string, dist: string, snapshot: string): string => `${PINS}/${backend}/${dist}/${snapshot.slice(0, 12)}.json`
 
 /** What the archive remembers of a pin (the backend's record is what purge obeys). */
-export const ArchivePin = z.object({snapshot: z.string().regex(/^[0-9a-f]{40}$/), pinned: z.string(), date: z.string()})
+export const ArchivePin = z.object({snapshot: z.string().check(z.regex(/^[0-9a-f]{40}$/)), pinned: z.string(), date: z.string()})
 
 export interface RecordedPin extends z.infer<typeof ArchivePin> {
   backend: string

@@ -1,14 +1,14 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {PUBLICATIONS} from '../core/layout.js'
 import type {ArchiveView} from '../store/archive.js'
 import {parseJsonFile} from './settings.js'
 
 /** What the archive remembers of a publication (the backend's log is the authority). */
 export const PublicationRecord = z.object({
-  seq: z.number().int(),
+  seq: z.int(),
   action: z.enum(['publish', 'rollback', 'refresh']),
   snapshot: z.string(),
-  pinned: z.string().optional(),
+  pinned: z.optional(z.string()),
   date: z.string(),
 })
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {
   CONFIG_PATH,
@@ -14,38 +14,39 @@ import type {ArchiveView} from '../store/archive.js'
 /** raptr.json: archive-wide settings. */
 export const ArchiveSettings = z.object({
   format: z.literal(1),
-  retention: z
-    .object({
-      keepLast: z.number().int().min(1).default(5),
-      graceHours: z.number().min(0).default(6),
-    })
-    .default({keepLast: 5, graceHours: 6}),
+  retention: z._default(
+    z.object({
+      keepLast: z._default(z.int().check(z.gte(1)), 5),
+      graceHours: z._default(z.number().check(z.gte(0)), 6),
+    }),
+    {keepLast: 5, graceHours: 6},
+  ),
   /** Commands fetch, merge and push the archive's git remote by default (raptr clone sets it). */
-  sync: z.boolean().optional(),
+  sync: z.optional(z.boolean()),
 })
 export type ArchiveSettings = z.infer<typeof ArchiveSettings>
 
 export const DistributionSettings = z.object({
-  architectures: z.array(z.string().min(1)).min(1),
-  origin: z.string().optional(),
-  label: z.string().optional(),
-  description: z.string().optional(),
+  architectures: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  origin: z.optional(z.string()),
+  label: z.optional(z.string()),
+  description: z.optional(z.string()),
   /** Release's Suite and Codename (default: the distribution's name); the other name is published too. */
-  suite: z.string().min(1).optional(),
-  codename: z.string().min(1).optional(),
-  version: z.string().min(1).optional(),
-  notAutomatic: z.boolean().optional(),
-  butAutomaticUpgrades: z.boolean().optional(),
+  suite: z.optional(z.string().check(z.minLength(1))),
+  codename: z.optional(z.string().check(z.minLength(1))),
+  version: z.optional(z.string().check(z.minLength(1))),
+  notAutomatic: z.optional(z.boolean()),
+  butAutomaticUpgrades: z.optional(z.boolean()),
   /** How long a live Release is valid (Valid-Until = Date + this), e.g. `7d`, `12h`. */
-  validFor: z.string().regex(/^\d+[smhdw]$/).optional(),
+  validFor: z.optional(z.string().check(z.regex(/^\d+[smhdw]$/))),
   /** Contents indices (default on). */
-  contents: z.boolean().optional(),
+  contents: z.optional(z.boolean()),
   /** Where .ddeb packages are listed: the ordinary Packages (default, as Ubuntu's debug archive does) or `<cat>/debug/`. */
-  ddebs: z.enum(['packages', 'debug']).optional(),
+  ddebs: z.optional(z.enum(['packages', 'debug'])),
 })
 export type DistributionSettings = z.infer<typeof DistributionSettings>
 
-export const CategorySettings = z.object({}).loose()
+export const CategorySettings = z.looseObject({})
 
 export const DEFAULT_ARCHITECTURES = ['amd64', 'arm64']
 
@@ -59,7 +60,7 @@ export function json(value: unknown): string {
 }
 
 /** Parses a JSON file of the archive with its schema; a bad file is a coded error naming it. */
-export function parseJsonFile<T>(schema: z.ZodType<T>, text: string, file: string): T {
+export function parseJsonFile<T>(schema: z.ZodMiniType<T>, text: string, file: string): T {
   let data: unknown
   try {
     data = JSON.parse(text)

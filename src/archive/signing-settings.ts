@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
 
@@ -6,8 +6,8 @@ import {json, parseJsonFile} from './settings.js'
 export const SIGNING_PATH = 'signing.json'
 
 export const SigningSettings = z.union([
-  z.object({keyFile: z.string().min(1)}).strict(),
-  z.object({gpg: z.string().regex(/^[0-9A-F]{40}$/)}).strict(),
+  z.strictObject({keyFile: z.string().check(z.minLength(1))}),
+  z.strictObject({gpg: z.string().check(z.regex(/^[0-9A-F]{40}$/))}),
 ])
 export type SigningSettings = z.infer<typeof SigningSettings>
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {SNAPSHOTS, snapshotNamePath} from '../core/layout.js'
 import {validateAlias} from '../core/names.js'
@@ -7,7 +7,7 @@ import {listRecordedPins, type RecordedPin} from './pins.js'
 import {listPublications, type RecordedPublication} from './publications.js'
 import {json, parseJsonFile} from './settings.js'
 
-export const NamedSnapshot = z.object({commit: z.string().regex(/^[0-9a-f]{40}$/), created: z.string()})
+export const NamedSnapshot = z.object({commit: z.string().check(z.regex(/^[0-9a-f]{40}$/)), created: z.string()})
 export type NamedSnapshot = z.infer<typeof NamedSnapshot>
 
 /**

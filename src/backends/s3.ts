@@ -46,14 +46,6 @@ export interface S3BackendOptions extends BackendOptions {
   multipartThreshold?: number
   /** Multipart part size (default 16 MiB, at least 5 MiB; grown to stay within 10,000 parts). */
   partSize?: number
-  /**
-   * Attempts per request inside the backend (default 1): retries belong to the
-   * RetryBackend decorator that openBackend puts around every backend, with a time
-   * budget. Embedders that use this backend bare may ask for a few here.
-   */
-  maxAttempts?: number
-  /** First in-backend retry delay in ms, doubled per attempt, with jitter (default 200). */
-  retryBaseMs?: number
   /** Called once per HTTP request sent, after its answer (or failure). */
   onRequest?: (request: S3Request) => void
   /** Test hook: sees the SDK client once, e.g. to add middleware that inspects or corrupts requests. */
@@ -86,8 +78,6 @@ class S3Backend implements Backend {
   private readonly opts: S3BackendOptions
   private readonly threshold: number
   private readonly partSize: number
-  private readonly maxAttempts: number
-  private readonly retryBaseMs: number
 
   constructor(sdk: Sdk, url: string, bucket: string, prefix: string, opts: S3BackendOptions) {
     this.sdk = sdk
@@ -96,8 +86,6 @@ class S3Backend implements Backend {
     this.opts = opts
     this.threshold = Math.max(1, opts.multipartThreshold ?? 64 * MiB)
     this.partSize = Math.max(MIN_PART, opts.partSize ?? 16 * MiB)
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 1)
-    this.retryBaseMs = opts.retryBaseMs ?? 200
     const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
     this.properties = {url, publicUrl: opts.publicUrl ?? defaultPublicUrl(bucket, prefix, region, opts.endpoint), name: opts.name ?? url}
 
@@ -110,7 +98,8 @@ class S3Backend implements Backend {
       // S3-compatible servers refuse (411); we send Content-MD5 ourselves instead.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      // One retry policy, ours: it also retries BadDigest and re-opens streamed bodies.
+      // One retry policy, the RetryBackend decorator's (retry.ts): it also retries
+      // BadDigest and re-opens streamed bodies.
       maxAttempts: 1,
       requestHandler: {connectionTimeout: 10_000, requestTimeout: 120_000},
     })
@@ -125,7 +114,7 @@ class S3Backend implements Backend {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     validateKey(key)
-    return this.retrying('read', key, async () => {
+    return this.request('read', key, async () => {
       try {
         const res = await this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
         const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array()
@@ -153,7 +142,7 @@ class S3Backend implements Backend {
       return this.multipart(key, parts, opts)
     }
     const contentMd5 = opts?.md5Base64 ?? md5(data).toString('base64')
-    await this.retrying('write', key, () =>
+    await this.request('write', key, () =>
       this.client.send(
         new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: data, ContentLength: data.length, ContentMD5: contentMd5, ...this.headers(opts)}),
       ),
@@ -181,7 +170,7 @@ class S3Backend implements Backend {
       return this.multipart(key, parts, opts)
     }
     const contentMd5 = opts?.md5Base64 ?? digests[0].toString('base64')
-    await this.retrying('write', key, async () => {
+    await this.request('write', key, async () => {
       const body = fs.createReadStream(file)
       try {
         await this.client.send(
@@ -197,10 +186,10 @@ class S3Backend implements Backend {
     validateKey(key)
     const digest = md5(data)
     const contentMd5 = opts?.md5Base64 ?? digest.toString('base64')
-    return this.retrying(
+    return this.request(
       'create',
       key,
-      async (attempt) => {
+      async () => {
         try {
           await this.client.send(
             new this.sdk.PutObjectCommand({
@@ -216,15 +205,9 @@ class S3Backend implements Backend {
           return true
         } catch (error) {
           const {name, status} = describe(error)
-          if (status === 412 || name === 'PreconditionFailed') {
-            // An earlier attempt that failed in flight may have landed after all: then the
-            // object there is ours.
-            if (attempt > 1) {
-              const head = await this.head(key)
-              if (head?.ETag?.replaceAll('"', '') === digest.toString('hex')) return true
-            }
-            return false
-          }
+          // Taken. Whether by an earlier attempt of ours whose answer was lost is the
+          // retry decorator's question (it compares the bytes there).
+          if (status === 412 || name === 'PreconditionFailed') return false
           // AWS answers 409 while another conditional write to the key is in flight and
           // asks for a retry (transient: the retry decorator tries again).
           throw error
@@ -247,7 +230,7 @@ class S3Backend implements Backend {
       contentType = head.ContentType
     }
     const copySource = `${this.bucket}/${this.full(fromKey)}`.split('/').map(encodeURIComponent).join('/')
-    await this.retrying('copy', toKey, async () => {
+    await this.request('copy', toKey, async () => {
       try {
         await this.client.send(
           new this.sdk.CopyObjectCommand({
@@ -269,7 +252,7 @@ class S3Backend implements Backend {
     if (prefix.startsWith('/')) validateKey(prefix)
     let token: string | undefined
     do {
-      const page = await this.retrying('list', prefix, () =>
+      const page = await this.request('list', prefix, () =>
         this.client.send(new this.sdk.ListObjectsV2Command({Bucket: this.bucket, Prefix: this.base + prefix, ContinuationToken: token})),
       )
       // S3 lists in UTF-8 byte order, the order the interface promises.
@@ -289,7 +272,7 @@ class S3Backend implements Backend {
     const unique = [...new Set(keys)]
     for (let i = 0; i < unique.length; i += DELETE_BATCH) {
       const batch = unique.slice(i, i + DELETE_BATCH)
-      const res = await this.retrying('remove', batch[0], () => {
+      const res = await this.request('remove', batch[0], () => {
         const command = new this.sdk.DeleteObjectsCommand({
           Bucket: this.bucket,
           Delete: {Objects: batch.map((key) => ({Key: this.full(key)})), Quiet: true},
@@ -321,7 +304,7 @@ class S3Backend implements Backend {
   /** HeadObject, or undefined when the object does not exist. */
   private async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
     validateKey(key)
-    return this.retrying('stat', key, async () => {
+    return this.request('stat', key, async () => {
       try {
         return await this.client.send(new this.sdk.HeadObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
       } catch (error) {
@@ -333,7 +316,7 @@ class S3Backend implements Backend {
 
   private async multipart(key: string, parts: Array<{md5: Buffer; length: number; body: () => Uint8Array | Readable}>, opts?: PutOptions): Promise<void> {
     const Key = this.full(key)
-    const created = await this.retrying('write', key, () =>
+    const created = await this.request('write', key, () =>
       this.client.send(new this.sdk.CreateMultipartUploadCommand({Bucket: this.bucket, Key, ...this.headers(opts)})),
     )
     const UploadId = created.UploadId
@@ -341,7 +324,7 @@ class S3Backend implements Backend {
     try {
       const etags: string[] = []
       await mapLimit(parts, PART_PARALLELISM, async (part, i) => {
-        const res = await this.retrying('write', key, async () => {
+        const res = await this.request('write', key, async () => {
           const body = part.body()
           try {
             return await this.client.send(
@@ -361,26 +344,17 @@ class S3Backend implements Backend {
         })
         etags[i] = res.ETag ?? `"${part.md5.toString('hex')}"`
       })
-      const expected = `${md5(Buffer.concat(parts.map((p) => p.md5))).toString('hex')}-${parts.length}`
-      await this.retrying('write', key, async (attempt) => {
-        try {
-          await this.client.send(
-            new this.sdk.CompleteMultipartUploadCommand({
-              Bucket: this.bucket,
-              Key,
-              UploadId,
-              MultipartUpload: {Parts: etags.map((ETag, i) => ({ETag, PartNumber: i + 1}))},
-            }),
-          )
-        } catch (error) {
-          // A retried Complete whose first attempt landed finds the upload gone.
-          if (attempt > 1 && describe(error).name === 'NoSuchUpload') {
-            const head = await this.head(key)
-            if (head?.ETag?.replaceAll('"', '') === expected) return
-          }
-          throw error
-        }
-      })
+      // A failed Complete fails the whole put; the retry decorator starts a new upload.
+      await this.request('write', key, () =>
+        this.client.send(
+          new this.sdk.CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId,
+            MultipartUpload: {Parts: etags.map((ETag, i) => ({ETag, PartNumber: i + 1}))},
+          }),
+        ),
+      )
     } catch (error) {
       // Parts of an abandoned upload are billed until aborted.
       await this.client.send(new this.sdk.AbortMultipartUploadCommand({Bucket: this.bucket, Key, UploadId})).catch(() => {})
@@ -388,23 +362,19 @@ class S3Backend implements Backend {
     }
   }
 
-  /** Runs one S3 request, retrying throttling, 5xx, network errors and BadDigest with backoff. */
-  private async retrying<T>(op: string, key: string, request: (attempt: number) => Promise<T>, retryable = isRetryable): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await request(attempt)
-      } catch (error) {
-        if (error instanceof RaptrError) throw error
-        const transient = retryable(error)
-        if (attempt < this.maxAttempts && transient) {
-          const cap = Math.min(10_000, this.retryBaseMs * 2 ** (attempt - 1))
-          await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfterMs(error) ?? 0, cap / 2 + (Math.random() * cap) / 2)))
-          continue
-        }
-        const failure = this.failure(op, key, error)
-        if (transient) Object.assign(failure.data, {transient: true, retryAfterMs: retryAfterMs(error)})
-        throw failure
-      }
+  /**
+   * Runs one S3 request once and turns its failure into a RaptrError that says whether it
+   * is transient (throttling, 5xx, a network error, BadDigest): retrying is the
+   * RetryBackend decorator's (retry.ts), which openBackend puts around every backend.
+   */
+  private async request<T>(op: string, key: string, send: () => Promise<T>, retryable = isRetryable): Promise<T> {
+    try {
+      return await send()
+    } catch (error) {
+      if (error instanceof RaptrError) throw error
+      const failure = this.failure(op, key, error)
+      if (retryable(error)) Object.assign(failure.data, {transient: true, retryAfterMs: retryAfterMs(error)})
+      throw failure
     }
   }
 

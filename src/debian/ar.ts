@@ -41,9 +41,14 @@ export class ArParser {
   private remaining = 0
   private keepBody = false
 
+  /**
+   * @param onBody sees the bytes of every member that is not kept, as they pass: a view
+   *   into the pushed chunk, valid only until the caller reuses that chunk.
+   */
   constructor(
     private readonly onMember: (member: ArMember) => void,
     private readonly keep: (name: string, size: number) => boolean = () => true,
+    private readonly onBody?: (member: ArMember, bytes: Buffer) => void,
   ) {}
 
   push(chunk: Buffer): void {
@@ -67,6 +72,7 @@ export class ArParser {
         case 'body': {
           const take = Math.min(this.remaining, chunk.length - pos)
           if (this.keepBody) this.collect(chunk.subarray(pos, pos + take))
+          else if (this.onBody && take > 0) this.onBody(this.member as ArMember, chunk.subarray(pos, pos + take))
           pos += take
           this.offset += take
           this.remaining -= take

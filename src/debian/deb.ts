@@ -1,14 +1,13 @@
 /**
  * Read a binary package (.deb, .udeb, .ddeb): one pass over the file computes its
- * digests and, from the same bytes, pulls out the control member and data.tar, whose
- * file list is what Contents indices are made of (read once, at add time).
+ * digests and, from the same bytes, pulls out the control member and streams data.tar
+ * through its decompressor into a tar header parser, whose file list is what Contents
+ * indices are made of (read once, at add time). data.tar is never held: memory is one
+ * read buffer plus the decompressor's window, whatever the package's size.
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import {gunzipSync} from 'node:zlib'
-
-import {decompressSync as xzDecompress} from '@napi-rs/lzma/xz'
-import {decompress as zstdDecompress} from 'fzstd'
+import {createGunzip, gunzipSync} from 'node:zlib'
 
 import {getField, parseStanza} from '../core/deb822.js'
 import type {DebInfo} from '../core/interface.js'
@@ -18,13 +17,11 @@ import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
 import {checkControlMembers, controlText} from './control-text.js'
 import {createDigester} from './digest.js'
-import {findTarFile, tarEntries} from './tar.js'
+import {TarHeaderParser, findTarFile} from './tar.js'
 import {contentsList} from '../core/contents.js'
 
 // control.tar holds a few small files; anything this large is not a real package.
 const MAX_CONTROL_MEMBER = 64 * 1024 * 1024
-// data.tar is read once, for the Contents file list; beyond this the list is left out rather than held in memory.
-const MAX_DATA_MEMBER = 512 * 1024 * 1024
 
 /**
  * Read buffers, reused from file to file: a bulk add reads gigabytes, and a fresh buffer
@@ -50,12 +47,19 @@ export async function readDeb(file: string): Promise<DebInfo> {
 
   const members: ArMember[] = []
   const digester = createDigester()
+  // data.tar's bytes as they pass, consumed before the read buffer is reused.
+  const dataChunks: {member: ArMember; bytes: Buffer}[] = []
   // Only debian-binary and the control member are kept; their order is checked below.
   const parser = new ArParser(
     (m) => members.push(m),
-    (name, size) =>
-      ((name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER) || (name.startsWith('data.tar') && size <= MAX_DATA_MEMBER),
+    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER,
+    (member, bytes) => {
+      if (member.name.startsWith('data.tar')) dataChunks.push({member, bytes})
+    },
   )
+  let dataMember: ArMember | undefined
+  let sink: DataSink | undefined
+  const names: {name: string; type: string}[] = []
   const buf = READ_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
   try {
     const fh = await fs.promises.open(file, 'r')
@@ -66,12 +70,24 @@ export async function readDeb(file: string): Promise<DebInfo> {
         const chunk = buf.subarray(0, bytesRead)
         digester.update(chunk)
         parser.push(chunk)
+        for (const {member, bytes} of dataChunks) {
+          // The first data.tar is the package's files; data.tar.bz2 and .lzma (old dpkg)
+          // are valid packages whose files are just not listed.
+          if (!dataMember) {
+            dataMember = member
+            sink = await dataSink(member.name, new TarHeaderParser((e) => names.push(e), member.name))
+          }
+          if (member === dataMember && sink) await sink.write(bytes)
+        }
+        dataChunks.length = 0
       }
     } finally {
       await fh.close()
     }
     parser.end()
+    await sink?.end()
   } catch (error) {
+    sink?.abort()
     throw inFile(fileName, error)
   } finally {
     READ_BUFFERS.push(buf)
@@ -90,7 +106,7 @@ export async function readDeb(file: string): Promise<DebInfo> {
 
   let controlFields
   try {
-    const tar = decompress(control.name, control.data)
+    const tar = await decompress(control.name, control.data)
     checkControlMembers(tar)
     const text = findTarFile(tar, 'control')
     if (!text) throw badDeb(fileName, `${control.name} has no control file`)
@@ -118,19 +134,12 @@ export async function readDeb(file: string): Promise<DebInfo> {
     throw new RaptrError('BAD_CONTROL', `${fileName}: invalid Architecture ${JSON.stringify(architecture)}`, 'a binary package has one architecture, such as amd64 or all')
   }
 
-  let files: string | undefined
-  // data.tar.bz2 and .lzma (old dpkg) are valid packages; their files are just not listed.
-  if (data.data && /^data\.tar(\.gz|\.xz|\.zst)?$/.test(data.name)) {
-    try {
-      files = contentsList(tarEntries(decompress(data.name, data.data), data.name))
-    } catch (error) {
-      throw inFile(fileName, error)
-    }
-  }
+  const files = sink ? contentsList(names) : undefined
   return {kind, fileName, control: controlFields, digests, files}
 }
 
-function decompress(member: string, bytes: Buffer): Buffer {
+/** A whole (small) control.tar; the decompressors are loaded on first use, as most commands never read a package. */
+async function decompress(member: string, bytes: Buffer): Promise<Buffer> {
   const compression = member.slice(member.indexOf('.tar') + '.tar'.length)
   try {
     switch (compression) {
@@ -139,14 +148,181 @@ function decompress(member: string, bytes: Buffer): Buffer {
       case '.gz':
         return gunzipSync(bytes)
       case '.xz':
-        return xzDecompress(bytes)
+        return (await import('@napi-rs/lzma/xz')).decompressSync(bytes)
       case '.zst':
-        return Buffer.from(zstdDecompress(bytes))
+        return Buffer.from((await import('fzstd')).decompress(bytes))
     }
   } catch (error) {
-    throw new RaptrError('BAD_DEB', `${member} is corrupt (${(error as Error).message})`, REBUILD_HINT)
+    throw corrupt(member, error)
   }
   throw new RaptrError('BAD_DEB', `unsupported member compression ${member}`, 'rebuild the package with dpkg-deb -Zxz, -Zgzip or -Zzstd')
+}
+
+/**
+ * Where data.tar's bytes go as they are read: its decompressor, feeding a tar header
+ * parser. `write` resolves once the bytes are consumed (the caller reuses its buffer);
+ * `end` checks that the archive was complete; `abort` lets go after a failed read.
+ */
+interface DataSink {
+  write(bytes: Buffer): Promise<void> | void
+  end(): Promise<void> | void
+  abort(): void
+}
+
+/** A sink for data.tar of this compression, or undefined when its files are not listed. */
+async function dataSink(member: string, tar: TarHeaderParser): Promise<DataSink | undefined> {
+  const compression = member.slice('data.tar'.length)
+  const guard = <A extends unknown[]>(step: (...a: A) => void) => (...a: A) => {
+    try {
+      step(...a)
+    } catch (error) {
+      throw corrupt(member, error)
+    }
+  }
+  switch (compression) {
+    case '':
+      return {write: guard((b: Buffer) => tar.push(b)), end: guard(() => tar.end()), abort() {}}
+    case '.gz':
+      return gzipSink(member, tar)
+    case '.xz':
+      return xzSink(member, tar)
+    case '.zst': {
+      // Loaded on first use: most commands never read a package.
+      const {Decompress} = await import('fzstd')
+      const zstd = new Decompress((out) => tar.push(out))
+      return {
+        // A copy: fzstd keeps the tail of a chunk until the rest of its block arrives.
+        write: guard((b: Buffer) => zstd.push(new Uint8Array(b))),
+        end: guard(() => {
+          zstd.push(new Uint8Array(0), true)
+          tar.end()
+        }),
+        abort() {},
+      }
+    }
+  }
+  return undefined
+}
+
+function gzipSink(member: string, tar: TarHeaderParser): DataSink {
+  const gunzip = createGunzip()
+  let failure: unknown
+  gunzip.on('data', (out: Buffer) => {
+    if (failure) return
+    try {
+      tar.push(out)
+    } catch (error) {
+      failure = error
+      gunzip.destroy()
+    }
+  })
+  gunzip.on('error', (error) => {
+    failure ??= error
+  })
+  const check = () => {
+    if (failure) throw corrupt(member, failure)
+  }
+  return {
+    async write(bytes) {
+      check()
+      // The callback runs once zlib has taken all of the bytes.
+      await new Promise<void>((resolve) => gunzip.write(bytes, () => resolve()))
+      check()
+    },
+    async end() {
+      check()
+      await new Promise<void>((resolve) => {
+        gunzip.once('end', resolve)
+        gunzip.once('close', resolve)
+        gunzip.end()
+      })
+      check()
+      try {
+        tar.end()
+      } catch (error) {
+        throw corrupt(member, error)
+      }
+    },
+    abort() {
+      gunzip.destroy()
+    },
+  }
+}
+
+/**
+ * xz through xz-decompress (xz-embedded compiled to WebAssembly: no native code and no
+ * `xz` program needed), whose interface is a web stream: the bytes written are offered as
+ * its input stream, and `write` waits until it asks for more, so they have been used.
+ */
+async function xzSink(member: string, tar: TarHeaderParser): Promise<DataSink> {
+  const {XzReadableStream} = (await import('xz-decompress')).default
+  let input!: ReadableStreamDefaultController<Uint8Array>
+  let wants = 0
+  let finished = false
+  let failure: unknown
+  let wake: (() => void) | undefined
+  const source = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        input = controller
+      },
+      pull() {
+        wants++
+        wake?.()
+      },
+    },
+    {highWaterMark: 0},
+  )
+  const waitForWant = async () => {
+    while (wants === 0 && !finished) await new Promise<void>((resolve) => (wake = resolve))
+  }
+  const done = (async () => {
+    try {
+      for await (const out of new XzReadableStream(source)) tar.push(out)
+    } catch (error) {
+      failure = error
+    } finally {
+      finished = true
+      wake?.()
+    }
+  })()
+  const check = () => {
+    if (failure) throw corrupt(member, failure)
+  }
+  return {
+    async write(bytes) {
+      await waitForWant()
+      check()
+      // Bytes after the end of the xz stream are ignored, as xz --single-stream does.
+      if (finished) return
+      wants--
+      input.enqueue(bytes)
+      await waitForWant()
+      check()
+    },
+    async end() {
+      await waitForWant()
+      // The decoder may still hold output; the end of its input lets it finish (or, when
+      // the xz stream is cut short, fail).
+      if (!finished) input.close()
+      await done
+      check()
+      try {
+        tar.end()
+      } catch (error) {
+        throw corrupt(member, error)
+      }
+    },
+    abort() {
+      // Ends the decoder (and frees its context) if it is still waiting for input.
+      if (!finished) input.error(new Error('read failed'))
+    },
+  }
+}
+
+function corrupt(member: string, error: unknown): RaptrError {
+  if (isRaptrError(error)) return error
+  return new RaptrError('BAD_DEB', `${member} is corrupt (${(error as Error).message})`, REBUILD_HINT)
 }
 
 function badDeb(fileName: string, message: string): RaptrError {

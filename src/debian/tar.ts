@@ -93,18 +93,129 @@ export function* tarEntries(tar: Buffer, member = 'control.tar'): Generator<TarE
       continue
     }
     if (type === 'K' || type === 'g') continue
-    let name = cString(header, 0, 100)
-    // POSIX ustar ("ustar\0") splits long paths into prefix + name; GNU ("ustar  ") has no prefix.
-    if (header.toString('latin1', 257, 263) === 'ustar\0') {
-      const prefix = cString(header, 345, 155)
-      if (prefix !== '') name = `${prefix}/${name}`
-    }
-    name = pax.get('path') ?? longName ?? name
+    const name = entryName(header, pax, longName)
     longName = undefined
     pax = new Map()
     yield {name, type, size, data}
   }
   // Running out of bytes without the end-of-archive blocks is tolerated, as GNU tar does.
+}
+
+/** An entry's path: a pax `path`, a GNU long name, or the header's (ustar prefix joined). */
+function entryName(header: Buffer, pax: Map<string, string>, longName: string | undefined): string {
+  let name = cString(header, 0, 100)
+  // POSIX ustar ("ustar\0") splits long paths into prefix + name; GNU ("ustar  ") has no prefix.
+  if (header.toString('latin1', 257, 263) === 'ustar\0') {
+    const prefix = cString(header, 345, 155)
+    if (prefix !== '') name = `${prefix}/${name}`
+  }
+  return pax.get('path') ?? longName ?? name
+}
+
+// A GNU long name or pax header larger than this is not a real package's.
+const MAX_META_ENTRY = 1 << 20
+
+/**
+ * A push parser for a tar stream that keeps only the entry headers: bodies pass by
+ * without being buffered (GNU long names and pax records, which name the next entry, are
+ * the exception), so a data.tar of gigabytes is listed in a few kilobytes of memory.
+ *
+ * @example
+ *   const names: string[] = []
+ *   const tar = new TarHeaderParser((e) => names.push(e.name), 'data.tar')
+ *   for (const chunk of chunks) tar.push(chunk)
+ *   tar.end()
+ */
+export class TarHeaderParser {
+  private readonly header = Buffer.alloc(BLOCK)
+  private headerFill = 0
+  /** Offset of the next byte in the tar stream, for messages. */
+  private offset = 0
+  /** Body (and padding) bytes still to pass by. */
+  private skip = 0
+  /** A metadata entry (`L` or `x`) being collected, and how many of its bytes are still to come. */
+  private meta: {type: string; size: number; parts: Buffer[]; remaining: number} | undefined
+  private longName: string | undefined
+  private pax = new Map<string, string>()
+  private done = false
+
+  constructor(
+    private readonly onEntry: (entry: {name: string; type: string; size: number}) => void,
+    private readonly member = 'data.tar',
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    let pos = 0
+    while (pos < chunk.length && !this.done) {
+      const left = chunk.length - pos
+      if (this.meta && this.meta.remaining > 0) {
+        const take = Math.min(this.meta.remaining, left)
+        this.meta.parts.push(Buffer.from(chunk.subarray(pos, pos + take)))
+        this.meta.remaining -= take
+        pos += take
+        this.offset += take
+        if (this.meta.remaining === 0) this.finishMeta()
+      } else if (this.skip > 0) {
+        const take = Math.min(this.skip, left)
+        this.skip -= take
+        pos += take
+        this.offset += take
+      } else {
+        const take = Math.min(BLOCK - this.headerFill, left)
+        this.header.set(chunk.subarray(pos, pos + take), this.headerFill)
+        this.headerFill += take
+        pos += take
+        this.offset += take
+        if (this.headerFill === BLOCK) {
+          this.headerFill = 0
+          this.startEntry()
+        }
+      }
+    }
+  }
+
+  /** Call after the last chunk; a body cut short is BAD_DEB, missing end blocks are tolerated (as GNU tar does). */
+  end(): void {
+    if (this.done) return
+    if (this.meta || this.skip > 0) throw badTar('archive is truncated', this.member)
+  }
+
+  private startEntry(): void {
+    const header = this.header
+    const at = this.offset - BLOCK
+    if (header.every((b) => b === 0)) {
+      this.done = true
+      return
+    }
+    if (!checksumOk(header)) throw badTar(`header checksum mismatch at offset ${at}`, this.member)
+    const type = header[156] === 0 ? '0' : String.fromCharCode(header[156])
+    let size = numeric(header, 124, 12, 'size')
+    const paxSize = this.pax.get('size')
+    if (paxSize !== undefined && !'LKxg'.includes(type)) size = Number(paxSize)
+    if (!Number.isSafeInteger(size) || size < 0) throw badTar(`bad size ${size}`, this.member)
+    const padded = Math.ceil(size / BLOCK) * BLOCK
+    if (type === 'L' || type === 'x') {
+      if (size > MAX_META_ENTRY) throw badTar(`${type === 'L' ? 'long name' : 'pax header'} of ${size} bytes`, this.member)
+      this.meta = {type, size, parts: [], remaining: size}
+      this.skip = padded - size
+      if (size === 0) this.finishMeta()
+      return
+    }
+    this.skip = padded
+    if (type === 'K' || type === 'g') return
+    const name = entryName(header, this.pax, this.longName)
+    this.longName = undefined
+    this.pax = new Map()
+    this.onEntry({name, type, size})
+  }
+
+  private finishMeta(): void {
+    const meta = this.meta as NonNullable<typeof this.meta>
+    this.meta = undefined
+    const data = Buffer.concat(meta.parts, meta.size)
+    if (meta.type === 'L') this.longName = cString(data, 0, data.length)
+    else this.pax = paxRecords(data)
+  }
 }
 
 /**

@@ -5,12 +5,14 @@
  * recorded for that backend. The pages are informative only, so a failure to write
  * them never fails a publish that succeeded.
  */
-import {renderDistributionPage, renderRootPage, type PageDistribution} from '../core/browse-page.js'
-import {pinnedSuite} from '../core/layout.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import {renderDistributionPage, renderRootPage, type PageDistribution, type PagePackage} from '../core/browse-page.js'
+import {decodeVersion, distPath, encodeCategory, pinnedSuite} from '../core/layout.js'
+import {compareVersions} from '../core/version.js'
 import {DEFAULT_KEY_PATH, debLine, sourcesStanza} from '../core/sources-list.js'
 import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
-import {listPackages} from '../archive/packages.js'
 import {listRecordedPins} from '../archive/pins.js'
 import {listPublications} from '../archive/publications.js'
 import {listCategoryNames, readDistribution} from '../archive/settings.js'
@@ -28,6 +30,7 @@ export async function writeBrowsePages(archive: Archive, results: DistResult[], 
   // Only where this run published something: a publish with no change writes nothing.
   const published = new Set(results.filter((r) => r.action === 'published').map((r) => r.backend))
   const live = results.filter((r) => (r.action === 'published' || r.action === 'unchanged') && published.has(r.backend))
+  if (live.length === 0) return
   const key = await resolveSigner(signer).catch(() => undefined)
   const current = await archive.view()
   const publications = await listPublications(current)
@@ -53,7 +56,7 @@ export async function writeBrowsePages(archive: Archive, results: DistResult[], 
           snapshot,
           categories,
           architectures: settings.architectures,
-          packages: (await listPackages(view, {distribution: dist})).map((p) => ({name: p.name, version: p.version, architecture: p.architecture, category: p.category})),
+          packages: await pagePackages(archive, snapshot, dist, categories),
           debLine: debLine(spec),
           stanza: sourcesStanza(spec),
           pins: pins
@@ -69,4 +72,52 @@ export async function writeBrowsePages(archive: Archive, results: DistResult[], 
       // Informative pages only: the publish itself succeeded and said so.
     }
   }
+}
+
+/**
+ * The packages of a distribution as the pages list them (sorted by name, version,
+ * architecture), from the names of its link files alone: `<cat>/<arch>[.kind]/<shard>/
+ * <name>/<version>`. Each shard's names are memoized on disk by its tree id, so after a
+ * few packages change only their shards are read again, not every package's record.
+ */
+async function pagePackages(archive: Archive, snapshot: string, dist: string, categories: string[]): Promise<PagePackage[]> {
+  const distEntry = await archive.trees.entryAt(await archive.rootTree(snapshot), distPath(dist))
+  if (distEntry?.type !== 'tree') return []
+  const memo = path.join(archive.gitDir, 'raptr', 'cache', 'page-shard')
+  const out: PagePackage[] = []
+  for (const category of categories) {
+    const cat = await archive.trees.entryAt(distEntry.oid, encodeCategory(category))
+    if (cat?.type !== 'tree') continue
+    for (const archDir of await archive.trees.readTree(cat.oid)) {
+      if (archDir.type !== 'tree') continue
+      // amd64.udeb / amd64.ddeb hold the installer and debug packages of amd64
+      const architecture = archDir.path.split('.')[0]
+      for (const shard of await archive.trees.readTree(archDir.oid)) {
+        if (shard.type !== 'tree') continue
+        for (const [name, version] of await shardNames(archive, memo, shard.oid)) out.push({name, version, architecture, category})
+      }
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version) || a.architecture.localeCompare(b.architecture))
+}
+
+/** A shard's (name, version) pairs: memoized, else read from its trees (a lost or torn memo is read again). */
+async function shardNames(archive: Archive, memo: string, oid: string): Promise<Array<[string, string]>> {
+  const file = path.join(memo, oid)
+  try {
+    const text = fs.readFileSync(file, 'utf8')
+    if (text.endsWith('\n.\n')) return text.slice(0, -2).split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string])
+  } catch {
+    // not memoized yet
+  }
+  const pairs: Array<[string, string]> = []
+  for (const [p] of await archive.trees.walkFiles(oid)) {
+    const [name, version] = p.split('/')
+    pairs.push([name, decodeVersion(version)])
+  }
+  await fs.promises.mkdir(memo, {recursive: true})
+  const tmp = `${file}.${process.pid}.tmp`
+  await fs.promises.writeFile(tmp, `${pairs.map((x) => x.join('\t')).join('\n')}\n.\n`)
+  await fs.promises.rename(tmp, file)
+  return pairs
 }

@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
 import zlib from 'node:zlib'
+import {RaptrError} from '../errors.js'
 import {varintReader} from '../core/varint.js'
 
 /**
@@ -15,6 +16,14 @@ import {varintReader} from '../core/varint.js'
  *
  * Both are ordinary single-stream files that gzip, xz, zlib and liblzma (apt) read.
  */
+
+/**
+ * xz's output that cannot be used as pieces: raptr made it just now, so xz itself (or
+ * the data given to it) is at fault, not the archive's content.
+ */
+function xzFailure(message: string): RaptrError {
+  return new RaptrError('CORRUPT_ARCHIVE', `xz: ${message}`, 'check that xz works (xz --version; xz-utils 5.2 or newer), then publish again', {tool: 'xz'})
+}
 
 /** One piece, compressed for both formats. */
 export interface CompressedPiece {
@@ -62,14 +71,14 @@ export interface XzBlock {
 export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
   let end = buf.length
   while (end >= 4 && buf.readUInt32LE(end - 4) === 0) end -= 4 // stream padding
-  if (end < 24 || !buf.subarray(0, 6).equals(XZ_MAGIC) || buf[end - 2] !== 0x59 || buf[end - 1] !== 0x5a) throw new Error('not an xz stream')
+  if (end < 24 || !buf.subarray(0, 6).equals(XZ_MAGIC) || buf[end - 2] !== 0x59 || buf[end - 1] !== 0x5a) throw xzFailure('not an xz stream')
   const flags = buf.readUInt16BE(6)
   const crcOk = (from: number, to: number, at: number): boolean => zlib.crc32(buf.subarray(from, to)) >>> 0 === buf.readUInt32LE(at)
-  if (!crcOk(6, 8, 8) || !crcOk(end - 8, end - 2, end - 12)) throw new Error('xz stream header or footer is damaged')
+  if (!crcOk(6, 8, 8) || !crcOk(end - 8, end - 2, end - 12)) throw xzFailure('xz stream header or footer is damaged')
   const indexSize = (buf.readUInt32LE(end - 8) + 1) * 4
   const indexStart = end - 12 - indexSize
-  if (indexStart < 12 || buf[indexStart] !== 0) throw new Error('xz index not found')
-  if (!crcOk(indexStart, end - 16, end - 16)) throw new Error('xz index is damaged')
+  if (indexStart < 12 || buf[indexStart] !== 0) throw xzFailure('xz index not found')
+  if (!crcOk(indexStart, end - 16, end - 16)) throw xzFailure('xz index is damaged')
   const reader = varintReader(buf.subarray(0, end - 16), indexStart + 1)
   const varint = reader.read
   const count = varint()
@@ -82,10 +91,10 @@ export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
     blocks.push({data: buf.subarray(offset, offset + total), unpadded, uncompressed})
     offset += total
   }
-  if (offset !== indexStart) throw new Error('xz blocks do not match the index')
+  if (offset !== indexStart) throw xzFailure('xz blocks do not match the index')
   // The records end where the index's zero padding (to a multiple of four) begins.
-  if (Math.ceil(reader.position() / 4) * 4 !== end - 16 || buf.subarray(reader.position(), end - 16).some((b) => b !== 0)) throw new Error('xz index records do not fill the index')
-  if (buf.readUInt16BE(end - 4) !== flags) throw new Error('xz stream flags differ between header and footer')
+  if (Math.ceil(reader.position() / 4) * 4 !== end - 16 || buf.subarray(reader.position(), end - 16).some((b) => b !== 0)) throw xzFailure('xz index records do not fill the index')
+  if (buf.readUInt16BE(end - 4) !== flags) throw xzFailure('xz stream flags differ between header and footer')
   return {flags, blocks}
 }
 
@@ -130,11 +139,11 @@ function u32(n: number): Buffer {
  */
 export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{flags: number; block: XzBlock}>> {
   if (texts.length === 0) return []
-  if (texts.some((t) => t.length === 0)) throw new Error('an xz piece must not be empty (xz cannot end a block after no data)')
+  if (texts.some((t) => t.length === 0)) throw new RaptrError('BAD_ARGUMENT', 'an xz piece must not be empty (xz cannot end a block after no data)', 'leave empty pieces out of the xz stream (they add nothing to it)')
   try {
     const {flags, blocks} = splitXz(await xzCli(Buffer.concat(texts), texts.map((t) => t.length)))
     if (blocks.length !== texts.length || blocks.some((b, i) => b.uncompressed !== texts[i].length)) {
-      throw new Error(`xz made ${blocks.length} blocks for ${texts.length} pieces`)
+      throw xzFailure(`made ${blocks.length} blocks for ${texts.length} pieces`)
     }
     return blocks.map((block) => ({flags, block}))
   } catch (error) {
@@ -143,7 +152,7 @@ export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{fla
     return Promise.all(
       texts.map(async (t) => {
         const {flags, blocks} = splitXz(Buffer.from(await compress(Buffer.from(t))))
-        if (blocks.length !== 1) throw new Error(`the xz encoder made ${blocks.length} blocks for one piece`)
+        if (blocks.length !== 1) throw xzFailure(`the xz encoder made ${blocks.length} blocks for one piece`)
         return {flags, block: blocks[0]}
       }),
     )
@@ -160,7 +169,7 @@ function xzCli(data: Buffer, sizes: number[]): Promise<Buffer> {
     child.stderr.on('data', (d: Buffer) => (err += d))
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out))
-      else reject(new Error(`xz exited ${code}: ${err.trim()}`))
+      else reject(xzFailure(`exited ${code}: ${err.trim()}`))
     })
     child.stdin.on('error', () => {
       // the close handler reports the failure

@@ -132,9 +132,12 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
     }),
   )
   const results = perBackend.flat()
-  if (!opts.dryRun) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!))
-  let recorded: string | undefined
   const done = results.filter((r) => r.action === 'published')
+  // The pages change only where something was published: a publish with no change loads
+  // neither them nor the signing key.
+  if (!opts.dryRun && done.length > 0) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!))
+  mark('publish: browse pages written')
+  let recorded: string | undefined
   if (done.length > 0) {
     const res = await archive.transaction(async (tx) => {
       for (const r of done) {

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import os from 'node:os'
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import type {Backend} from '../backends/interface.js'
 

@@ -1,5 +1,5 @@
 import os from 'node:os'
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import type {Backend} from '../backends/interface.js'
 
@@ -11,24 +11,24 @@ import type {Backend} from '../backends/interface.js'
  */
 export const PublicationEntry = z.object({
   format: z.literal(1),
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   /** `drop` takes the distribution off the backend: nothing of it is live after it (publish/drop.ts). */
   action: z.enum(['publish', 'rollback', 'drop']),
   distribution: z.string(),
-  snapshot: z.string().regex(/^[0-9a-f]{40}$/),
-  distTree: z.string().regex(/^[0-9a-f]{40}$/),
+  snapshot: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
+  distTree: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
   /** The pinned path's snapshot id (the publication that first wrote this content). */
-  pinned: z.string().regex(/^[0-9a-f]{12}$/),
+  pinned: z.string().check(z.regex(/^[0-9a-f]{12}$/)),
   date: z.string(),
   publisher: z.string(),
   release: z.string(),
-  inRelease: z.string().optional(),
-  releaseGpg: z.string().optional(),
+  inRelease: z.optional(z.string()),
+  releaseGpg: z.optional(z.string()),
   /**
    * Rollback entries: the seq of the publish entry whose content they made live again,
    * so a second rollback goes one further back and --forward returns.
    */
-  restores: z.number().int().positive().optional(),
+  restores: z.optional(z.int().check(z.positive())),
 })
 export type PublicationEntry = z.infer<typeof PublicationEntry>
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import type {Backend} from '../backends/interface.js'
 
@@ -13,9 +13,9 @@ export const PinRecord = z.object({
   format: z.literal(1),
   distribution: z.string(),
   /** The published snapshot whose pinned copy this is (a full commit id). */
-  snapshot: z.string().regex(/^[0-9a-f]{40}$/),
+  snapshot: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
   /** The pinned directory's id: the first 12 digits of `snapshot`. */
-  pinned: z.string().regex(/^[0-9a-f]{12}$/),
+  pinned: z.string().check(z.regex(/^[0-9a-f]{12}$/)),
   date: z.string(),
   by: z.string(),
 })

@@ -75,7 +75,7 @@ function cases(): Case[] {
 
 /** Runs raptr in this process, capturing what it writes. */
 async function runInProcess(argv: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  const entry = path.join(ROOT, 'dist', 'cli', 'main.js')
+  const entry = path.join(ROOT, 'dist', 'raptr.js')
   const {main} = (await import(entry)) as {main: (argv: string[], root: string, opts: {flush: boolean}) => Promise<void>}
   let stdout = ''
   let stderr = ''

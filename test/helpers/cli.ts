@@ -1,5 +1,5 @@
 /**
- * Runs the built raptr CLI (`bin/run.js` over `dist/`) as a real process, the way users
+ * Runs the built raptr CLI (`bin/run.js` over the bundle, `dist/raptr.js`) as a real process, the way users
  * and CI run it. `npm test` builds first.
  */
 import {spawn, spawnSync} from 'node:child_process'
@@ -26,7 +26,7 @@ const BASE_ENV = {
 
 /** Runs `raptr ARGS` in `cwd`; never throws on a non-zero exit. */
 export function raptr(args: string[], opts: {cwd: string; env?: Record<string, string | undefined>}): RunResult {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run npm run build (npm test does)')
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'raptr.js'))) throw new Error('dist/raptr.js is missing: run npm run build (npm test does)')
   const res = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: {...process.env, ...BASE_ENV, ...opts.env},

@@ -69,9 +69,10 @@ async function rejection(p: Promise<unknown>): Promise<RaptrError> {
 }
 
 /** The S3 backend as raptr opens it: behind the retry decorator (budget in seconds, first delay in ms). */
-async function open(bucket: string, prefix: string, opts: S3BackendOptions & {retrySeconds?: number} = {}): Promise<Backend> {
-  const inner = await createS3Backend(`s3://${bucket}/${prefix}`, {endpoint, pathStyle: true, ...opts})
-  return new RetryBackend(inner, {budgetMs: (opts.retrySeconds ?? 60) * 1000, baseMs: opts.retryBaseMs})
+async function open(bucket: string, prefix: string, opts: S3BackendOptions & {retrySeconds?: number; retryBaseMs?: number} = {}): Promise<Backend> {
+  const {retrySeconds, retryBaseMs, ...s3} = opts
+  const inner = await createS3Backend(`s3://${bucket}/${prefix}`, {endpoint, pathStyle: true, ...s3})
+  return new RetryBackend(inner, {budgetMs: (retrySeconds ?? 60) * 1000, baseMs: retryBaseMs})
 }
 
 backendContract('s3', async () => {

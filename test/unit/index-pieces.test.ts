@@ -8,6 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createRng} from '../../bench/prng.js'
 
 import {assembleGzip, assembleXz, deflatePiece, splitXz, xzPieces, type XzBlock} from '../../src/publish/pieces.js'
+import {isRaptrError} from '../../src/errors.js'
 
 // Every file built here is checked by the real gzip and xz tools: `-t` accepts it and
 // `-dc` gives back exactly the concatenated text.
@@ -334,7 +335,15 @@ describe('xz from pieces', () => {
         return b
       })()],
     ]
-    for (const [name, buf] of damaged) expect(() => splitXz(buf), name).toThrow()
+    for (const [name, buf] of damaged) {
+      expect(() => splitXz(buf), name).toThrow()
+      // A one-line RaptrError with a hint, not a bare Error.
+      try {
+        splitXz(buf)
+      } catch (error) {
+        expect(isRaptrError(error) && error.code === 'CORRUPT_ARCHIVE' && error.hint !== '', name).toBe(true)
+      }
+    }
   })
 
   it('splitXz rejects a damaged index even when its block sizes still line up (the CRC-32s are there to catch it)', () => {
