@@ -13,7 +13,7 @@
  *   const text = encodeMessage('package removed: hello 1.0 amd64', [{v: 1, type: 'PackageRemoved', name: 'hello', choice: {version: '1.0'}, packages: [{name: 'hello', version: '1.0', architecture: 'amd64'}]}], {})
  *   decodeMessage(text).events[0].type // 'PackageRemoved'
  */
-import {z} from 'zod/mini'
+import * as z from './zod.js'
 
 export const EVENT_TRAILER = 'Raptr-Event'
 export const CONTEXT_TRAILER = 'Raptr-Context'
