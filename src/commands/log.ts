@@ -30,17 +30,17 @@ export default class Log extends RaptrCommand {
     const {eventFilter} = await import('../cli/event-filter.js')
     const filter = eventFilter(flags)
     const out: LogEntry[] = []
-    for (const c of await archive.log(undefined, undefined, filter.since)) {
+    // Every commit lists as one entry at least, so without filters -n N needs N commits only.
+    const filtered = Boolean(flags.event || flags.package || flags.distribution || flags.since || flags.until || flags.author)
+    for (const c of await archive.log(undefined, filtered ? undefined : flags.max, filter.since)) {
       if (flags.max !== undefined && out.length >= flags.max) break
       out.push(...commitEntries(c, filter))
     }
     if (flags.max !== undefined) out.length = Math.min(out.length, flags.max)
-    const filtered = Boolean(flags.event || flags.package || flags.distribution || flags.since || flags.until || flags.author)
     if (flags.oneline || filtered) {
       const {oneLine} = await import('../cli/event-filter.js')
       for (const e of out) this.log(oneLine(e))
-    }
-    else this.log(await longFormat(out))
+    } else if (out.length > 0) this.log(await longFormat(out))
     return out
   }
 }

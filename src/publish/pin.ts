@@ -89,7 +89,7 @@ export async function unpin(archive: Archive, backend: Backend, backendName: str
   await archive.transaction(async (tx) => {
     const p = pinPath(backendName, dist, entry.pinned)
     if ((await tx.read(p)) !== undefined) tx.remove(p)
-    return {message: `unpinned: ${dist} snapshot ${entry.pinned} on ${backendName}`, events: [{v: 1, type: 'Unpinned', distribution: dist, backend: backendName, snapshot: entry.snapshot, pinned: entry.pinned!}], result: null}
+    return {message: `unpinned: ${dist} snapshot ${entry.pinned} on ${backendName}`, events: [{v: 1, type: 'Unpinned', distribution: dist, backend: backendName, snapshot: entry.snapshot, pinned: entry.pinned}], result: null}
   })
   return {backend: backendName, distribution: dist, pinned: entry.pinned, removed}
 }
