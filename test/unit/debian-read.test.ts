@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
+import {buildSync} from 'esbuild'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {getField} from '../../src/core/deb822.js'
@@ -34,18 +35,27 @@ function sha256sum(file: string): string {
   return execFileSync('sha256sum', [file], {encoding: 'utf8'}).split(' ')[0]
 }
 
-const BUILT_DEB = path.resolve(import.meta.dirname, '../../dist/debian/deb.js')
+/**
+ * The package reader compiled on its own (esbuild, libraries left to node_modules), for a
+ * child process to import: the shipped bundle has no module of its own for it.
+ */
+let builtDeb: string | undefined
+function compiledReader(): string {
+  if (builtDeb) return builtDeb
+  const out = path.resolve(import.meta.dirname, '../../node_modules/.cache/raptr-test/deb.mjs')
+  buildSync({entryPoints: [path.resolve(import.meta.dirname, '../../src/debian/deb.ts')], bundle: true, packages: 'external', format: 'esm', platform: 'node', outfile: out, logLevel: 'error'})
+  return (builtDeb = out)
+}
 
 /**
- * Read a package in a fresh node process (the built code; `npm run build` first) and
+ * Read a package in a fresh node process (the reader compiled by esbuild) and
  * report its peak memory growth over reading small packages, which also loads the
  * decompressors: a process of its own, so nothing else running disturbs the figure.
  */
 function readInChild(file: string): {sha256: string; files?: string; opened: string[]; peakGrowth: number} {
-  if (!fs.existsSync(BUILT_DEB)) throw new Error(`${BUILT_DEB} is missing: run npm run build first`)
   const script = `
     import fs from 'node:fs'
-    const {readDeb} = await import(${JSON.stringify(BUILT_DEB)})
+    const {readDeb} = await import(${JSON.stringify(compiledReader())})
     for (const f of ['hello-gz_1.0-1_amd64.deb', 'hello-xz_1.0-1_amd64.deb', 'hello-zst_1.0-1_amd64.deb']) await readDeb(${JSON.stringify(FIXTURES)} + '/' + f)
     const opened = []
     const open = fs.promises.open
