@@ -284,6 +284,8 @@ export async function addPackages(
       if (inc.contents !== undefined) {
         const cp = contentsPath(recordSha256(r))
         if ((await tx.read(cp)) === undefined) tx.write(cp, inc.contents)
+        // Staged: the list is not needed twice (a bulk add holds thousands).
+        inc.contents = undefined
       }
       if (status === 'replaced') {
         for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version, r.kind), r.stanza)

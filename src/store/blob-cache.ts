@@ -50,7 +50,8 @@ export class BlobCache {
       }
       const tmp = path.join(dir, `.${cid}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
       try {
-        await fs.promises.copyFile(file, tmp)
+        // A reflink (copy-on-write clone) where the file system has them, else a copy in the kernel.
+        await fs.promises.copyFile(file, tmp, fs.constants.COPYFILE_FICLONE)
         await fs.promises.rename(tmp, dest)
       } catch (error) {
         await fs.promises.rm(tmp, {force: true})

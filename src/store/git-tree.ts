@@ -17,6 +17,8 @@ export interface TreeEntry {
 export type TreeChanges = Map<string, Uint8Array | null>
 
 const TREE_MODE = '040000'
+// A change of this many objects or more is a bulk one (see writeTree).
+const BULK_OBJECTS = 5000
 const FILE_MODE = '100644'
 
 /**
@@ -118,7 +120,9 @@ export class GitTrees {
       parts.push(Buffer.from(`${e.mode === TREE_MODE ? '40000' : e.mode} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'))
     }
     const oid = await this.writeObject('tree', Buffer.concat(parts))
-    this.trees.set(oid, sorted)
+    // A bulk change writes tens of thousands of trees that nothing reads again in this
+    // process; memoizing them all is most of its memory. They are read from the pack if needed.
+    if (!this.batch || this.batch.size < BULK_OBJECTS) this.trees.set(oid, sorted)
     return oid
   }
 
