@@ -81,7 +81,8 @@ describe('finishing what was started', () => {
     const {res} = await publishWith((op, key) => (op === 'put' && /^dists\/snapshots\/[0-9a-f]{12}\/production\/Release\.gpg$/.test(key) ? 'crash' : undefined))
     expect(res.results[0].action).toBe('failed')
     const pinnedDir = fs.readdirSync(path.join(s.www, 'dists/snapshots'))[0]
-    expect(fs.readdirSync(path.join(s.www, 'dists/snapshots', pinnedDir, 'production')).filter((f) => f.includes('Release'))).toEqual(['Release'])
+    // Signatures go first where no Release is yet: the crash left InRelease, never an unsigned Release alone.
+    expect(fs.readdirSync(path.join(s.www, 'dists/snapshots', pinnedDir, 'production')).filter((f) => f.includes('Release'))).toEqual(['InRelease'])
 
     const next = nextPublishFinishesIt(['libfoo-doc'])
     expect(next.action).toBe('published')
