@@ -198,6 +198,7 @@ export class Archive {
       const base = parent ? await this.rootTree(parent) : undefined
       const tx = new Transaction(this.trees, base)
       const {message, events = [], result, record} = await fn(tx)
+      await tx.settle()
       const empty = record === true && events.length > 0 && base !== undefined
       if (tx.changes.size === 0 && !empty) return {result}
       commitStep(1)
@@ -206,7 +207,10 @@ export class Archive {
       if (tree === base && !empty) return {result}
       commitStep(2)
       const commit = await this.writeCommit(tree, parent ? [parent] : [], encodeMessage(message, events, contextFromEnv()))
-      await this.moveBranch(commit, base, tree, [...tx.changes.keys()], (p) => tx.changes.get(p) ?? undefined)
+      await this.moveBranch(commit, base, tree, [...tx.changes.keys()], (p) => {
+        const c = tx.changes.get(p)
+        return c instanceof Uint8Array ? c : undefined
+      })
       mark('commit: branch moved, work tree synced')
       return {commit, result}
     } finally {
@@ -458,15 +462,63 @@ export class ArchiveView {
   }
 }
 
+/** Staged bytes past which a transaction writes its pending files as git objects (32 MiB). */
+const FLUSH_BYTES = 32 << 20
+
 /**
  * Pending changes on top of a base tree. Reads see the pending writes, so a command
  * can make several dependent changes in one commit.
+ *
+ * A large transaction (a bulk add of tens of thousands of packages) does not hold every
+ * file's bytes until its commit: once the staged bytes pass a threshold, they are written
+ * as blobs (one packfile, at the next read) and only path → blob id stays; reads of such
+ * a path read the blob back. The branch still moves only at the commit: blobs written by a
+ * transaction that never commits are unreferenced garbage (`git gc` removes them).
+ * RAPTR_DEBUG_FLUSH_BYTES=N sets the threshold (a debugging aid for tests).
  */
 export class Transaction extends ArchiveView {
   readonly changes: TreeChanges = new Map()
+  private readonly flushBytes: number
+  private staged = 0
+  private flushing: Promise<void> | undefined
+
+  constructor(trees: GitTrees, base: string | undefined, opts: {flushBytes?: number} = {}) {
+    super(trees, base)
+    const fromEnv = Number(process.env.RAPTR_DEBUG_FLUSH_BYTES)
+    this.flushBytes = opts.flushBytes ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : FLUSH_BYTES)
+  }
 
   write(p: string, content: string | Uint8Array): void {
-    this.changes.set(p, typeof content === 'string' ? Buffer.from(content, 'utf8') : content)
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
+    this.changes.set(p, bytes)
+    this.staged += bytes.length
+  }
+
+  /**
+   * Once the staged bytes pass the threshold, writes them as blobs and keeps their ids
+   * (what is rewritten meanwhile stays as bytes). Run by the reads, which a large
+   * transaction makes between its writes, and by the commit.
+   */
+  async settle(): Promise<void> {
+    while (this.flushing) await this.flushing
+    if (this.staged < this.flushBytes) return
+    const flushing = this.flush()
+    this.flushing = flushing
+    try {
+      await flushing
+    } finally {
+      this.flushing = undefined
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const staged: Array<[string, Uint8Array]> = []
+    for (const [p, c] of this.changes) if (c instanceof Uint8Array) staged.push([p, c])
+    this.staged = 0
+    const oids = await this.trees.writeBlobs(staged.map(([, c]) => c))
+    staged.forEach(([p, c], i) => {
+      if (this.changes.get(p) === c) this.changes.set(p, {oid: oids[i]})
+    })
   }
 
   /** Deletes a file or a whole directory. */
@@ -484,9 +536,14 @@ export class Transaction extends ArchiveView {
   }
 
   override async read(p: string): Promise<string | undefined> {
+    await this.settle()
     if (this.changes.has(p)) {
       const c = this.changes.get(p)
-      return c ? Buffer.from(c).toString('utf8') : undefined
+      if (!c) return undefined
+      if (c instanceof Uint8Array) return Buffer.from(c).toString('utf8')
+      // Written early: read back, not cached (a bulk add reads each of its files once).
+      const o = await this.trees.objects.read(c.oid)
+      return o.data.toString('utf8')
     }
     if (this.deletedAbove(p) || !this.base) return undefined
     return this.trees.readText(this.base, p)
@@ -494,6 +551,7 @@ export class Transaction extends ArchiveView {
 
   /** The names directly under directory `p`, including pending writes. */
   override async list(p: string): Promise<string[]> {
+    await this.settle()
     const names = new Set<string>()
     if (this.changes.get(p) !== null && !this.deletedAbove(p) && this.base) {
       for (const e of await this.trees.list(this.base, p)) names.add(e.path)

@@ -13,8 +13,13 @@ export interface TreeEntry {
   type: 'blob' | 'tree' | 'commit'
 }
 
-/** A pending change: new content for a file, or null to delete it. */
-export type TreeChanges = Map<string, Uint8Array | null>
+/** A file's content already written as a git blob: only its id is held. */
+export interface WrittenBlob {
+  oid: string
+}
+
+/** A pending change: new content for a file (its bytes, or a blob already written), or null to delete it. */
+export type TreeChanges = Map<string, Uint8Array | WrittenBlob | null>
 
 const TREE_MODE = '040000'
 // A change of this many objects or more is a bulk one (see writeTree).
@@ -180,6 +185,27 @@ export class GitTrees {
   private batch: Map<string, {type: 'blob' | 'tree'; content: Uint8Array}> | undefined
 
   /**
+   * Writes file contents as blobs now, outside of any tree (a few as loose objects, many
+   * as one packfile), and returns their ids in order: what lets a large transaction keep
+   * ids instead of bytes. Until a commit names them they are unreferenced garbage, which
+   * `git gc` removes.
+   */
+  async writeBlobs(contents: Uint8Array[]): Promise<string[]> {
+    const objects = new Map<string, {type: 'blob'; content: Uint8Array}>()
+    const oids = contents.map((content) => {
+      const oid = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
+      objects.set(oid, {type: 'blob', content})
+      return oid
+    })
+    if (objects.size < 64) {
+      await this.writeLooseMany([...objects].map(([oid, o]) => ({oid, header: Buffer.from(`blob ${o.content.length}\0`, 'utf8'), content: o.content})))
+    } else {
+      await writePack(path.join(this.dir, '.git', 'objects', 'pack'), objects)
+    }
+    return oids
+  }
+
+  /**
    * Collects the objects written until `flush`, then stores them: a few as loose
    * objects, many as one packfile with its index — one file instead of thousands, which
    * is what makes adding 10,000 packages take seconds.
@@ -214,16 +240,19 @@ export class GitTrees {
 
   private async applyAt(
     oid: string | undefined,
-    changes: Array<[string[], Uint8Array | null]>,
+    changes: Array<[string[], Uint8Array | WrittenBlob | null]>,
   ): Promise<string | undefined> {
     const entries = new Map<string, TreeEntry>()
     if (oid) for (const e of await this.readTree(oid)) entries.set(e.path, e)
-    const byChild = new Map<string, Array<[string[], Uint8Array | null]>>()
+    const byChild = new Map<string, Array<[string[], Uint8Array | WrittenBlob | null]>>()
     for (const [parts, content] of changes) {
       const [head, ...rest] = parts
       if (rest.length === 0) {
         if (content === null) entries.delete(head)
-        else entries.set(head, {mode: FILE_MODE, path: head, oid: await this.writeBlob(content), type: 'blob'})
+        else {
+          const blob = content instanceof Uint8Array ? await this.writeBlob(content) : content.oid
+          entries.set(head, {mode: FILE_MODE, path: head, oid: blob, type: 'blob'})
+        }
       } else {
         let list = byChild.get(head)
         if (!list) byChild.set(head, (list = []))

@@ -1,5 +1,5 @@
 import {classifyPath, decidePath, linkDependencies, reconcileLink, type MergeConflict} from '../core/merge-decision.js'
-import {diffTrees, type GitTrees, type TreeChanges} from './git-tree.js'
+import {diffTrees, type GitTrees} from './git-tree.js'
 
 /** The result of merging their tree into ours: the merged root, or the conflicts that stop it. */
 export interface TreeMerge {
@@ -27,7 +27,7 @@ export async function mergeArchiveTrees(trees: GitTrees, base: string | undefine
   const ourDiff = new Map((await diffTrees(trees, base, ours)).map(([p, , b]) => [p, b]))
   const theirDiff = await diffTrees(trees, base, theirs)
   const read = async (oid: string | undefined): Promise<Uint8Array | undefined> => (oid ? trees.readBlob(oid) : undefined)
-  const changes: TreeChanges = new Map()
+  const changes = new Map<string, Uint8Array | null>()
   const conflicts: MergeConflict[] = []
   const incoming: string[] = []
   for (const [p, baseOid, theirOid] of theirDiff) {
