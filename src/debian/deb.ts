@@ -170,6 +170,15 @@ interface DataSink {
 }
 
 /** A sink for data.tar of this compression, or undefined when its files are not listed. */
+/** The end of a data.tar: a tar cut short is the package's fault, named by its member. */
+function endTar(member: string, tar: TarHeaderParser): void {
+  try {
+    tar.end()
+  } catch (error) {
+    throw corrupt(member, error)
+  }
+}
+
 async function dataSink(member: string, tar: TarHeaderParser): Promise<DataSink | undefined> {
   const compression = member.slice('data.tar'.length)
   const guard = <A extends unknown[]>(step: (...a: A) => void) => (...a: A) => {
@@ -237,11 +246,7 @@ function gzipSink(member: string, tar: TarHeaderParser): DataSink {
         gunzip.end()
       })
       check()
-      try {
-        tar.end()
-      } catch (error) {
-        throw corrupt(member, error)
-      }
+      endTar(member, tar)
     },
     abort() {
       gunzip.destroy()
@@ -307,11 +312,7 @@ async function xzSink(member: string, tar: TarHeaderParser): Promise<DataSink> {
       if (!finished) input.close()
       await done
       check()
-      try {
-        tar.end()
-      } catch (error) {
-        throw corrupt(member, error)
-      }
+      endTar(member, tar)
     },
     abort() {
       // Ends the decoder (and frees its context) if it is still waiting for input.
