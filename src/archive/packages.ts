@@ -25,6 +25,7 @@ import {readDeb} from '../debian/deb.js'
 import {readDsc} from '../debian/dsc.js'
 import type {DebInfo} from '../core/interface.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
+import {blobOid} from '../store/git-tree.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames, requireCategory, requireDistribution} from './settings.js'
 
@@ -159,13 +160,13 @@ function field(control: Array<[string, string]>, name: string): string {
   return getField(control, name)?.trim() ?? ''
 }
 
-export function summary(r: PackageRecord): PackageSummary {
+export function summary(r: Omit<PackageRecord, 'stanza'>): PackageSummary {
   const sha256 = recordSha256(r)
   return {name: r.name, version: r.version, architecture: r.arch, kind: r.kind, category: r.category, sha256, cid: cidFromSha256(sha256)}
 }
 
 /** Checks that a record may be linked into `dist`: the distribution carries its architecture. */
-async function checkLinkable(tx: Transaction, r: PackageRecord, dist: string, cat: string): Promise<void> {
+async function checkLinkable(tx: Transaction, r: Pick<PackageRecord, 'arch'>, dist: string, cat: string): Promise<void> {
   const d = await requireDistribution(tx, dist)
   await requireCategory(tx, dist, cat)
   if (r.arch !== 'all' && r.arch !== 'source' && !d.architectures.includes(r.arch)) {
@@ -211,11 +212,11 @@ export async function addPackages(
     /** Runs first in the transaction (an import creates its distribution and categories there). */
     prepare?: (tx: Transaction) => Promise<void>
     /** Runs last in the transaction; its message replaces the package one, its events follow PackageAdded. */
-    extra?: (tx: Transaction, added: PackageRecord[]) => Promise<{message: string; events: RaptrEvent[]} | undefined>
+    extra?: (tx: Transaction, added: PackageHeader[]) => Promise<{message: string; events: RaptrEvent[]} | undefined>
     /** Called as each file is read: files done, files in all, bytes read so far. */
     onProgress?: (done: number, total: number, bytes: number) => void
   },
-): Promise<{commit?: string; packages: AddResult[]; records: PackageRecord[]}> {
+): Promise<{commit?: string; packages: AddResult[]; records: PackageHeader[]}> {
   validateComponentName(opts.category)
   // A link is DIST (under the packages' category) or DIST/CAT.
   const sections = (opts.link ?? []).map((l) => parseSection(l))
@@ -229,28 +230,34 @@ export async function addPackages(
   const {DebPool} = await import('../hash/deb-pool.js')
   const pool = DebPool.start(files.filter((f) => !f.endsWith('.dsc')).length)
   const readBinary = pool ? (f: string) => pool.read(f) : readDeb
-  let incoming
+  // Each package is staged as it is read: its record, stanza and file list go into git as
+  // blobs (in packfiles of STAGE_BYTES), and only their ids stay in memory, so a bulk add
+  // of 100,000 packages holds ids, not texts; the last few MiB go into the commit. Blobs
+  // of an add that fails later are unreferenced garbage, which git gc removes.
+  const staged = new Map<string, StagedPackage>()
+  const stager = new BlobStager(archive)
   try {
-    incoming = await mapLimit(files, pool ? 4 * pool.size : 4, async (f) => {
-      const inc = {...(await readPackageFile(f, categoryOf(f), readBinary)), linkCategory: categoryOf(f)}
-      bytes += inc.record.blobs.reduce((n, b) => n + b.size, 0)
-      opts.onProgress?.(++read, files.length, bytes)
-      return inc
-    })
+    for (let i = 0; i < files.length; i += READ_CHUNK) {
+      const chunk = files.slice(i, i + READ_CHUNK)
+      await mapLimit(chunk, pool ? 4 * pool.size : 4, async (f) => {
+        const inc = await readPackageFile(f, categoryOf(f), readBinary)
+        const pkg = stager.stage(inc, categoryOf(f))
+        const key = describe(pkg.record)
+        const prev = staged.get(key)
+        if (prev && prev.stanzaOid !== pkg.stanzaOid) {
+          throw new RaptrError('CONFLICT', `two different files are ${key}: ${prev.record.fileName} and ${pkg.record.fileName}`, 'add only one of them')
+        }
+        staged.set(key, pkg)
+        bytes += pkg.record.blobs.reduce((n, b) => n + b.size, 0)
+        opts.onProgress?.(++read, files.length, bytes)
+      })
+      await stager.flush(STAGE_BYTES)
+    }
   } finally {
     await pool?.close()
   }
   mark(`add: ${files.length} files read (${pool ? `${pool.size} worker threads` : 'main thread'})`)
-  const seen = new Map<string, IncomingPackage & {linkCategory: string}>()
-  for (const inc of incoming) {
-    const key = describe(inc.record)
-    const prev = seen.get(key)
-    if (prev && prev.record.stanza !== inc.record.stanza) {
-      throw new RaptrError('CONFLICT', `two different files are ${key}: ${prev.record.fileName} and ${inc.record.fileName}`, 'add only one of them')
-    }
-    seen.set(key, inc)
-  }
-  const unique = [...seen.values()]
+  const unique = [...staged.values()]
 
   const {commit, result} = await archive.transaction(async (tx) => {
     if (opts.prepare) await opts.prepare(tx)
@@ -264,39 +271,46 @@ export async function addPackages(
       }
     }
     const results: AddResult[] = []
+    // What is still pending goes into the commit itself: a small add writes nothing before it.
+    const put = (p: string, oid: string): void => {
+      const bytes = stager.pendingBytes(oid)
+      if (bytes) tx.write(p, bytes)
+      else tx.writeBlobId(p, oid)
+    }
     for (const inc of unique) {
       const r = inc.record
       const cat = inc.linkCategory
       const where = sections.map((x) => ({dist: x.dist, cat: x.cat ?? cat}))
       for (const {dist, cat: c} of where) await checkLinkable(tx, r, dist, c)
       const rp = recordPath(r.name, r.version, r.arch)
-      const existingText = await tx.read(rp)
+      const existingOid = await tx.oidAt(rp)
       let status: AddResult['status'] = 'added'
-      if (existingText !== undefined) {
-        const existing = parseRecord(existingText, rp)
-        if (existing.stanza === r.stanza) status = 'unchanged'
+      if (existingOid !== undefined) {
+        // The same record bytes: unchanged without reading it; else compare the stanzas.
+        const existing = existingOid === inc.recordOid ? undefined : parseRecord((await tx.read(rp))!, rp)
+        if (!existing || blobOid(Buffer.from(existing.stanza, 'utf8')) === inc.stanzaOid) status = 'unchanged'
         else if (!opts.replace) {
           throw new RaptrError('CONFLICT', `${describe(r)} is already in the archive with different contents`, 'pass --replace to replace it, or bump the version')
         } else status = 'replaced'
-        if (status === 'unchanged') r.category = existing.category
+        if (status === 'unchanged' && existing) r.category = existing.category
       }
-      if (status !== 'unchanged') tx.write(rp, formatRecord(r))
-      if (inc.contents !== undefined) {
+      if (status !== 'unchanged') put(rp, inc.recordOid)
+      if (inc.contentsOid !== undefined) {
         const cp = contentsPath(recordSha256(r))
-        if ((await tx.read(cp)) === undefined) tx.write(cp, inc.contents)
-        // Staged: the list is not needed twice (a bulk add holds thousands).
-        inc.contents = undefined
+        if ((await tx.oidAt(cp)) === undefined) put(cp, inc.contentsOid)
       }
       if (status === 'replaced') {
-        for (const [d, c] of await findLinks(tx, r)) tx.write(linkPath(d, c, r.arch, r.name, r.version, r.kind), r.stanza)
+        for (const [d, c] of await findLinks(tx, r)) put(linkPath(d, c, r.arch, r.name, r.version, r.kind), inc.stanzaOid)
       }
       const linked: string[] = []
       for (const {dist, cat: c} of where) {
         const lp = linkPath(dist, c, r.arch, r.name, r.version, r.kind)
-        if ((await tx.read(lp)) !== r.stanza) tx.write(lp, r.stanza)
+        if ((await tx.oidAt(lp)) !== inc.stanzaOid) put(lp, inc.stanzaOid)
         linked.push(`${dist}/${c}`)
       }
       results.push({...summary(r), status, linked})
+      // Flat memory: every few thousand packages their changes become a tree.
+      await tx.checkpoint(CHECKPOINT_CHANGES)
     }
     const extra = opts.extra ? await opts.extra(tx, unique.map((u) => u.record)) : undefined
     // Blobs go into the cache only once everything validated, and before the commit
@@ -308,6 +322,76 @@ export async function addPackages(
     return {message: extra?.message ?? addMessage(results, links, opts.category), events: [...addEvents(results), ...(extra?.events ?? [])], result: results}
   })
   return {commit, packages: result, records: unique.map((u) => u.record)}
+}
+
+/** Files read between two writes of staged blobs (and the pool's queue at a time). */
+const READ_CHUNK = 2000
+/** Staged blob bytes written as one packfile. */
+const STAGE_BYTES = Number(process.env.RAPTR_DEBUG_STAGE_BYTES) || 32 << 20
+/** Changed paths a transaction holds before writing them into a tree (Transaction.checkpoint). */
+const CHECKPOINT_CHANGES = Number(process.env.RAPTR_DEBUG_CHECKPOINT) || 20_000
+
+/** A package read and staged: its texts are git blobs, held by id. */
+interface StagedPackage {
+  record: PackageHeader
+  /** The record file, as written for this add's category. */
+  recordOid: string
+  /** The index stanza: what each link holds. */
+  stanzaOid: string
+  /** The binary's file list, for Contents. */
+  contentsOid?: string
+  files: Array<[string, string]>
+  linkCategory: string
+}
+
+/** A package record without its stanza: what an add keeps of each package once staged. */
+export type PackageHeader = Omit<PackageRecord, 'stanza'>
+
+/** Turns read packages into blob ids, writing the blobs in packfiles of a few MiB. */
+class BlobStager {
+  private pending = new Map<string, Uint8Array>()
+  private bytes = 0
+  private readonly archive: Archive
+
+  constructor(archive: Archive) {
+    this.archive = archive
+  }
+
+  stage(inc: IncomingPackage, linkCategory: string): StagedPackage {
+    const {stanza, ...record} = inc.record
+    return {
+      record,
+      recordOid: this.put(formatRecord(inc.record)),
+      stanzaOid: this.put(stanza),
+      contentsOid: inc.contents === undefined ? undefined : this.put(inc.contents),
+      files: inc.files,
+      linkCategory,
+    }
+  }
+
+  /** The bytes of a blob not written yet, or undefined. */
+  pendingBytes(oid: string): Uint8Array | undefined {
+    return this.pending.get(oid)
+  }
+
+  /** Writes what is pending once it is at least `atLeast` bytes. */
+  async flush(atLeast: number): Promise<void> {
+    if (this.pending.size === 0 || this.bytes < atLeast) return
+    const blobs = [...this.pending]
+    this.pending = new Map()
+    this.bytes = 0
+    await this.archive.trees.writeHashedBlobs(blobs)
+  }
+
+  private put(text: string): string {
+    const content = Buffer.from(text, 'utf8')
+    const oid = blobOid(content)
+    if (!this.pending.has(oid)) {
+      this.pending.set(oid, content)
+      this.bytes += content.length
+    }
+    return oid
+  }
 }
 
 /** One PackageAdded for the whole add: every package that was added, replaced or newly linked. */

@@ -75,7 +75,7 @@ export function parseRecord(text: string, where: string): PackageRecord {
 }
 
 /** The sha256 that identifies the package's content (the .deb, or the .dsc). */
-export function recordSha256(r: PackageRecord): string {
+export function recordSha256(r: Omit<PackageRecord, 'stanza'>): string {
   if (r.kind !== 'dsc') return r.blobs[0].sha256
   const dsc = r.blobs.find((b) => b.name === r.fileName)
   return (dsc ?? r.blobs[0]).sha256

@@ -7,7 +7,7 @@ import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
 import {commitStep} from './kill-point.js'
-import {GitTrees, diffFiles, diffTrees, type TreeChanges} from './git-tree.js'
+import {GitTrees, blobOid, diffFiles, diffTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
 import {contextFromEnv, encodeMessage, type RaptrEvent} from '../core/events.js'
 
@@ -198,16 +198,15 @@ export class Archive {
       const base = parent ? await this.rootTree(parent) : undefined
       const tx = new Transaction(this.trees, base)
       const {message, events = [], result, record} = await fn(tx)
-      await tx.settle()
       const empty = record === true && events.length > 0 && base !== undefined
-      if (tx.changes.size === 0 && !empty) return {result}
+      if (!tx.changed && !empty) return {result}
       commitStep(1)
-      const tree = tx.changes.size === 0 ? base! : await this.trees.apply(base, tx.changes)
+      const tree = (await tx.tree()) ?? (await this.trees.apply(undefined, new Map()))
       mark('commit: trees written')
       if (tree === base && !empty) return {result}
       commitStep(2)
       const commit = await this.writeCommit(tree, parent ? [parent] : [], encodeMessage(message, events, contextFromEnv()))
-      await this.moveBranch(commit, base, tree, [...tx.changes.keys()], (p) => {
+      await this.moveBranch(commit, base, tree, tx.changedPaths(), tx.changedCount, (p) => {
         const c = tx.changes.get(p)
         return c instanceof Uint8Array ? c : undefined
       })
@@ -235,7 +234,7 @@ export class Archive {
       const oldTree = head ? await this.rootTree(head) : undefined
       const newTree = await this.rootTree(commit)
       const changed = (await diffTrees(this.trees, oldTree, newTree)).map(([p]) => p)
-      if (commit !== head) await this.moveBranch(commit, oldTree, newTree, changed)
+      if (commit !== head) await this.moveBranch(commit, oldTree, newTree, changed, changed.length)
       return commit
     } finally {
       release()
@@ -288,6 +287,7 @@ export class Archive {
     oldTree: string | undefined,
     newTree: string,
     changed: string[],
+    changedCount: number,
     written?: (p: string) => Uint8Array | undefined,
   ): Promise<void> {
     const branch = await this.branch()
@@ -300,7 +300,7 @@ export class Archive {
     await writeFileAtomic(refFile, `${commit}\n`)
     commitStep(5)
     // Thousands of files are checked out faster by git itself, in C.
-    const synced = oldTree !== undefined && changed.length <= MAX_FILES_SYNCED && (await this.syncChangedFiles(oldTree, newTree, written))
+    const synced = oldTree !== undefined && changedCount <= MAX_FILES_SYNCED && (await this.syncChangedFiles(oldTree, newTree, written))
     if (!synced && !readTreeWithGit(this.dir, oldTree, newTree)) await this.syncWorkTree(paths)
     commitStep(6)
     await fs.promises.rm(pending, {force: true})
@@ -455,6 +455,13 @@ export class ArchiveView {
     return this.trees.readText(this.base, p)
   }
 
+  /** The git blob id of file `p`, or undefined when there is none: equal ids, equal bytes, without reading them. */
+  async oidAt(p: string): Promise<string | undefined> {
+    if (!this.base) return undefined
+    const e = await this.trees.entryAt(this.base, p)
+    return e?.type === 'blob' ? e.oid : undefined
+  }
+
   /** The names directly under directory `p`. */
   async list(p: string): Promise<string[]> {
     if (!this.base) return []
@@ -462,63 +469,71 @@ export class ArchiveView {
   }
 }
 
-/** Staged bytes past which a transaction writes its pending files as git objects (32 MiB). */
-const FLUSH_BYTES = 32 << 20
-
 /**
  * Pending changes on top of a base tree. Reads see the pending writes, so a command
  * can make several dependent changes in one commit.
  *
  * A large transaction (a bulk add of tens of thousands of packages) does not hold every
- * file's bytes until its commit: once the staged bytes pass a threshold, they are written
- * as blobs (one packfile, at the next read) and only path → blob id stays; reads of such
- * a path read the blob back. The branch still moves only at the commit: blobs written by a
- * transaction that never commits are unreferenced garbage (`git gc` removes them).
- * RAPTR_DEBUG_FLUSH_BYTES=N sets the threshold (a debugging aid for tests).
+ * change until its commit: at a `checkpoint` its pending changes are written into a tree
+ * of their own (trees and blobs in one packfile), which reads see from then on as their
+ * base, and only the changes after it are held. The branch still moves only at the
+ * commit, to the last tree: the trees of a transaction that never commits are
+ * unreferenced garbage (`git gc` removes them).
  */
 export class Transaction extends ArchiveView {
   readonly changes: TreeChanges = new Map()
-  private readonly flushBytes: number
-  private staged = 0
-  private flushing: Promise<void> | undefined
+  /** The tree the changes apply to: the commit's at first, the last checkpoint's after. */
+  private root: string | undefined
+  /** What checkpoints applied: how many paths, and their top directories (for the work-tree sync). */
+  private applied = 0
+  private readonly appliedDirs = new Set<string>()
 
-  constructor(trees: GitTrees, base: string | undefined, opts: {flushBytes?: number} = {}) {
+  constructor(trees: GitTrees, base: string | undefined) {
     super(trees, base)
-    const fromEnv = Number(process.env.RAPTR_DEBUG_FLUSH_BYTES)
-    this.flushBytes = opts.flushBytes ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : FLUSH_BYTES)
+    this.root = base
   }
 
   write(p: string, content: string | Uint8Array): void {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
-    this.changes.set(p, bytes)
-    this.staged += bytes.length
+    this.changes.set(p, typeof content === 'string' ? Buffer.from(content, 'utf8') : content)
+  }
+
+  /** Sets file `p` to a blob already written (GitTrees.writeHashedBlobs): a bulk add stages ids, not bytes. */
+  writeBlobId(p: string, oid: string): void {
+    this.changes.set(p, {oid})
   }
 
   /**
-   * Once the staged bytes pass the threshold, writes them as blobs and keeps their ids
-   * (what is rewritten meanwhile stays as bytes). Run by the reads, which a large
-   * transaction makes between its writes, and by the commit.
+   * Writes the pending changes into a tree now, when there are at least `atLeast` of
+   * them, and lets go of them. Call it between steps, never while another read or write
+   * of this transaction is under way.
    */
-  async settle(): Promise<void> {
-    while (this.flushing) await this.flushing
-    if (this.staged < this.flushBytes) return
-    const flushing = this.flush()
-    this.flushing = flushing
-    try {
-      await flushing
-    } finally {
-      this.flushing = undefined
-    }
+  async checkpoint(atLeast = 0): Promise<void> {
+    if (this.changes.size === 0 || this.changes.size < atLeast) return
+    this.root = await this.trees.apply(this.root, this.changes)
+    this.applied += this.changes.size
+    for (const d of compressPaths([...this.changes.keys()])) this.appliedDirs.add(d)
+    this.changes.clear()
   }
 
-  private async flush(): Promise<void> {
-    const staged: Array<[string, Uint8Array]> = []
-    for (const [p, c] of this.changes) if (c instanceof Uint8Array) staged.push([p, c])
-    this.staged = 0
-    const oids = await this.trees.writeBlobs(staged.map(([, c]) => c))
-    staged.forEach(([p, c], i) => {
-      if (this.changes.get(p) === c) this.changes.set(p, {oid: oids[i]})
-    })
+  /** True when something was written (the tree may still come out the same). */
+  get changed(): boolean {
+    return this.applied > 0 || this.changes.size > 0
+  }
+
+  /** How many paths were written, checkpoints included. */
+  get changedCount(): number {
+    return this.applied + this.changes.size
+  }
+
+  /** The changed paths, or after a checkpoint their top directories: what a work-tree sync covers. */
+  changedPaths(): string[] {
+    const paths = [...this.changes.keys()]
+    return this.applied === 0 ? paths : [...new Set([...this.appliedDirs, ...compressPaths(paths)])]
+  }
+
+  /** The transaction's tree: the last checkpoint's with the pending changes applied. */
+  async tree(): Promise<string | undefined> {
+    return this.changes.size === 0 ? this.root : this.trees.apply(this.root, this.changes)
   }
 
   /** Deletes a file or a whole directory. */
@@ -536,25 +551,34 @@ export class Transaction extends ArchiveView {
   }
 
   override async read(p: string): Promise<string | undefined> {
-    await this.settle()
     if (this.changes.has(p)) {
       const c = this.changes.get(p)
       if (!c) return undefined
       if (c instanceof Uint8Array) return Buffer.from(c).toString('utf8')
-      // Written early: read back, not cached (a bulk add reads each of its files once).
+      // Staged by id: read back, not cached (a bulk add reads each of its files once).
       const o = await this.trees.objects.read(c.oid)
       return o.data.toString('utf8')
     }
-    if (this.deletedAbove(p) || !this.base) return undefined
-    return this.trees.readText(this.base, p)
+    if (this.deletedAbove(p) || !this.root) return undefined
+    return this.trees.readText(this.root, p)
+  }
+
+  override async oidAt(p: string): Promise<string | undefined> {
+    if (this.changes.has(p)) {
+      const c = this.changes.get(p)
+      if (!c) return undefined
+      return c instanceof Uint8Array ? blobOid(c) : c.oid
+    }
+    if (this.deletedAbove(p) || !this.root) return undefined
+    const e = await this.trees.entryAt(this.root, p)
+    return e?.type === 'blob' ? e.oid : undefined
   }
 
   /** The names directly under directory `p`, including pending writes. */
   override async list(p: string): Promise<string[]> {
-    await this.settle()
     const names = new Set<string>()
-    if (this.changes.get(p) !== null && !this.deletedAbove(p) && this.base) {
-      for (const e of await this.trees.list(this.base, p)) names.add(e.path)
+    if (this.changes.get(p) !== null && !this.deletedAbove(p) && this.root) {
+      for (const e of await this.trees.list(this.root, p)) names.add(e.path)
     }
     const prefix = p === '' ? '' : `${p}/`
     for (const [k, v] of this.changes) {

@@ -25,6 +25,8 @@ const TREE_MODE = '040000'
 // A change of this many objects or more is a bulk one (see writeTree).
 const BULK_OBJECTS = 5000
 const FILE_MODE = '100644'
+// Tree entries memoized at most (about 150 bytes each).
+const MAX_MEMO_ENTRIES = 200_000
 
 /**
  * Reads and writes git objects of one repository with memoized tree reads, so a
@@ -38,6 +40,7 @@ export class GitTrees {
   readonly dir: string
   readonly objects: ObjectReader
   private readonly trees = new Map<string, TreeEntry[]>()
+  private memoEntries = 0
 
   constructor(dir: string) {
     this.dir = dir
@@ -48,7 +51,14 @@ export class GitTrees {
     let entries = this.trees.get(oid)
     if (!entries) {
       entries = parseTree(await this.readTyped(oid, 'tree'))
+      // A bulk change reads the trees of each of its checkpoints: the memo starts over
+      // rather than hold them all.
+      if (this.memoEntries >= MAX_MEMO_ENTRIES) {
+        this.trees.clear()
+        this.memoEntries = 0
+      }
       this.trees.set(oid, entries)
+      this.memoEntries += entries.length
     }
     return entries
   }
@@ -127,7 +137,10 @@ export class GitTrees {
     const oid = await this.writeObject('tree', Buffer.concat(parts))
     // A bulk change writes tens of thousands of trees that nothing reads again in this
     // process; memoizing them all is most of its memory. They are read from the pack if needed.
-    if (!this.batch || this.batch.size < BULK_OBJECTS) this.trees.set(oid, sorted)
+    if (!this.batch || this.batch.size < BULK_OBJECTS) {
+      this.trees.set(oid, sorted)
+      this.memoEntries += sorted.length
+    }
     return oid
   }
 
@@ -191,18 +204,21 @@ export class GitTrees {
    * `git gc` removes.
    */
   async writeBlobs(contents: Uint8Array[]): Promise<string[]> {
+    const blobs = contents.map((content): [string, Uint8Array] => [blobOid(content), content])
+    await this.writeHashedBlobs(blobs)
+    return blobs.map(([oid]) => oid)
+  }
+
+  /** {@link writeBlobs} for contents whose ids the caller has already computed with {@link blobOid}. */
+  async writeHashedBlobs(blobs: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void> {
     const objects = new Map<string, {type: 'blob'; content: Uint8Array}>()
-    const oids = contents.map((content) => {
-      const oid = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
-      objects.set(oid, {type: 'blob', content})
-      return oid
-    })
+    for (const [oid, content] of blobs) objects.set(oid, {type: 'blob', content})
+    if (objects.size === 0) return
     if (objects.size < 64) {
       await this.writeLooseMany([...objects].map(([oid, o]) => ({oid, header: Buffer.from(`blob ${o.content.length}\0`, 'utf8'), content: o.content})))
     } else {
       await writePack(path.join(this.dir, '.git', 'objects', 'pack'), objects)
     }
-    return oids
   }
 
   /**
@@ -268,6 +284,11 @@ export class GitTrees {
     if (entries.size === 0) return undefined
     return this.writeTree([...entries.values()])
   }
+}
+
+/** The git id of a blob of these bytes. Example: `blobOid(Buffer.from('')) === 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'` */
+export function blobOid(content: Uint8Array): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
 }
 
 /** A tree object's entries (modes as isomorphic-git spells them: six digits). */

@@ -24,4 +24,28 @@ describe('a bulk add of the built CLI', () => {
     const few = ok(['package', 'add', `${s.pkgs}/late0_1.0-1_amd64.deb`, `${s.pkgs}/late1_1.0-1_amd64.deb`, '--section', 'production/public'], {cwd: s.dir, env: {RAPTR_DEBUG_TIMING: '1'}})
     expect(few.stderr).toMatch(/add: 2 files read \(main thread\)/)
   })
+
+  it('staged in packfiles and written into trees as it goes, commits the same packages and links as an add held at once', async () => {
+    const held = makeTestArchive()
+    const staged = makeTestArchive({directoryBackend: false})
+    for (let i = 0; i < 150; i++) await buildDeb(held.pkgs, {name: `stg${i}`, version: `1.${i}-1`, arch: i % 3 ? 'amd64' : 'all', compression: i % 2 ? 'gzip' : 'xz'})
+    // Tiny thresholds: a packfile of staged blobs every 4 KiB, a checkpoint tree every 40 changed paths.
+    const knobs = {RAPTR_DEBUG_STAGE_BYTES: '4096', RAPTR_DEBUG_CHECKPOINT: '40'}
+    const packs = (dir: string) => sh('git', ['count-objects', '-v'], {cwd: dir}).stdout.match(/^packs: (\d+)/m)![1]
+    const before = Number(packs(staged.dir))
+    ok(['package', 'add', held.pkgs, '--section', 'production/public'], {cwd: held.dir})
+    ok(['package', 'add', held.pkgs, '--section', 'production/public'], {cwd: staged.dir, env: knobs})
+    expect(Number(packs(staged.dir)), 'staged blobs were written in packfiles before the commit').toBeGreaterThan(before + 5)
+    const tree = (dir: string, p: string) => sh('git', ['rev-parse', '--verify', `HEAD:${p}`], {cwd: dir}).stdout.trim()
+    for (const p of ['packages', 'contents', 'dists']) {
+      expect(tree(held.dir, p), p).toMatch(/^[0-9a-f]{40}$/)
+      expect(tree(staged.dir, p), p).toBe(tree(held.dir, p))
+    }
+    expect(sh('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'packages'], {cwd: staged.dir}).stdout.trim().split('\n')).toHaveLength(150)
+    expect(archiveState(staged.dir).status).toBe('')
+    expect(sh('git', ['fsck', '--strict'], {cwd: staged.dir}).code).toBe(0)
+    // Adding the same files again, staged the same way, changes nothing.
+    const again = okJson<{packages: Array<{status: string}>}>(['package', 'add', held.pkgs, '--section', 'production/public', '--json'], {cwd: staged.dir, env: knobs})
+    expect(new Set(again.packages.map((p) => p.status))).toEqual(new Set(['unchanged']))
+  })
 })

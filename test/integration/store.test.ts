@@ -137,18 +137,18 @@ describe('the archive store', () => {
     expect(await a.head()).toBe(head)
     expect(fs.existsSync(path.join(a.gitDir, 'raptr.lock'))).toBe(false)
   })
-  it('a transaction past the flush threshold writes its blobs early, reads them back, and commits the same tree as one written at once', async () => {
+  it('a transaction with checkpoints writes its changes into trees as it goes, reads them back, and commits the same tree as one written at once', async () => {
     const files: Array<[string, string]> = []
     for (let i = 0; i < 3000; i++) files.push([`dists/p/c/amd64/${String(i % 41).padStart(2, '0')}/pkg${i}/1.${i}`, `Package: pkg${i}\nVersion: 1.${i}\n`])
     // The same changes, dependent reads included: rewrites and removals of files already written early.
-    const run = async (tx: Transaction, settle: boolean): Promise<string[]> => {
+    const run = async (tx: Transaction, checkpoints: boolean): Promise<string[]> => {
       const seen: string[] = []
       for (const [i, [p, c]] of files.entries()) {
         tx.write(p, c)
-        // Reads between writes, as an add makes them, let the background writes finish.
-        if (i % 50 === 0) seen.push(String(await tx.read(files[Math.max(0, i - 300)][0])))
+        // Reads between writes, as an add makes them, of files written before a checkpoint too.
+        if (i % 50 === 0) seen.push(String(await tx.read(files[Math.max(0, i - 300)][0])), String(await tx.oidAt(files[Math.max(0, i - 300)][0])))
+        if (checkpoints) await tx.checkpoint(400)
       }
-      if (settle) await tx.settle()
       seen.push(String(await tx.read(files[10][0])), String(await tx.read(files[2999][0])), (await tx.list('dists/p/c/amd64/03')).slice(0, 3).join(','))
       tx.write(files[10][0], 'rewritten\n')
       tx.remove('dists/p/c/amd64/07')
@@ -163,20 +163,14 @@ describe('the archive store', () => {
       seenA = await run(tx, false)
       return {message: 'at once', result: null}
     })
-    const saved = process.env.RAPTR_DEBUG_FLUSH_BYTES
-    process.env.RAPTR_DEBUG_FLUSH_BYTES = '4096'
     let seenB: string[] = []
-    try {
-      await b.transaction(async (tx) => {
-        seenB = await run(tx, true)
-        // Written early: only ids are held.
-        expect(tx.changes.get(files[0][0])).toEqual({oid: expect.stringMatching(/^[0-9a-f]{40}$/)})
-        return {message: 'in batches', result: null}
-      })
-    } finally {
-      if (saved === undefined) delete process.env.RAPTR_DEBUG_FLUSH_BYTES
-      else process.env.RAPTR_DEBUG_FLUSH_BYTES = saved
-    }
+    await b.transaction(async (tx) => {
+      seenB = await run(tx, true)
+      // Past checkpoints: only the changes since the last one are held.
+      expect(tx.changes.size).toBeLessThan(400)
+      expect(tx.changedCount).toBeGreaterThan(2900)
+      return {message: 'in batches', result: null}
+    })
     expect(seenB).toEqual(seenA)
     const tail = seenB.slice(-6)
     expect(tail.slice(0, 2)).toEqual([files[10][1], files[2999][1]])

@@ -50,4 +50,22 @@ describe('the package-reading pool', () => {
       await pool?.close()
     }
   })
+
+  it('replaces each worker after its share of files, and reads every file the same across the change', async () => {
+    const worker = pathToFileURL(BUILT_WORKER)
+    // A fresh worker every 3 files: 40 reads, 8 at a time, go through a dozen of them.
+    const pool = DebPool.start(1000, worker, 3)
+    expect(pool).toBeDefined()
+    try {
+      const files = ['hello-gz_1.0-1_amd64.deb', 'hello-xz_1.0-1_amd64.deb', 'hello-zst_1.0-1_amd64.deb', 'libfoo-doc_2.0_all.deb'].map((f) => path.join(FIXTURES, f))
+      const expected = await Promise.all(files.map((f) => readDeb(f)))
+      const reads = Array.from({length: 40}, (_, i) => i % files.length)
+      for (let i = 0; i < reads.length; i += 8) {
+        const got = await Promise.all(reads.slice(i, i + 8).map((k) => pool!.read(files[k])))
+        got.forEach((deb, j) => expect(deb).toEqual(expected[reads[i + j]]))
+      }
+    } finally {
+      await pool?.close()
+    }
+  })
 })
