@@ -14,5 +14,8 @@ const SHA2_256 = 0x12
  */
 export function cidFromSha256(sha256Hex: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256Hex)) throw new TypeError(`not a sha256 hex digest: ${sha256Hex}`)
-  return CID.createV1(raw.code, Digest.create(SHA2_256, Buffer.from(sha256Hex, 'hex'))).toString()
+  const cid = CID.createV1(raw.code, Digest.create(SHA2_256, Buffer.from(sha256Hex, 'hex'))).toString()
+  // The base32 encoder appends one character at a time: V8 keeps that as a chain of ~50
+  // string pieces (1.5 KB for 59 characters). A flat copy, since a bulk add keeps one per package.
+  return Buffer.from(cid, 'latin1').toString('latin1')
 }

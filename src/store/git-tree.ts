@@ -26,7 +26,7 @@ const TREE_MODE = '040000'
 const BULK_OBJECTS = 5000
 const FILE_MODE = '100644'
 // Tree entries memoized at most (about 150 bytes each).
-const MAX_MEMO_ENTRIES = 200_000
+const MAX_MEMO_ENTRIES = 100_000
 
 /**
  * Reads and writes git objects of one repository with memoized tree reads, so a

@@ -113,6 +113,9 @@ export class ObjectReader {
 /** A pack's file descriptor lives as long as the reader that opened it. */
 const closeWhenCollected = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}))
 
+/** Small objects kept per pack for the delta chains that share them. */
+const RECENT_PER_PACK = 256
+
 /** One packfile and its version-2 index. */
 class Pack {
   private readonly idx: Buffer
@@ -200,7 +203,8 @@ class Pack {
     const data = this.inflate(offset + pos, size)
     const object = base ? {type: base.type, data: applyDelta(base.data, data)} : {type: TYPES[kind], data}
     if (object.data.length < 16384) {
-      if (this.recent.size >= 2048) this.recent.clear()
+      // Per pack, and a bulk add makes dozens of packs: a few hundred each, not thousands.
+      if (this.recent.size >= RECENT_PER_PACK) this.recent.clear()
       this.recent.set(offset, object)
     }
     return object
