@@ -404,11 +404,15 @@ function stanzaRenderer(archive: Archive): ShardRenderer {
     separator: NEWLINE,
     xz: true,
     async render(oid) {
-      const stanzas: string[] = []
+      // The stanzas' bytes as stored (UTF-8, written by raptr), a blank line between two.
+      const parts: Buffer[] = []
       for (const [, blob] of await archive.trees.walkFiles(oid)) {
-        stanzas.push((await readOnce(archive, blob)).toString('utf8'))
+        const stanza = await readOnce(archive, blob)
+        if (stanza.length === 0) continue
+        if (parts.length > 0) parts.push(NEWLINE)
+        parts.push(stanza)
       }
-      return Buffer.from(joinStanzas(stanzas), 'utf8')
+      return Buffer.concat(parts)
     },
   }
 }
@@ -578,10 +582,6 @@ async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | unde
 }
 
 const EMPTY = Buffer.alloc(0)
-
-function joinStanzas(parts: string[]): string {
-  return parts.filter((p) => p.length > 0).join('\n')
-}
 
 /** The pool files one link (an index stanza as text) references. */
 function blobsOfLink(text: string): PoolBlob[] {

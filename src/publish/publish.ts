@@ -438,10 +438,19 @@ async function* poolRefsOfFile(file: string): AsyncGenerator<PoolBlob> {
       rest = buf
       continue
     }
-    yield* poolRefsOfIndex(buf.toString('utf8', 0, end + 2))
+    yield* ownRefs(buf.toString('utf8', 0, end + 2))
     rest = Buffer.from(buf.subarray(end + 2))
   }
-  if (rest.length) yield* poolRefsOfIndex(rest.toString('utf8'))
+  if (rest.length) yield* ownRefs(rest.toString('utf8'))
+}
+
+/**
+ * The refs of a text, their strings copied: a substring keeps the whole text it was cut
+ * from alive, and the refs of an index outlive its text.
+ */
+function ownRefs(text: string): PoolBlob[] {
+  const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8')
+  return poolRefsOfIndex(text).map((r) => ({key: own(r.key), sha256: own(r.sha256), size: r.size}))
 }
 
 async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Promise<Uint8Array> {
