@@ -545,8 +545,11 @@ class PieceStore {
 }
 
 const NEWLINE = Buffer.from('\n')
-/** How many pieces are made together: enough for one xz process per core, few enough to hold. */
-const PIECE_RUN = 64
+/**
+ * How many missing pieces are made together: enough for one xz process per core, few
+ * enough to hold. RAPTR_DEBUG_PIECE_RUN sets it, so tests cross run boundaries at small N.
+ */
+const PIECE_RUN = Math.max(1, Math.floor(Number(process.env.RAPTR_DEBUG_PIECE_RUN) || 64))
 /** How far back deflate refers: the dictionary of a piece is that much of the text before it. */
 const DEFLATE_WINDOW = 32 * 1024
 
