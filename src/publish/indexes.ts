@@ -465,7 +465,7 @@ class PieceStore {
 
   /**
    * Each piece of one index, in order, handed to `emit` and let go: a memoized one read
-   * back, the rest rendered and compressed together in runs of {@link PIECE_RUN}.
+   * back, the rest rendered and compressed together in runs of at most {@link PIECE_RUN} pieces.
    */
   async each(ids: readonly PieceId[], emit: (p: Piece) => Promise<void>): Promise<void> {
     const sep = this.renderer.separator
@@ -485,7 +485,8 @@ class PieceStore {
       const piece = this.read(key)
       if (!piece) made++
       run.push({id, key, piece})
-      if (!piece ? run.filter((r) => !r.piece).length >= PIECE_RUN : run.every((r) => r.piece)) await flush()
+      // A memoized piece goes on at once, unless it waits behind pieces to make.
+      if (run.length >= PIECE_RUN || run.every((r) => r.piece)) await flush()
     }
     await flush()
     mark(`pieces (${path.basename(this.dir)}): ${ids.length - made} memoized, ${made} made`)

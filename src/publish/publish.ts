@@ -314,7 +314,7 @@ async function gather(
     })
   } else {
     // Every pool file the indexes name (what apt can ask for), read from their text:
-    // the stanzas were read once already, to render them.
+    // read back from the index files this publish wrote, a run of stanzas at a time.
     const refs = new Map<string, PoolBlob>()
     const rendered = await indexesOf(snap.dist)
     for (const index of rendered.files) {
