@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import {RaptrError} from '../errors.js'
 import {parseStanza} from '../core/deb822.js'
 import {poolRefsOfStanza, type PoolRef} from '../core/pool-refs.js'
@@ -13,7 +14,7 @@ import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
 import {mapLimit} from '../core/map-limit.js'
 import {mark} from '../core/timing.js'
-import {assembleGzip, assembleXz, type CompressedPiece, deflatePiece, xzPieces, type XzBlock} from './pieces.js'
+import {type CompressedPiece, deflatePiece, gzipEnd, gzipStart, xzEnd, xzPieces, xzStart, type XzBlock} from './pieces.js'
 
 /** One distribution as one snapshot has it. */
 export interface DistSnapshot {
@@ -25,10 +26,9 @@ export interface DistSnapshot {
   categories: string[]
 }
 
-/** An index file, by its path relative to the distribution's directory. */
+/** An index file, by its path relative to the distribution's directory (its bytes: on disk, see {@link writeIndexes}). */
 export interface IndexFile {
   path: string
-  data: Uint8Array
   size: number
   sha256: string
 }
@@ -83,16 +83,20 @@ export function categoryIndexSpecs(cat: string, architectures: string[], present
 }
 
 /**
- * Renders every index of a distribution (see {@link categoryIndexSpecs}): Packages and
- * Sources plain, .gz and .xz; Contents plain and .gz.
+ * Writes every index of a distribution (see {@link categoryIndexSpecs}) into `dir`, each
+ * file at its path there (`main/binary-amd64/Packages.xz`): Packages and Sources plain,
+ * .gz and .xz; Contents plain and .gz. Returns their sizes and hashes, in Release order.
  *
  * An index is the concatenation of its shards' stanzas, and each shard is one piece,
  * compressed on its own and memoized by its tree id (see pieces.ts): after a few
  * packages change, only their shards are read and compressed again, however large the
  * index. Contents pieces are each sorted by path; a path in two shards has two lines
  * (apt-file reads every line).
+ *
+ * One index at a time, its pieces in order, each written out as it comes and let go:
+ * memory holds a run of pieces being made, never a whole index or a distribution's.
  */
-export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<IndexFile[]> {
+export async function writeIndexes(archive: Archive, snap: DistSnapshot, dir: string): Promise<IndexFile[]> {
   const root = await archive.rootTree(snap.commit)
   const stores = {index: new PieceStore(archive, 'piece', stanzaRenderer(archive)), contents: new PieceStore(archive, 'contents-piece', contentsRenderer(archive, root))}
   const specs: Array<IndexSpec & {shards: Promise<string[]>}> = []
@@ -105,27 +109,184 @@ export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promi
       specs.push({...spec, shards: Promise.all(spec.dirs.map(shardsOf)).then((x) => x.flat())})
     }
   }
-  // A piece is a shard and the shard before it: every shard but an index's first follows
-  // a blank line, and its deflate stream may refer back to the text before it.
-  const pieceIds = await Promise.all(specs.map(async (s) => (await s.shards).map((oid, i, all) => ({oid, prev: i > 0 ? all[i - 1] : undefined}))))
+  await Promise.all(specs.map((s) => s.shards))
   mark(`indexes ${snap.dist}: shards listed`)
-  const isContents = specs.map((s) => s.kind === 'contents')
-  const [pieces, contentsPieces] = [await stores.index.pieces(pieceIds.filter((_, i) => !isContents[i]).flat()), await stores.contents.pieces(pieceIds.filter((_, i) => isContents[i]).flat())]
-  mark(`indexes ${snap.dist}: pieces ready`)
   const chunkDir = path.join(archive.gitDir, 'raptr', 'cache', 'contents-chunk')
-  return (
-    await Promise.all(
-      specs.map(async (s, i) => {
-        const own = pieceIds[i].map((id) => (isContents[i] ? contentsPieces : pieces).get(pieceKey(id))!).filter((p) => p.text.length > 0)
-        if (!isContents[i]) return variants(s.path, own)
-        // Sorted by path across every shard, as Debian's are; compressed in chunks memoized by content.
-        const chunks = contentsChunks(own.map((x) => x.text))
-        const plain = Buffer.concat(chunks)
-        // apt finds an index by its uncompressed name in Release (Debian lists it too), then fetches the .gz.
-        return [indexFile(s.path, plain), indexFile(`${s.path}.gz`, assembleGzip(plain, deflateChunks(chunkDir, chunks)))]
-      }),
-    )
-  ).flat()
+  const out: IndexFile[] = []
+  for (const s of specs) {
+    // A piece is a shard and the shard before it: every shard but an index's first follows
+    // a blank line, and its deflate stream may refer back to the text before it.
+    const ids = (await s.shards).map((oid, i, all) => ({oid, prev: i > 0 ? all[i - 1] : undefined}))
+    out.push(...(s.kind === 'contents' ? await writeContents(dir, s.path, stores.contents, ids, chunkDir) : await writeVariants(dir, s.path, stores.index, ids)))
+    mark(`indexes ${snap.dist}: ${s.path} written`)
+  }
+  return out
+}
+
+/**
+ * Every index of a distribution with its bytes in memory (verify's repair), by way of
+ * {@link writeIndexes} and a temporary directory.
+ */
+export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<Array<IndexFile & {data: Buffer}>> {
+  const dir = await indexScratchDir(archive)
+  try {
+    const files = await writeIndexes(archive, snap, dir)
+    return await Promise.all(files.map(async (f) => ({...f, data: await fs.promises.readFile(indexFilePath(dir, f))})))
+  } finally {
+    await fs.promises.rm(dir, {recursive: true, force: true})
+  }
+}
+
+/** Where {@link writeIndexes} put an index file. */
+export function indexFilePath(dir: string, f: IndexFile): string {
+  return path.join(dir, ...f.path.split('/'))
+}
+
+/**
+ * A new empty directory for index files under the archive's `.git/raptr/tmp`, named
+ * after this process; the caller removes it. Those a killed process left are removed
+ * first (their process is gone).
+ */
+export async function indexScratchDir(archive: Archive): Promise<string> {
+  const tmp = path.join(archive.gitDir, 'raptr', 'tmp')
+  await fs.promises.mkdir(tmp, {recursive: true})
+  for (const name of await fs.promises.readdir(tmp)) {
+    const pid = /^indexes-(\d+)-/.exec(name)?.[1]
+    if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) await fs.promises.rm(path.join(tmp, name), {recursive: true, force: true})
+  }
+  return fs.promises.mkdtemp(path.join(tmp, `indexes-${process.pid}-`))
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, run by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Packages or Sources, plain, .gz and .xz, written from the index's pieces as they come. */
+async function writeVariants(dir: string, p: string, store: PieceStore, ids: PieceId[]): Promise<IndexFile[]> {
+  const plain = await IndexWriter.open(dir, p)
+  const gz = await IndexWriter.open(dir, `${p}.gz`)
+  let xz = await IndexWriter.open(dir, `${p}.xz`)
+  await gz.write(gzipStart)
+  let crc = 0
+  let length = 0
+  const blocks: Array<{unpadded: number; uncompressed: number}> = []
+  const flags = new Set<number>()
+  await store.each(ids, async (piece) => {
+    if (piece.text.length === 0) return
+    crc = zlib.crc32(piece.text, crc)
+    length += piece.text.length
+    await plain.write(piece.text)
+    await gz.write(piece.deflate)
+    if (flags.size === 0) await xz.write(xzStart(piece.xzFlags))
+    flags.add(piece.xzFlags)
+    if (flags.size > 1) return
+    await xz.write(piece.xzBlock)
+    blocks.push({unpadded: piece.xzUnpadded, uncompressed: piece.text.length})
+  })
+  await gz.write(gzipEnd(crc, length))
+  if (flags.size > 1) {
+    // Pieces memoized by another xz (or by the npm encoder) may carry other stream flags:
+    // compress this index's texts again, all alike (all are memoized by now).
+    await xz.discard()
+    xz = await IndexWriter.open(dir, `${p}.xz`)
+    const texts: Buffer[] = []
+    await store.each(ids, async (piece) => {
+      if (piece.text.length > 0) texts.push(Buffer.from(piece.text))
+    })
+    const again = await xzPieces(texts)
+    await xz.write(xzStart(again[0].flags))
+    for (const x of again) await xz.write(x.block.data)
+    await xz.write(xzEnd(again[0].flags, again.map((x) => x.block)))
+  } else {
+    const f = flags.size === 0 ? XZ_DEFAULT_FLAGS : [...flags][0]
+    if (flags.size === 0) await xz.write(xzStart(f))
+    await xz.write(xzEnd(f, blocks))
+  }
+  return [await plain.close(), await gz.close(), await xz.close()]
+}
+
+/** A Contents index, plain and .gz: sorted by path across every shard, as Debian's are; compressed in chunks memoized by content. */
+async function writeContents(dir: string, p: string, store: PieceStore, ids: PieceId[], chunkDir: string): Promise<IndexFile[]> {
+  const texts: Buffer[] = []
+  await store.each(ids, async (piece) => {
+    if (piece.text.length > 0) texts.push(Buffer.from(piece.text))
+  })
+  const chunks = contentsChunks(texts)
+  texts.length = 0
+  // apt finds an index by its uncompressed name in Release (Debian lists it too), then fetches the .gz.
+  const plain = await IndexWriter.open(dir, p)
+  let crc = 0
+  let length = 0
+  for (const c of chunks) {
+    await plain.write(c)
+    crc = zlib.crc32(c, crc)
+    length += c.length
+  }
+  const gz = await IndexWriter.open(dir, `${p}.gz`)
+  await gz.write(gzipStart)
+  for (const d of deflateChunks(chunkDir, chunks)) await gz.write(d)
+  await gz.write(gzipEnd(crc, length))
+  return [await plain.close(), await gz.close()]
+}
+
+/** Written in runs of this many bytes. */
+const WRITE_RUN = 1 << 20
+
+/** One index file written as its parts come, hashed on the way. */
+class IndexWriter {
+  private readonly fh: fs.promises.FileHandle
+  private readonly file: string
+  private readonly path: string
+  private readonly hash = createHash('sha256')
+  private parts: Uint8Array[] = []
+  private buffered = 0
+  private size = 0
+
+  private constructor(fh: fs.promises.FileHandle, file: string, p: string) {
+    this.fh = fh
+    this.file = file
+    this.path = p
+  }
+
+  static async open(dir: string, p: string): Promise<IndexWriter> {
+    const file = path.join(dir, ...p.split('/'))
+    await fs.promises.mkdir(path.dirname(file), {recursive: true})
+    return new IndexWriter(await fs.promises.open(file, 'w'), file, p)
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (data.length === 0) return
+    this.hash.update(data)
+    this.size += data.length
+    this.parts.push(data)
+    this.buffered += data.length
+    if (this.buffered >= WRITE_RUN) await this.flush()
+  }
+
+  async close(): Promise<IndexFile> {
+    await this.flush()
+    await this.fh.close()
+    return {path: this.path, size: this.size, sha256: this.hash.digest('hex')}
+  }
+
+  async discard(): Promise<void> {
+    this.parts = []
+    await this.fh.close()
+    await fs.promises.rm(this.file, {force: true})
+  }
+
+  private async flush(): Promise<void> {
+    const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts)
+    this.parts = []
+    this.buffered = 0
+    for (let at = 0; at < buf.length; ) at += (await this.fh.write(buf, at, buf.length - at)).bytesWritten
+  }
 }
 
 /**
@@ -204,33 +365,6 @@ function deflateChunks(dir: string, chunks: Buffer[]): Buffer[] {
   return out
 }
 
-function indexFile(p: string, data: Uint8Array): IndexFile {
-  return {path: p, data, size: data.length, sha256: createHash('sha256').update(data).digest('hex')}
-}
-
-async function variants(p: string, pieces: Piece[]): Promise<IndexFile[]> {
-  const plain = Buffer.concat(pieces.map((x) => x.text))
-  const gz = assembleGzip(plain, pieces.map((x) => x.deflate))
-  // Pieces memoized by another xz (or by the npm encoder) may carry other stream flags.
-  const flags = new Set(pieces.map((x) => x.xzFlags))
-  const blocks =
-    flags.size <= 1
-      ? {flags: pieces[0]?.xzFlags ?? XZ_DEFAULT_FLAGS, blocks: pieces.map((x) => ({data: x.xzBlock, unpadded: x.xzUnpadded, uncompressed: x.text.length}))}
-      : await recompressed(pieces)
-  const xzed = assembleXz(blocks.flags, blocks.blocks)
-  const files: Array<[string, Uint8Array]> = [
-    [p, plain],
-    [`${p}.gz`, gz],
-    [`${p}.xz`, xzed],
-  ]
-  return files.map(([fp, data]) => indexFile(fp, data))
-}
-
-async function recompressed(pieces: Piece[]): Promise<{flags: number; blocks: XzBlock[]}> {
-  const out = await xzPieces(pieces.map((x) => x.text))
-  return {flags: out[0].flags, blocks: out.map((o) => o.block)}
-}
-
 /** CRC64, the check xz-utils writes by default: the flags of an empty index's stream. */
 const XZ_DEFAULT_FLAGS = 0x0004
 
@@ -270,11 +404,15 @@ function stanzaRenderer(archive: Archive): ShardRenderer {
     separator: NEWLINE,
     xz: true,
     async render(oid) {
-      const stanzas: string[] = []
+      // The stanzas' bytes as stored (UTF-8, written by raptr), a blank line between two.
+      const parts: Buffer[] = []
       for (const [, blob] of await archive.trees.walkFiles(oid)) {
-        stanzas.push(Buffer.from(await archive.trees.readBlob(blob)).toString('utf8'))
+        const stanza = await readOnce(archive, blob)
+        if (stanza.length === 0) continue
+        if (parts.length > 0) parts.push(NEWLINE)
+        parts.push(stanza)
       }
-      return Buffer.from(joinStanzas(stanzas), 'utf8')
+      return Buffer.concat(parts)
     },
   }
 }
@@ -287,16 +425,27 @@ function contentsRenderer(archive: Archive, root: string): ShardRenderer {
     async render(oid) {
       const entries: ContentsPackage[] = []
       for (const [, blob] of await archive.trees.walkFiles(oid)) {
-        const fields = parseStanza(Buffer.from(await archive.trees.readBlob(blob)).toString('utf8'))
+        const fields = parseStanza((await readOnce(archive, blob)).toString('utf8'))
         const sha256 = getField(fields, 'SHA256')
         if (!sha256) continue
         const list = await archive.trees.entryAt(root, contentsPath(sha256))
         if (list?.type !== 'blob') continue
-        entries.push({name: getField(fields, 'Package') ?? '', section: getField(fields, 'Section'), files: Buffer.from(await archive.trees.readBlob(list.oid)).toString('utf8')})
+        entries.push({name: getField(fields, 'Package') ?? '', section: getField(fields, 'Section'), files: (await readOnce(archive, list.oid)).toString('utf8')})
       }
       return Buffer.from(renderContents(entries), 'utf8')
     },
   }
+}
+
+/**
+ * A blob read past the archive's memo of small blobs: rendering reads each stanza and
+ * file list once, and memoizing a hundred thousand of them would hold several times
+ * their bytes (each keeps alive the shared buffer it was cut from).
+ */
+async function readOnce(archive: Archive, oid: string): Promise<Buffer> {
+  const o = await archive.trees.objects.read(oid)
+  if (o.type !== 'blob') throw new RaptrError('CORRUPT_ARCHIVE', `git object ${oid} is a ${o.type}, not a blob`, 'check the archive: git fsck')
+  return o.data
 }
 
 /**
@@ -314,39 +463,57 @@ class PieceStore {
     this.renderer = renderer
   }
 
-  /** Every piece asked for: memoized ones read back, the rest rendered and compressed together. */
-  async pieces(ids: PieceId[]): Promise<Map<string, Piece>> {
-    const unique = new Map(ids.map((id) => [pieceKey(id), id]))
-    const out = new Map<string, Piece>()
-    const missing: Array<[string, PieceId]> = []
-    for (const [key, id] of unique) {
-      const p = this.read(key)
-      if (p) out.set(key, p)
-      else missing.push([key, id])
+  /**
+   * Each piece of one index, in order, handed to `emit` and let go: a memoized one read
+   * back, the rest rendered and compressed together in runs of at most {@link PIECE_RUN} pieces.
+   */
+  async each(ids: readonly PieceId[], emit: (p: Piece) => Promise<void>): Promise<void> {
+    const sep = this.renderer.separator
+    // The end of the shard before the run: the dictionary of a piece that starts it.
+    let tail: Buffer = EMPTY
+    let run: Array<{id: PieceId; key: string; piece?: Piece}> = []
+    let made = 0
+    const flush = async (): Promise<void> => {
+      if (run.some((r) => !r.piece)) await this.make(run, tail)
+      for (const r of run) await emit(r.piece!)
+      const last = run.at(-1)
+      if (last) tail = Buffer.from(shardText(last.id, last.piece!, sep).subarray(-DEFLATE_WINDOW))
+      run = []
     }
-    mark(`pieces (${path.basename(this.dir)}): ${out.size} memoized, ${missing.length} to make`)
-    if (missing.length === 0) return out
+    for (const id of ids) {
+      const key = pieceKey(id)
+      const piece = this.read(key)
+      if (!piece) made++
+      run.push({id, key, piece})
+      // A memoized piece goes on at once, unless it waits behind pieces to make.
+      if (run.length >= PIECE_RUN || run.every((r) => r.piece)) await flush()
+    }
+    await flush()
+    mark(`pieces (${path.basename(this.dir)}): ${ids.length - made} memoized, ${made} made`)
+  }
+
+  /** Renders, compresses and memoizes the pieces of a run that lack one. */
+  private async make(run: Array<{id: PieceId; key: string; piece?: Piece}>, tail: Buffer): Promise<void> {
     const sep = this.renderer.separator
     const shards = new Map<string, Buffer>()
-    for (const [key, p] of out) shards.set(unique.get(key)!.oid, shardText(unique.get(key)!, p, sep))
-    const toRender = [...new Set(missing.map(([, id]) => id.oid).filter((oid) => !shards.has(oid)))]
-    await mapLimit(toRender, 32, async (oid) => shards.set(oid, await this.renderer.render(oid)))
-    const texts = missing.map(([, id]) => {
-      const text = shards.get(id.oid)!
-      return text.length > 0 && id.prev && sep.length > 0 ? Buffer.concat([sep, text]) : text
+    const missing = run.filter((r) => !r.piece)
+    await mapLimit([...new Set(missing.map((r) => r.id.oid))], 32, async (oid) => shards.set(oid, await this.renderer.render(oid)))
+    const shardOf = (r: {id: PieceId; piece?: Piece}): Buffer => (r.piece ? shardText(r.id, r.piece, sep) : shards.get(r.id.oid)!)
+    const texts: Buffer[] = []
+    const dictionaries: Array<Buffer | undefined> = []
+    run.forEach((r, i) => {
+      if (r.piece) return
+      const text = shards.get(r.id.oid)!
+      texts.push(text.length > 0 && r.id.prev && sep.length > 0 ? Buffer.concat([sep, text]) : text)
+      // The shard before a piece is the one before it in the run, or the run's tail.
+      dictionaries.push(r.id.prev ? (i > 0 ? shardOf(run[i - 1]) : tail).subarray(-DEFLATE_WINDOW) : undefined)
     })
-    // Every shard before a piece is a piece of the same index, so its text is at hand.
-    const dictionaries = missing.map(([, id]) => (id.prev ? shards.get(id.prev)!.subarray(-DEFLATE_WINDOW) : undefined))
-    mark('pieces: rendered')
     const compressed = await compressPieces(texts, dictionaries, this.renderer.xz)
-    mark('pieces: compressed')
     await fs.promises.mkdir(this.dir, {recursive: true})
-    await mapLimit(missing, 32, async ([key], i) => {
-      const piece = {text: texts[i], ...compressed[i]}
-      out.set(key, piece)
-      await this.write(key, piece)
+    await mapLimit(missing, 32, async (r, i) => {
+      r.piece = {text: texts[i], ...compressed[i]}
+      await this.write(r.key, r.piece)
     })
-    return out
   }
 
   /** Synchronous: hundreds of small files from the page cache, where a trip through libuv's thread pool per file would cost more than the read. */
@@ -379,6 +546,11 @@ class PieceStore {
 }
 
 const NEWLINE = Buffer.from('\n')
+/**
+ * How many missing pieces are made together: enough for one xz process per core, few
+ * enough to hold. RAPTR_DEBUG_PIECE_RUN sets it, so tests cross run boundaries at small N.
+ */
+const PIECE_RUN = Math.max(1, Math.floor(Number(process.env.RAPTR_DEBUG_PIECE_RUN) || 64))
 /** How far back deflate refers: the dictionary of a piece is that much of the text before it. */
 const DEFLATE_WINDOW = 32 * 1024
 
@@ -414,10 +586,6 @@ async function compressPieces(texts: Buffer[], dictionaries: Array<Buffer | unde
 }
 
 const EMPTY = Buffer.alloc(0)
-
-function joinStanzas(parts: string[]): string {
-  return parts.filter((p) => p.length > 0).join('\n')
-}
 
 /** The pool files one link (an index stanza as text) references. */
 function blobsOfLink(text: string): PoolBlob[] {

@@ -51,10 +51,18 @@ export function deflatePiece(text: Uint8Array, dictionary?: Uint8Array): Buffer 
 
 /** The gzip file of the concatenated texts, from their deflated pieces. */
 export function assembleGzip(plain: Uint8Array, deflated: readonly Uint8Array[]): Buffer {
+  return Buffer.concat([GZIP_HEADER, ...deflated, gzipEnd(zlib.crc32(plain), plain.length)])
+}
+
+/** What a gzip file built from pieces starts with, before the pieces' deflate streams. */
+export const gzipStart: Buffer = GZIP_HEADER
+
+/** What ends a gzip file built from pieces: the final empty block, the CRC-32 and the length of the whole text. */
+export function gzipEnd(crc: number, length: number): Buffer {
   const trailer = Buffer.alloc(8)
-  trailer.writeUInt32LE(zlib.crc32(plain) >>> 0, 0)
-  trailer.writeUInt32LE(plain.length % 2 ** 32, 4)
-  return Buffer.concat([GZIP_HEADER, ...deflated, FINAL_EMPTY_BLOCK, trailer])
+  trailer.writeUInt32LE(crc >>> 0, 0)
+  trailer.writeUInt32LE(length % 2 ** 32, 4)
+  return Buffer.concat([FINAL_EMPTY_BLOCK, trailer])
 }
 
 /** A block of an xz stream, as found by {@link splitXz}. */
@@ -100,9 +108,20 @@ export function splitXz(buf: Buffer): {flags: number; blocks: XzBlock[]} {
 
 /** One xz stream made of the given blocks (which must all have been made with `flags`). */
 export function assembleXz(flags: number, blocks: ReadonlyArray<{data: Uint8Array; unpadded: number; uncompressed: number}>): Buffer {
+  return Buffer.concat([xzStart(flags), ...blocks.map((b) => b.data), xzEnd(flags, blocks)])
+}
+
+/** The stream header of an xz file built from blocks made with `flags`. */
+export function xzStart(flags: number): Buffer {
   const flagBytes = Buffer.alloc(2)
   flagBytes.writeUInt16BE(flags)
-  const header = Buffer.concat([XZ_MAGIC, flagBytes, u32(zlib.crc32(flagBytes))])
+  return Buffer.concat([XZ_MAGIC, flagBytes, u32(zlib.crc32(flagBytes))])
+}
+
+/** What follows the blocks of an xz file: its index (from the blocks' sizes) and the stream footer. */
+export function xzEnd(flags: number, blocks: ReadonlyArray<{unpadded: number; uncompressed: number}>): Buffer {
+  const flagBytes = Buffer.alloc(2)
+  flagBytes.writeUInt16BE(flags)
   const index: number[] = [0]
   const varint = (n: number): void => {
     while (n >= 0x80) {
@@ -121,7 +140,7 @@ export function assembleXz(flags: number, blocks: ReadonlyArray<{data: Uint8Arra
   const indexWithCrc = Buffer.concat([indexBytes, u32(zlib.crc32(indexBytes))])
   const footerBody = Buffer.concat([u32(indexWithCrc.length / 4 - 1), flagBytes])
   const footer = Buffer.concat([u32(zlib.crc32(footerBody)), footerBody, Buffer.from('YZ')])
-  return Buffer.concat([header, ...blocks.map((b) => b.data), indexWithCrc, footer])
+  return Buffer.concat([indexWithCrc, footer])
 }
 
 function u32(n: number): Buffer {
@@ -141,7 +160,7 @@ export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{fla
   if (texts.length === 0) return []
   if (texts.some((t) => t.length === 0)) throw new RaptrError('BAD_ARGUMENT', 'an xz piece must not be empty (xz cannot end a block after no data)', 'leave empty pieces out of the xz stream (they add nothing to it)')
   try {
-    const {flags, blocks} = splitXz(await xzCli(Buffer.concat(texts), texts.map((t) => t.length)))
+    const {flags, blocks} = splitXz(await xzCli(texts))
     if (blocks.length !== texts.length || blocks.some((b, i) => b.uncompressed !== texts[i].length)) {
       throw xzFailure(`made ${blocks.length} blocks for ${texts.length} pieces`)
     }
@@ -159,9 +178,9 @@ export async function xzPieces(texts: readonly Uint8Array[]): Promise<Array<{fla
   }
 }
 
-function xzCli(data: Buffer, sizes: number[]): Promise<Buffer> {
+function xzCli(texts: readonly Uint8Array[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('xz', ['--lzma2=preset=6,dict=1MiB', '-T1', '-c', '-q', `--block-list=${sizes.join(',')}`], {stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('xz', ['--lzma2=preset=6,dict=1MiB', '-T1', '-c', '-q', `--block-list=${texts.map((t) => t.length).join(',')}`], {stdio: ['pipe', 'pipe', 'pipe']})
     const out: Buffer[] = []
     let err = ''
     child.on('error', reject)
@@ -174,6 +193,8 @@ function xzCli(data: Buffer, sizes: number[]): Promise<Buffer> {
     child.stdin.on('error', () => {
       // the close handler reports the failure
     })
-    child.stdin.end(data)
+    // Each text as it is: no copy of them all in one buffer.
+    for (const t of texts) child.stdin.write(t)
+    child.stdin.end()
   })
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
 import {pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
@@ -10,7 +12,7 @@ import {listBackends, requireBackend, type NamedBackend} from '../archive/backen
 import {json, listDistributionNames} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
-import {blobsAdded, readDistSnapshot, renderIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
+import {blobsAdded, indexFilePath, indexScratchDir, readDistSnapshot, writeIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
 import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
 import {summarizePublish, type PublishSummary} from './summary.js'
 import {goLive} from '../remote/go-live.js'
@@ -94,12 +96,41 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
   mark('publish: start')
   const snaps = new Map<string, DistSnapshot>()
   for (const d of dists) snaps.set(d, await readDistSnapshot(archive, commit, d))
-  const rendered = new Map<string, Promise<IndexFile[]>>()
-  const indexesOf = (d: string): Promise<IndexFile[]> => {
+  // Index files are written to disk as they are made and uploaded from there: a large
+  // distribution's indexes are never all in memory at once.
+  let scratch: Promise<string> | undefined
+  const rendered = new Map<string, Promise<RenderedIndexes>>()
+  const indexesOf = (d: string): Promise<RenderedIndexes> => {
     let p = rendered.get(d)
-    if (!p) rendered.set(d, (p = renderIndexes(archive, snaps.get(d)!)))
+    if (!p) {
+      scratch ??= indexScratchDir(archive)
+      const dir = scratch.then((s) => path.join(s, String(dists.indexOf(d))))
+      rendered.set(d, (p = dir.then(async (at) => ({files: await writeIndexes(archive, snaps.get(d)!, at), dir: at}))))
+    }
     return p
   }
+  try {
+    return await publishTo(archive, opts, commit, backends, dists, snaps, indexesOf)
+  } finally {
+    if (scratch) await fs.promises.rm(await scratch, {recursive: true, force: true})
+  }
+}
+
+/** Index files on disk: `dir` holds each at its path (see writeIndexes). */
+interface RenderedIndexes {
+  files: IndexFile[]
+  dir: string
+}
+
+async function publishTo(
+  archive: Archive,
+  opts: PublishOptions,
+  commit: string,
+  backends: NamedBackend[],
+  dists: string[],
+  snaps: Map<string, DistSnapshot>,
+  indexesOf: (d: string) => Promise<RenderedIndexes>,
+): Promise<{results: DistResult[]; commit?: string}> {
   const opened = new Map<string, Promise<Backend>>()
   const openNamed = (b: NamedBackend): Promise<Backend> => {
     let p = opened.get(b.name)
@@ -172,7 +203,7 @@ async function publishOne(
   backend: Backend,
   backendName: string,
   snap: DistSnapshot,
-  indexesOf: (d: string) => Promise<IndexFile[]>,
+  indexesOf: (d: string) => Promise<RenderedIndexes>,
   opts: PublishOptions,
   others: Array<Promise<Backend>>,
 ): Promise<DistResult> {
@@ -223,7 +254,7 @@ async function publishOne(
     if (opts.dryRun) return {...result, action: 'planned', summary: await summarizePublish(archive, head?.distTree, snap.distTree)}
     // A key that cannot sign (a wrong passphrase) stops the publish before its first write.
     await resolveSigner(opts.signer)
-    const live = await execute(archive, backend, snap, plan, input, head, opts, others, progress)
+    const live = await execute(archive, backend, snap, plan, input, head, opts, others, progress, indexesOf)
     if (live.status === 'live') {
       result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
       if (live.warning) result.warning = live.warning
@@ -254,7 +285,7 @@ async function gather(
   backend: Backend,
   snap: DistSnapshot,
   head: PublicationEntry | undefined,
-  indexesOf: (d: string) => Promise<IndexFile[]>,
+  indexesOf: (d: string) => Promise<RenderedIndexes>,
   opts: PublishOptions,
 ): Promise<PlanInput> {
   const base = {
@@ -283,11 +314,12 @@ async function gather(
     })
   } else {
     // Every pool file the indexes name (what apt can ask for), read from their text:
-    // the stanzas were read once already, to render them.
+    // read back from the index files this publish wrote, a run of stanzas at a time.
     const refs = new Map<string, PoolBlob>()
-    for (const index of await indexesOf(snap.dist)) {
+    const rendered = await indexesOf(snap.dist)
+    for (const index of rendered.files) {
       if (!/(^|\/)(Packages|Sources)$/.test(index.path)) continue
-      for (const r of poolRefsOfIndex(Buffer.from(index.data).toString('utf8'))) refs.set(r.key, r)
+      for await (const r of poolRefsOfFile(indexFilePath(rendered.dir, index))) refs.set(r.key, r)
     }
     candidates = [...refs.values()]
     const sizes = new Map<string, number>()
@@ -304,7 +336,7 @@ async function gather(
     ...base,
     pinnedId,
     fastForward,
-    indexes: await indexesOf(snap.dist),
+    indexes: (await indexesOf(snap.dist)).files,
     candidateBlobs: candidates,
     presentBlobs: present,
     pinnedExists,
@@ -333,6 +365,7 @@ async function execute(
   opts: PublishOptions,
   others: Array<Promise<Backend>>,
   progress: (phase: PublishProgress['phase'], done: number, total: number) => void,
+  indexesOf: (d: string) => Promise<RenderedIndexes>,
 ): Promise<Awaited<ReturnType<typeof goLive>>> {
   const indexes = input.indexes
   // 1. pool files
@@ -347,10 +380,11 @@ async function execute(
     progress('blobs', ++done, plan.blobs.length)
   })
   mark(`publish ${snap.dist}: pool files written`)
-  // 2. indexes under their by-hash names (immutable)
+  // 2. indexes under their by-hash names (immutable), streamed from where they were written
   done = 0
+  const {dir} = plan.byHash.length ? await indexesOf(snap.dist) : {dir: ''}
   await mapLimit(plan.byHash, 8, async ({key, index}) => {
-    await backend.put(key, index.data, {contentType: 'application/octet-stream', immutable: true, batched: true})
+    await backend.putFile(key, indexFilePath(dir, index), {contentType: 'application/octet-stream', immutable: true, batched: true})
     progress('indexes', ++done, plan.byHash.length)
   })
   // 3. the pinned copy: indexes copied inside the backend, then its own Release
@@ -389,6 +423,34 @@ async function execute(
   progress('pointer', 1, 1)
   mark(`publish ${snap.dist}: pointer swapped`)
   return res
+}
+
+/**
+ * The pool files a Packages or Sources file names, read a run of whole stanzas at a
+ * time (a stanza ends at a blank line): never the whole index in memory.
+ */
+async function* poolRefsOfFile(file: string): AsyncGenerator<PoolBlob> {
+  let rest: Buffer = Buffer.alloc(0)
+  for await (const chunk of fs.createReadStream(file, {highWaterMark: 1 << 20})) {
+    const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
+    const end = buf.lastIndexOf('\n\n')
+    if (end === -1) {
+      rest = buf
+      continue
+    }
+    yield* ownRefs(buf.toString('utf8', 0, end + 2))
+    rest = Buffer.from(buf.subarray(end + 2))
+  }
+  if (rest.length) yield* ownRefs(rest.toString('utf8'))
+}
+
+/**
+ * The refs of a text, their strings copied: a substring keeps the whole text it was cut
+ * from alive, and the refs of an index outlive its text.
+ */
+function ownRefs(text: string): PoolBlob[] {
+  const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8')
+  return poolRefsOfIndex(text).map((r) => ({key: own(r.key), sha256: own(r.sha256), size: r.size}))
 }
 
 async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -284,6 +285,39 @@ describe('publish refuses what would be unsafe', () => {
     apt.update()
     expect(apt.packageNames()).toEqual(['hello-gz', 'hello-xz', 'libfoo-doc'])
     apt.cleanup()
+    fs.rmSync(s.work, {recursive: true, force: true})
+  })
+})
+
+describe('indexes built from pieces', () => {
+  it('are the same bytes whichever pieces were memoized and however the made ones are grouped, and leave no scratch files', async () => {
+    const s = await setup()
+    for (let i = 0; i < 12; i++) await buildDeb(s.pkgs, {name: `spread${i}`, version: `1.${i}`, arch: i % 3 === 0 ? 'all' : 'amd64'})
+    ok(['package', 'add', s.pkgs, FIXTURES, '--category', 'public', '--link', 'production'], {cwd: s.dir})
+    // Made one or two at a time: every run boundary falls inside an index.
+    expect(raptr(['publish', 'local', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_PIECE_RUN: '2'}}).code).toBe(0)
+    const cache = path.join(s.dir, '.git/raptr/cache/piece')
+    const memos = fs.readdirSync(cache).sort()
+    expect(memos.length).toBeGreaterThan(8)
+    // Every other memo lost: the pieces made again take their dictionary from memoized neighbours.
+    memos.forEach((m, i) => i % 2 === 0 && fs.rmSync(path.join(cache, m)))
+    const tmp = path.join(s.dir, '.git/raptr/tmp')
+    // What a killed publish left: removed once its process is gone.
+    const stale = path.join(tmp, `indexes-${spawnSync('true').pid}-x`)
+    fs.mkdirSync(path.join(stale, 'public'), {recursive: true})
+    const www2 = path.join(s.work, 'www2')
+    ok(['backend', 'add', 'other', `file://${www2}`], {cwd: s.dir})
+    expect(raptr(['publish', 'other', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_PIECE_RUN: '3'}}).code).toBe(0)
+    // path → SHA-256 of the index files (not their inodes: another directory)
+    const live = (root: string): Map<string, string> =>
+      new Map([...tree(path.join(root, 'dists/production'))].filter(([p]) => !p.includes('by-hash') && !p.includes('Release') && !p.endsWith('.html')).map(([p, v]) => [p, v.split(':')[0]]))
+    const [a, b] = [live(s.www), live(www2)]
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort())
+    expect([...a.keys()]).toContain('public/binary-amd64/Packages.xz')
+    for (const [p, v] of a) expect(b.get(p), p).toBe(v)
+    const release = (root: string): string => fs.readFileSync(path.join(root, 'dists/production/Release'), 'utf8').replace(/^Date: .*$/m, '')
+    expect(release(www2)).toBe(release(s.www))
+    expect(fs.readdirSync(tmp)).toEqual([])
     fs.rmSync(s.work, {recursive: true, force: true})
   })
 })
