@@ -62,7 +62,9 @@ export class DebPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script)
+    // A small young generation: V8's default lets each thread's grow to 64 MiB or more,
+    // and a worker only ever holds one file's names at a time.
+    const worker = new Worker(this.script, {resourceLimits: {maxYoungGenerationSizeMb: 16}})
     const slot: Slot = {worker, busy: 0, served: 0, retired: false}
     worker.on('message', (reply: DebReply) => {
       slot.busy--

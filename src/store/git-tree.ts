@@ -67,8 +67,13 @@ export class GitTrees {
     const hit = this.blobs.get(oid)
     if (hit) return hit
     const blob = await this.readTyped(oid, 'blob')
-    // Settings and category markers are read once per package in a bulk add: keep the small ones.
-    if (blob.length < 4096 && this.blobs.size < 100_000) this.blobs.set(oid, blob)
+    // Settings and category markers are read once per package in a bulk add: keep the small
+    // ones, each in its own memory (a view into a shared buffer would keep all of that alive).
+    if (blob.length < 4096 && this.blobs.size < 100_000) {
+      const own = new Uint8Array(blob.length)
+      own.set(blob)
+      this.blobs.set(oid, own)
+    }
     return blob
   }
 
