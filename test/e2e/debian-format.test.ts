@@ -197,7 +197,7 @@ describe('Contents after a small change', () => {
       const one = await buildDeb(pkgs, {name: 'newcomer', version: '1.0', arch: 'amd64'})
       ok(['package', 'add', one, '--category', 'main', '--link', 'production'], {cwd: dir})
       const res = ok(['publish', '--no-sign'], {cwd: dir, env: {RAPTR_DEBUG_TIMING: '1'}})
-      const m = /pieces \(contents-piece\): (\d+) memoized, (\d+) to make/.exec(res.stderr)
+      const m = /pieces \(contents-piece\): (\d+) memoized, (\d+) made/.exec(res.stderr)
       expect(m, res.stderr).not.toBeNull()
       const [memoized, made] = [Number(m![1]), Number(m![2])]
       // the new package's shard, and the shard after it (its deflate stream is primed by the text before it)
