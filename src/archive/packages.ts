@@ -239,15 +239,20 @@ export async function addPackages(
   try {
     for (let i = 0; i < files.length; i += READ_CHUNK) {
       const chunk = files.slice(i, i + READ_CHUNK)
-      await mapLimit(chunk, pool ? 4 * pool.size : 4, async (f) => {
+      await mapLimit(chunk, pool ? 4 * pool.size : 4, async (f, j) => {
         const inc = await readPackageFile(f, categoryOf(f), readBinary)
-        const pkg = stager.stage(inc, categoryOf(f))
+        const pkg = stager.stage(inc, categoryOf(f), i + j)
         const key = describe(pkg.record)
         const prev = staged.get(key)
         if (prev && prev.stanzaOid !== pkg.stanzaOid) {
           throw new RaptrError('CONFLICT', `two different files are ${key}: ${prev.record.fileName} and ${pkg.record.fileName}`, 'add only one of them')
         }
-        staged.set(key, pkg)
+        // Reads finish in any order: the same file given twice counts once, at its first
+        // place among the inputs, as the last one given.
+        if (!prev || pkg.input > prev.input) {
+          if (prev) pkg.order = Math.min(prev.order, pkg.order)
+          staged.set(key, pkg)
+        } else prev.order = Math.min(prev.order, pkg.order)
         bytes += pkg.record.blobs.reduce((n, b) => n + b.size, 0)
         opts.onProgress?.(++read, files.length, bytes)
       })
@@ -257,7 +262,8 @@ export async function addPackages(
     await pool?.close()
   }
   mark(`add: ${files.length} files read (${pool ? `${pool.size} worker threads` : 'main thread'})`)
-  const unique = [...staged.values()]
+  // In the order the files were given, whichever read finished first.
+  const unique = [...staged.values()].sort((a, b) => a.order - b.order)
 
   const {commit, result} = await archive.transaction(async (tx) => {
     if (opts.prepare) await opts.prepare(tx)
@@ -342,6 +348,9 @@ interface StagedPackage {
   contentsOid?: string
   files: Array<[string, string]>
   linkCategory: string
+  /** The place among the input files of the file staged, and of the first that was this package. */
+  input: number
+  order: number
 }
 
 /** A package record without its stanza: what an add keeps of each package once staged. */
@@ -357,7 +366,7 @@ class BlobStager {
     this.archive = archive
   }
 
-  stage(inc: IncomingPackage, linkCategory: string): StagedPackage {
+  stage(inc: IncomingPackage, linkCategory: string, input: number): StagedPackage {
     const {stanza, ...record} = inc.record
     return {
       record,
@@ -366,6 +375,8 @@ class BlobStager {
       contentsOid: inc.contents === undefined ? undefined : this.put(inc.contents),
       files: inc.files,
       linkCategory,
+      input,
+      order: input,
     }
   }
 

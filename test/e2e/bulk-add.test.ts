@@ -2,6 +2,7 @@
  * A bulk add as shipped: the built CLI reads many packages in worker threads (the
  * bundle's dist/deb-worker.js), and the archive it commits is what git expects.
  */
+import fs from 'node:fs'
 import os from 'node:os'
 import {describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
@@ -45,7 +46,10 @@ describe('a bulk add of the built CLI', () => {
     expect(archiveState(staged.dir).status).toBe('')
     expect(sh('git', ['fsck', '--strict'], {cwd: staged.dir}).code).toBe(0)
     // Adding the same files again, staged the same way, changes nothing.
-    const again = okJson<{packages: Array<{status: string}>}>(['package', 'add', held.pkgs, '--section', 'production/public', '--json'], {cwd: staged.dir, env: knobs})
+    const again = okJson<{packages: Array<{status: string; name: string; version: string; architecture: string}>}>(['package', 'add', held.pkgs, '--section', 'production/public', '--json'], {cwd: staged.dir, env: knobs})
     expect(new Set(again.packages.map((p) => p.status))).toEqual(new Set(['unchanged']))
+    // Reported in the order of the files (a directory's, sorted), however the worker threads finished.
+    const files = fs.readdirSync(held.pkgs).filter((f) => f.endsWith('.deb')).sort()
+    expect(again.packages.map((p) => `${p.name}_${p.version}_${p.architecture}.deb`)).toEqual(files)
   })
 })
