@@ -203,18 +203,11 @@ export class GitTrees {
   private batch: Map<string, {type: 'blob' | 'tree'; content: Uint8Array}> | undefined
 
   /**
-   * Writes file contents as blobs now, outside of any tree (a few as loose objects, many
-   * as one packfile), and returns their ids in order: what lets a large transaction keep
-   * ids instead of bytes. Until a commit names them they are unreferenced garbage, which
+   * Writes [id, content] pairs (ids from {@link blobOid}) as blobs now, outside of any
+   * tree (a few as loose objects, many as one packfile): what lets a bulk add keep ids
+   * instead of bytes. Until a commit names them they are unreferenced garbage, which
    * `git gc` removes.
    */
-  async writeBlobs(contents: Uint8Array[]): Promise<string[]> {
-    const blobs = contents.map((content): [string, Uint8Array] => [blobOid(content), content])
-    await this.writeHashedBlobs(blobs)
-    return blobs.map(([oid]) => oid)
-  }
-
-  /** {@link writeBlobs} for contents whose ids the caller has already computed with {@link blobOid}. */
   async writeHashedBlobs(blobs: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void> {
     const objects = new Map<string, {type: 'blob'; content: Uint8Array}>()
     for (const [oid, content] of blobs) objects.set(oid, {type: 'blob', content})
