@@ -4,7 +4,7 @@ import type {LogEntry} from '../core/events.js'
 
 export default class Log extends RaptrCommand {
   static override summary = 'Show the archive history as events, newest first; filters answer audit questions.'
-  static override description = `Every commit raptr writes carries its events as data (see README, Events). Without filters, each commit is shown with its events under it; with a filter, or --oneline, one line per event: commit, date, author, type and what it did. Bulk events are narrowed to the packages and distributions asked about. A commit without event data (older raptr, plain git) lists as type "unknown". --json prints one object per event (schema: README, Events). Each id can be given to publish, pin, rollback and snapshot diff.`
+  static override description = `Every commit raptr writes carries its events as data (see docs/usage.md, Events). Without filters, each commit is shown with its events under it; with a filter, or --oneline, one line per event: commit, date, author, type and what it did. Bulk events are narrowed to the packages and distributions asked about. A commit without event data (older raptr, plain git) lists as type "unknown". --json prints one object per event (schema: docs/usage.md, Events). Each id can be given to publish, pin, rollback and snapshot diff.`
   static override examples = [
     '<%= config.bin %> log',
     '<%= config.bin %> log --package hello --distribution production',

@@ -5,7 +5,7 @@ import type {LogEntry} from '../../core/events.js'
 export default class PackageHistory extends RaptrCommand {
   static override summary = 'Every event that touched a package, oldest first: added, linked, moved, unlinked, removed, in bundles.'
   static override description =
-    'Reads the archive history (raptr log --package NAME, oldest first). Bulk events are narrowed to NAME. --json prints one object per event, in the schema of raptr log --json (README, Events).'
+    'Reads the archive history (raptr log --package NAME, oldest first). Bulk events are narrowed to NAME. --json prints one object per event, in the schema of raptr log --json (docs/usage.md, Events).'
   static override examples = ['<%= config.bin %> package history hello', '<%= config.bin %> package history hello --distribution production --json']
   static override args = {name: Args.string({description: 'Package name (source packages by their source name).', required: true})}
   static override flags = {
