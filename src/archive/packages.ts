@@ -28,6 +28,7 @@ import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {blobOid} from '../store/git-tree.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames, requireCategory, requireDistribution} from './settings.js'
+import {debugHooks} from '../core/debug.js'
 
 const BINARY_EXT = ['.deb', '.udeb', '.ddeb']
 
@@ -333,9 +334,9 @@ export async function addPackages(
 /** Files read between two writes of staged blobs (and the pool's queue at a time). */
 const READ_CHUNK = 2000
 /** Staged blob bytes written as one packfile. */
-const STAGE_BYTES = Number(process.env.RAPTR_DEBUG_STAGE_BYTES) || 32 << 20
+const STAGE_BYTES = debugHooks().stageBytes
 /** Changed paths a transaction holds before writing them into a tree (Transaction.checkpoint). */
-const CHECKPOINT_CHANGES = Number(process.env.RAPTR_DEBUG_CHECKPOINT) || 20_000
+const CHECKPOINT_CHANGES = debugHooks().checkpointChanges
 
 /** A package read and staged: its texts are git blobs, held by id. */
 interface StagedPackage {

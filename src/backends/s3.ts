@@ -6,6 +6,7 @@ import {RaptrError} from '../errors.js'
 import {validateKey} from './key.js'
 import type {Backend, BackendOptions, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
 import {parseBackendUrl} from './url.js'
+import {debugHooks} from '../core/debug.js'
 
 // The only file that touches the AWS SDK. Values come from a dynamic import inside
 // createS3Backend, so `raptr --help` and file:// publishing never load it.
@@ -409,7 +410,7 @@ class S3Backend implements Backend {
   }
 
   private installRequestLog(): void {
-    const logFile = process.env.RAPTR_DEBUG_S3_LOG
+    const logFile = debugHooks().s3Log
     const onRequest = this.opts.onRequest
     if (!logFile && !onRequest) return
     const record = (entry: S3Request): void => {

@@ -1,3 +1,4 @@
+import {debugHooks} from '../core/debug.js'
 import type {NamedBackend} from '../archive/backends.js'
 import type {Backend} from '../backends/interface.js'
 
@@ -5,8 +6,8 @@ import type {Backend} from '../backends/interface.js'
 export async function openNamedBackend(b: NamedBackend): Promise<Backend> {
   const {openBackend} = await import('../backends/registry.js')
   const backend = await openBackend(b.url, {...b, name: b.name})
-  const killAt = Number(process.env.RAPTR_DEBUG_KILL_BEFORE_WRITE)
-  if (Number.isInteger(killAt) && killAt > 0) {
+  const killAt = debugHooks().killBeforeWrite
+  if (killAt > 0) {
     const {KillBeforeWriteBackend} = await import('../backends/kill-before-write.js')
     return new KillBeforeWriteBackend(backend, killAt)
   }

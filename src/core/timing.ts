@@ -5,7 +5,9 @@
  *
  * @example mark('indexes rendered')
  */
-const enabled = Boolean(process.env.RAPTR_DEBUG_TIMING)
+import {debugHooks} from './debug.js'
+
+const enabled = debugHooks().timing
 
 export function mark(label: string): void {
   if (!enabled) return

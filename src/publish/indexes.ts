@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
+import {debugHooks} from '../core/debug.js'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import {RaptrError} from '../errors.js'
@@ -550,7 +551,7 @@ const NEWLINE = Buffer.from('\n')
  * How many missing pieces are made together: enough for one xz process per core, few
  * enough to hold. RAPTR_DEBUG_PIECE_RUN sets it, so tests cross run boundaries at small N.
  */
-const PIECE_RUN = Math.max(1, Math.floor(Number(process.env.RAPTR_DEBUG_PIECE_RUN) || 64))
+const PIECE_RUN = debugHooks().pieceRun
 /** How far back deflate refers: the dictionary of a piece is that much of the text before it. */
 const DEFLATE_WINDOW = 32 * 1024
 

@@ -7,7 +7,9 @@
  *
  * @example commitStep(4) // before the branch ref moves
  */
-const killAt = Number(process.env.RAPTR_DEBUG_KILL_BEFORE_COMMIT_STEP)
+import {debugHooks} from '../core/debug.js'
+
+const killAt = debugHooks().killBeforeCommitStep
 
 export function commitStep(step: number): void {
   if (step === killAt) process.kill(process.pid, 'SIGKILL')

@@ -1,4 +1,5 @@
 import {RaptrError} from '../errors.js'
+import {debugHooks} from '../core/debug.js'
 import {cidFromSha256} from '../core/cid.js'
 import {PACKAGES, poolDirForSource, poolKeyForBinary} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
@@ -103,7 +104,7 @@ export async function syncArchive(archive: Archive, opts: SyncOptions): Promise<
     uploaded += await uploadNewPoolFiles(archive, theirs, head, opts)
     if (await pushBranch(archive.dir, remote, branch, head)) {
       opts.note?.(`sync: pushed ${head.slice(0, 12)} to ${remote}/${branch}`)
-      if (process.env.RAPTR_DEBUG_KILL_AFTER_PUSH === '1') process.kill(process.pid, 'SIGKILL')
+      if (debugHooks().killAfterPush) process.kill(process.pid, 'SIGKILL')
       return {remote, branch, head, integrated, incoming, pushed: true, uploaded}
     }
     if (Date.now() >= deadline) {

@@ -1,0 +1,34 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {ROOT} from '../helpers/cli.js'
+
+/** Every .ts file under src/, as [path relative to the root, text]. */
+function sources(): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, {withFileTypes: true})) {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.name.endsWith('.ts')) out.push([path.relative(ROOT, p), fs.readFileSync(p, 'utf8')])
+    }
+  }
+  walk(path.join(ROOT, 'src'))
+  return out
+}
+
+describe('the shape of the source', () => {
+  it('reads RAPTR_DEBUG_* variables in one module only (src/core/debug.ts)', () => {
+    const readers = sources()
+      .filter(([, text]) => /env(\.RAPTR_DEBUG|\[['"`]RAPTR_DEBUG)/.test(text))
+      .map(([file]) => file)
+    expect(readers).toEqual(['src/core/debug.ts'])
+  })
+
+  it('documents every RAPTR_DEBUG_* variable it reads', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'src/core/debug.ts'), 'utf8')
+    const read = [...text.matchAll(/env\.(RAPTR_DEBUG_\w+)/g)].map((m) => m[1])
+    expect(read.length).toBeGreaterThan(5)
+    for (const name of read) expect(text).toContain(`| \`${name}`)
+  })
+})
