@@ -49,6 +49,16 @@ export async function requireBackend(view: ArchiveView, name: string): Promise<N
   return {name, ...parseJsonFile(BackendSettings, text, backendPath(name))}
 }
 
+/**
+ * The backends a command acts on: the named ones (each must exist), or every backend of
+ * the archive when none is named.
+ *
+ * @example const named = await selectBackends(view, flags.backends)
+ */
+export async function selectBackends(view: ArchiveView, names: readonly string[] | undefined): Promise<NamedBackend[]> {
+  return names?.length ? Promise.all(names.map((n) => requireBackend(view, n))) : listBackends(view)
+}
+
 /** Adds (or updates) a backend; the URL is validated before anything is written. */
 export async function addBackend(archive: Archive, name: string, settings: BackendSettings): Promise<{commit?: string; created: boolean}> {
   validateAlias(name)

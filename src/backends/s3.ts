@@ -7,6 +7,7 @@ import {validateKey} from './key.js'
 import type {Backend, BackendOptions, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
 import {parseBackendUrl} from './url.js'
 import {debugHooks} from '../core/debug.js'
+import {mapLimit} from '../core/map-limit.js'
 
 // The only file that touches the AWS SDK. Values come from a dynamic import inside
 // createS3Backend, so `raptr --help` and file:// publishing never load it.
@@ -604,18 +605,6 @@ async function md5OfRanges(file: string, size: number, partSize: number): Promis
   }
   if (filled > 0 || digests.length === 0) digests.push(hash.digest())
   return digests
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({length: Math.min(limit, items.length)}, async () => {
-      while (next < items.length) {
-        const i = next++
-        await fn(items[i], i)
-      }
-    }),
-  )
 }
 
 function defaultPublicUrl(bucket: string, prefix: string, region: string, endpoint?: string): string {

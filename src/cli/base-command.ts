@@ -57,23 +57,19 @@ export abstract class RaptrCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    const {RaptrError, exitCodeFor} = await import('../errors.js')
-    if (err instanceof RaptrError) {
-      const {reportError} = await import('./report-error.js')
-      reportError(err, this.jsonEnabled(), exitCodeFor(err.code))
-      return undefined
-    }
-    return super.catch(err)
+    // oclif's own errors (exit requests, its parser's) keep oclif's handling; everything
+    // else is one coded line: raptr's errors as they are, a failing system call as
+    // IO_ERROR, anything else as a bug to report (exit 70), never a stack trace.
+    if ((err as {oclif?: unknown}).oclif !== undefined) return super.catch(err)
+    const {asRaptrError, exitCodeFor} = await import('../errors.js')
+    const {reportError} = await import('./report-error.js')
+    const coded = asRaptrError(err)
+    reportError(coded, this.jsonEnabled(), exitCodeFor(coded.code))
+    return undefined
   }
 }
 
-/** Formats rows as an aligned text table (for people; --json gets the data). */
-export function table(rows: Array<Record<string, string | number | undefined>>, columns: string[]): string {
-  if (rows.length === 0) return ''
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)))
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()
-  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => String(r[c] ?? ''))))].join('\n')
-}
+export {table} from './format/table.js'
 
 export const versionFlags = {
   version: Flags.string({summary: 'Exactly this version (Debian version comparison: 1.0 and 1.0-0 are the same).', exclusive: ['latest', 'all']}),

@@ -8,6 +8,8 @@
  * callback, and a command passes `reporter.task(label)` for it.
  */
 
+import {formatBytes} from './format/bytes.js'
+
 /** What a command (or a library callback) reports to. */
 export interface ProgressReporter {
   /** True when bars are drawn (stderr is a terminal and output is not JSON). */
@@ -80,16 +82,4 @@ export async function progressReporter(opts: {json: boolean; stream?: NodeJS.Wri
     },
     stop: end,
   }
-}
-
-/**
- * Bytes for people: B, KiB, MiB, GiB.
- *
- * @example formatBytes(1536) // '1.5 KiB'
- */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`
 }

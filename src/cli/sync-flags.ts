@@ -80,8 +80,9 @@ export async function runTeamChange<T>(
     note('nothing to publish: the change touched no distribution')
     return {out, report: []}
   }
-  const {publishReport} = await import('./publish-report.js')
-  const {lines, exitCode} = await publishReport(out.published.results)
+  const {formatPublish} = await import('./format/publish.js')
+  const {lines, notes, exitCode} = formatPublish(out.published.results)
+  for (const n of notes) note(n)
   if (exitCode) process.exitCode = exitCode
   return {out, report: lines}
 }

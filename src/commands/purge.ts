@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
 import {syncFlags} from '../cli/sync-flags.js'
+import {formatBytes} from '../cli/format/bytes.js'
 
 export default class Purge extends RaptrCommand {
   static override summary = 'Delete what no retained snapshot needs from backends (or the local blob cache).'
@@ -76,10 +77,4 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
     if (!flags['dry-run']) await syncAfter(archive, flags, (m) => this.note(m))
     return results
   }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {asRaptrError} from '../errors.js'
 import {renderDistributionPage, renderRootPage, type PageDistribution, type PagePackage} from '../core/browse-page.js'
 import {decodeVersion, distPath, encodeCategory, pinnedSuite} from '../core/layout.js'
 import {compareVersions} from '../core/version.js'
@@ -26,7 +27,13 @@ const HTML = {contentType: 'text/html; charset=utf-8'}
  *
  * @example await writeBrowsePages(archive, res.results, signer, (name) => openNamedBackend(name))
  */
-export async function writeBrowsePages(archive: Archive, results: DistResult[], signer: SignerSource | undefined, open: (backend: string) => Promise<Backend>): Promise<void> {
+export async function writeBrowsePages(
+  archive: Archive,
+  results: DistResult[],
+  signer: SignerSource | undefined,
+  open: (backend: string) => Promise<Backend>,
+  warn: (message: string) => void = () => {},
+): Promise<void> {
   // Only where this run published something: a publish with no change writes nothing.
   const published = new Set(results.filter((r) => r.action === 'published').map((r) => r.backend))
   const live = results.filter((r) => (r.action === 'published' || r.action === 'unchanged') && published.has(r.backend))
@@ -68,8 +75,10 @@ export async function writeBrowsePages(archive: Archive, results: DistResult[], 
       const enc = new TextEncoder()
       for (const d of distributions) await backend.put(`dists/${d.name}/index.html`, enc.encode(renderDistributionPage(input, d)), HTML)
       await backend.put('index.html', enc.encode(renderRootPage(input)), HTML)
-    } catch {
-      // Informative pages only: the publish itself succeeded and said so.
+    } catch (error) {
+      // Informative pages only: the publish itself succeeded and stands (it is recorded
+      // next). The failure is said, a bug as "internal error: …" (asRaptrError).
+      warn(`${name}: the browse pages were not written: ${asRaptrError(error, 'BACKEND_ERROR').message}`)
     }
   }
 }

@@ -1,7 +1,7 @@
 import {RaptrError} from '../errors.js'
 import {liveDir} from '../core/layout.js'
 import {parseReleaseEntries} from '../core/release.js'
-import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import type {Backend} from '../backends/interface.js'
 import {activeLease, waitForNoLease} from '../remote/lease.js'
 import {appendEntry, publisherName, type PublicationEntry} from '../remote/log.js'
@@ -30,7 +30,7 @@ export interface DropResult {
  */
 export async function dropBackends(archive: Archive, dist: string, opts: {backends?: string[]; open: (b: NamedBackend) => Promise<Backend>}): Promise<DropResult[]> {
   const view = await archive.view()
-  const named = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  const named = await selectBackends(view, opts.backends)
   if (named.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend', 'add one with: raptr backend add local file:///srv/apt')
   const out: DropResult[] = []
   for (const b of named) out.push(await drop(await opts.open(b), b.name, dist))

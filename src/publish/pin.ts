@@ -1,7 +1,7 @@
 import {RaptrError} from '../errors.js'
 import {distPath, pinnedDir, pinnedSuite, shortId} from '../core/layout.js'
 import {debLine, sourcesStanza} from '../core/sources-list.js'
-import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {pinPath} from '../archive/pins.js'
 import {json, listCategoryNames} from '../archive/settings.js'
 import {resolveSnapshot} from '../archive/snapshots.js'
@@ -101,7 +101,7 @@ export async function unpin(archive: Archive, backend: Backend, backendName: str
  */
 export async function listPins(archive: Archive, opts: {backends?: string[]; open: (b: NamedBackend) => Promise<Backend>}): Promise<Array<PinRecord & {backend: string}>> {
   const view = await archive.view()
-  const named = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  const named = await selectBackends(view, opts.backends)
   const out: Array<PinRecord & {backend: string}> = []
   for (const b of named) for (const p of await readPins(await opts.open(b))) out.push({backend: b.name, ...p})
   return out

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {RaptrError, isRaptrError} from '../errors.js'
+import {RaptrError, asRaptrError, isRaptrError, type ErrorCode} from '../errors.js'
 import {cidFromSha256} from '../core/cid.js'
 import {pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
@@ -48,6 +48,8 @@ export interface PublishOptions {
    */
   signer?: SignerSource
   onProgress?: (p: PublishProgress) => void
+  /** Told what went wrong but did not fail the publish (a browse page not written). */
+  onWarning?: (message: string) => void
   /** Opens a backend; tests and the registry decide how. */
   open: (b: NamedBackend) => Promise<Backend>
 }
@@ -60,7 +62,7 @@ export interface DistResult {
   pinned?: string
   seq?: number
   reason?: string
-  error?: {code: string; message: string; hint: string}
+  error?: {code: ErrorCode; message: string; hint: string}
   totals?: ReturnType<typeof planTotals>
   plan?: PublishPlan
   debLine?: string
@@ -166,7 +168,7 @@ async function publishTo(
   const done = results.filter((r) => r.action === 'published')
   // The pages change only where something was published: a publish with no change loads
   // neither them nor the signing key.
-  if (!opts.dryRun && done.length > 0) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!))
+  if (!opts.dryRun && done.length > 0) await (await import('./browse-pages.js')).writeBrowsePages(archive, results, opts.signer, (name) => openNamed(backends.find((b) => b.name === name)!), opts.onWarning)
   mark('publish: browse pages written')
   let recorded: string | undefined
   if (done.length > 0) {
@@ -191,11 +193,10 @@ async function publishTo(
   return {results, commit: recorded}
 }
 
+/** A distribution's publish that threw: a backend's failure as BACKEND_ERROR, a bug as INTERNAL (never relabelled). */
 function failed(backend: string, dist: string, snapshot: string, error: unknown): DistResult {
-  const e = isRaptrError(error)
-    ? {code: error.code, message: error.message, hint: error.hint}
-    : {code: 'BACKEND_ERROR', message: (error as Error).message ?? String(error), hint: 'run the command again; raptr publish is safe to repeat'}
-  return {backend, distribution: dist, action: 'failed', snapshot, error: e}
+  const {code, message, hint} = asRaptrError(error, 'BACKEND_ERROR')
+  return {backend, distribution: dist, action: 'failed', snapshot, error: {code, message, hint}}
 }
 
 async function publishOne(

@@ -1,7 +1,7 @@
-import {RaptrError, isRaptrError} from '../errors.js'
+import {RaptrError, asRaptrError, isRaptrError, type ErrorCode} from '../errors.js'
 import {publicationDir, shortId} from '../core/layout.js'
 import {durationMs, redatedRelease, reliveRelease} from '../core/release.js'
-import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {json, listDistributionNames, readDistribution} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import {goLive} from '../remote/go-live.js'
@@ -19,7 +19,7 @@ export interface RefreshResult {
   seq?: number
   validUntil?: string
   warning?: string
-  error?: {code: string; message: string; hint: string}
+  error?: {code: ErrorCode; message: string; hint: string}
 }
 
 /**
@@ -37,7 +37,7 @@ export async function refreshReleases(
   opts: {backends?: string[]; distributions?: string[]; signer?: SignerSource; open: (b: NamedBackend) => Promise<Backend>},
 ): Promise<RefreshResult[]> {
   const view = await archive.view()
-  const named = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  const named = await selectBackends(view, opts.backends)
   if (named.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend to refresh', 'add one with: raptr backend add local file:///srv/apt')
   const dists = opts.distributions?.length ? opts.distributions : await listDistributionNames(view)
   const results: RefreshResult[] = []
@@ -98,9 +98,8 @@ async function refreshOne(archive: Archive, backend: Backend, backendName: strin
   throw new RaptrError('CONFLICT', `${backendName}/${dist}: other publishers kept winning`, 'run the refresh again')
 }
 
+/** A refresh that threw: a backend's failure as BACKEND_ERROR, a bug as INTERNAL (never relabelled). */
 function failed(backend: string, dist: string, error: unknown): RefreshResult {
-  const e = isRaptrError(error)
-    ? {code: error.code, message: error.message, hint: error.hint}
-    : {code: 'BACKEND_ERROR', message: (error as Error).message ?? String(error), hint: 'run the command again; a refresh is safe to repeat'}
-  return {backend, distribution: dist, action: 'failed', error: e}
+  const {code, message, hint} = asRaptrError(error, 'BACKEND_ERROR')
+  return {backend, distribution: dist, action: 'failed', error: {code, message, hint}}
 }

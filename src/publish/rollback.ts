@@ -1,7 +1,7 @@
 import {RaptrError} from '../errors.js'
 import {byHashKey, distPath, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
 import {parseReleaseEntries, reliveRelease} from '../core/release.js'
-import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {json} from '../archive/settings.js'
 import {resolveSnapshot} from '../archive/snapshots.js'
 import type {Backend} from '../backends/interface.js'
@@ -45,7 +45,7 @@ export async function rollbackBackends(
   opts: RollbackOptions & {backends?: string[]; open: (b: NamedBackend) => Promise<Backend>},
 ): Promise<RollbackResult[]> {
   const view = await archive.view()
-  const named = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  const named = await selectBackends(view, opts.backends)
   if (named.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend', 'add one with: raptr backend add local file:///srv/apt')
   const out: RollbackResult[] = []
   for (const b of named) out.push(await rollback(archive, await opts.open(b), b.name, dist, opts))

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 import {RaptrError} from '../errors.js'
 import {distPath, pinnedDir} from '../core/layout.js'
-import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {readArchiveSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
 import type {Backend, ObjectInfo} from '../backends/interface.js'
@@ -60,7 +60,7 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
   const settings = await readArchiveSettings(view)
   const keepLast = opts.keepLast ?? settings.retention.keepLast
   const graceMs = opts.graceMs ?? settings.retention.graceHours * 3_600_000
-  const backends = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  const backends = await selectBackends(view, opts.backends)
   if (backends.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend to purge', 'add one with: raptr backend add local file:///srv/apt')
   const named = await listNamedSnapshots(view)
   const results: PurgeResult[] = []

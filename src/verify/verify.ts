@@ -4,7 +4,7 @@ import {cidFromSha256} from '../core/cid.js'
 import {PUBLIC_KEY_ASC, liveDir, pinnedDir} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {parseReleaseEntries} from '../core/release.js'
-import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
+import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import type {Backend} from '../backends/interface.js'
 import {readDistSnapshot, renderIndexes} from '../publish/indexes.js'
 import {poolRefsOfIndex, type PoolRef} from '../core/pool-refs.js'
@@ -60,7 +60,7 @@ export interface VerifyOptions {
  */
 export async function verify(archive: Archive, opts: VerifyOptions): Promise<VerifyResult[]> {
   const view = await archive.view()
-  const named = opts.backends?.length ? await Promise.all(opts.backends.map((n) => requireBackend(view, n))) : await listBackends(view)
+  const named = await selectBackends(view, opts.backends)
   if (named.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend to verify', 'add one with: raptr backend add local file:///srv/apt')
   const opened = await Promise.all(named.map(async (b) => ({name: b.name, backend: await opts.open(b)})))
   const results: VerifyResult[] = []

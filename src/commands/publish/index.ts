@@ -64,56 +64,13 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
       signer,
       open: openNamedBackend,
       onProgress: bars.active ? (p) => bars.task(`${p.backend}/${p.dist} ${p.phase}`)(p.done, p.total) : undefined,
+      onWarning: (m) => this.note(`warning: ${m}`),
     }).finally(() => bars.stop())
-    for (const r of res.results) {
-      // Files written to finish an earlier publish, or put back after someone changed them
-      // on the backend: say which, so a hand edit or a crash does not pass unnoticed.
-      if (r.settled?.length) {
-        const shown = r.settled.slice(0, 5).join(', ')
-        this.note(`${r.backend}/${r.distribution}: put back what the publication log says: ${shown}${r.settled.length > 5 ? ` and ${r.settled.length - 5} more` : ''}`)
-      }
-      const t = r.totals
-      const what = t ? `${t.blobs} pool files (${formatBytes(t.blobBytes)}), ${t.indexes} indexes, ${t.copies} pinned copies` : ''
-      switch (r.action) {
-        case 'published':
-          this.log(`${r.backend}/${r.distribution}: published snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${what}`)
-          break
-        case 'planned': {
-          const m = r.summary
-          const pkgs = m
-            ? `${m.added.packages} added (${formatBytes(m.added.bytes)}), ${m.changed.packages} changed (${formatBytes(m.changed.bytes)}), ${m.removed.packages} removed; `
-            : 'packages: the live snapshot is not in this archive; '
-          this.log(`${r.backend}/${r.distribution}: would publish snapshot ${r.snapshot.slice(0, 12)} (seq ${r.seq}): ${pkgs}${what}`)
-          for (const p of m?.packages ?? []) {
-            const sign = {added: '+', removed: '-', changed: '~'}[p.change]
-            const versions = p.change === 'added' ? p.to.join(', ') : p.change === 'removed' ? p.from.join(', ') : `${p.from.join(', ')} -> ${p.to.join(', ')}`
-            this.log(`  ${sign} ${p.name} ${versions}${p.bytes ? ` (${formatBytes(p.bytes)})` : ''}`)
-          }
-          if (!flags.verbose) break
-          for (const b of r.plan?.blobs ?? []) this.log(`  upload ${b.key} (${formatBytes(b.size)})`)
-          for (const i of r.plan?.byHash ?? []) this.log(`  upload ${i.key} (${i.index.path})`)
-          for (const c of r.plan?.canonical ?? []) this.log(`  write  ${c.key}`)
-          if (r.plan?.writePinnedRelease) this.log(`  pin    dists/snapshots/${r.plan.pinnedId}/${r.distribution} (${r.plan.pinnedCopies.length} copies, Release files)`)
-          this.log(`  swap   dists/${r.distribution}/Release, Release.gpg, InRelease`)
-          break
-        }
-        case 'unchanged':
-          this.log(`${r.backend}/${r.distribution}: unchanged, ${r.reason}`)
-          break
-        default:
-          this.log(`${r.backend}/${r.distribution}: ${r.action.toUpperCase()}: ${r.error?.message}`)
-          if (r.error?.hint) this.log(`  hint: ${r.error.hint}`)
-      }
-    }
-    const lines = [...new Set(res.results.filter((r) => r.debLine && r.action !== 'failed' && r.action !== 'refused').map((r) => r.debLine!))]
-    if (lines.length && !flags['dry-run']) {
-      this.log('')
-      this.log('apt sources:')
-      for (const l of lines) this.log(`  ${l}`)
-    }
-    const {exitCodeFor} = await import('../../errors.js')
-    const failedCodes = res.results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
-    if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
+    const {formatPublish} = await import('../../cli/format/publish.js')
+    const report = formatPublish(res.results, {detail: true, verbose: flags.verbose, dryRun: flags['dry-run']})
+    for (const n of report.notes) this.note(n)
+    for (const l of report.lines) this.log(l)
+    if (report.exitCode) process.exitCode = report.exitCode
     return {snapshot: res.results[0]?.snapshot ?? snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
   }
 
@@ -127,14 +84,8 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
       else this.log(`${r.backend}/${r.distribution}: FAILED: ${r.error?.message}${r.error?.hint ? `\n  hint: ${r.error.hint}` : ''}`)
     }
     const {exitCodeFor} = await import('../../errors.js')
-    const failedCodes = results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code as never))
+    const failedCodes = results.filter((r) => r.error).map((r) => exitCodeFor(r.error!.code))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
     return {results}
   }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }
