@@ -190,6 +190,21 @@ describe('key generate', () => {
     ok(['key', 'generate', '--name', 'n', '--email', 'x@example.org', '--out', path.join(s.work, 'beside.asc')], {cwd: s.work})
   })
 
+  it('--force writes a new 0600 file: never through a symbolic link, never keeping an old mode', () => {
+    const loose = path.join(s.work, 'loose.asc')
+    fs.writeFileSync(loose, 'old', {mode: 0o644})
+    ok(['key', 'generate', '--name', 'n', '--email', 'x@example.org', '--out', loose, '--force'], {cwd: s.work})
+    expect(fs.statSync(loose).mode & 0o777).toBe(0o600)
+    const victim = path.join(s.work, 'victim.txt')
+    fs.writeFileSync(victim, 'untouched', {mode: 0o644})
+    const link = path.join(s.work, 'via-link.asc')
+    fs.symlinkSync(victim, link)
+    ok(['key', 'generate', '--name', 'n', '--email', 'x@example.org', '--out', link, '--force'], {cwd: s.work})
+    expect(fs.readFileSync(victim, 'utf8')).toBe('untouched')
+    expect(fs.lstatSync(link).isFile()).toBe(true)
+    expect(fs.statSync(link).mode & 0o777).toBe(0o600)
+  })
+
   it('an --out in a missing directory is one line, exit 2', () => {
     expectOneLine(run(['key', 'generate', '--name', 'n', '--email', 'x@example.org', '--out', path.join(s.work, 'no', 'such', 'k.asc')], {cwd: s.work}), 2, /^raptr: cannot write the key to .*ENOENT/)
   })

@@ -34,7 +34,9 @@ RAPTR_SIGNING_KEY.`
     }
     const pub = `${flags.out.replace(/\.asc$/, '')}.pub.asc`
     try {
-      fs.writeFileSync(flags.out, key.privateKeyArmored, {mode: 0o600})
+      // A new file (O_EXCL: never through a symbolic link, never an old file's looser mode).
+      if (flags.force) fs.rmSync(flags.out, {force: true})
+      fs.writeFileSync(flags.out, key.privateKeyArmored, {mode: 0o600, flag: 'wx'})
       fs.writeFileSync(pub, key.publicKeyArmored)
     } catch (error) {
       const e = error as NodeJS.ErrnoException
