@@ -53,7 +53,8 @@ export async function requireBackend(view: ArchiveView, name: string): Promise<N
 /**
  * A backend's settings as a pusher recorded them, checked: a URL carrying credentials
  * (pushed by hand or by an old raptr) is refused before it is used to connect or is
- * printed, with the secret masked; the pusher already leaked it into git history.
+ * printed, with the secret masked (the pusher already leaked it into git history); an
+ * endpoint or public URL must pass the checks its flag does.
  */
 function readBackendSettings(text: string, file: string): BackendSettings {
   const settings = parseJsonFile(BackendSettings, text, file)
@@ -65,6 +66,16 @@ function readBackendSettings(text: string, file: string): BackendSettings {
         `${file} in the archive records credentials in its ${key} (${redactUrl(value)}); raptr will not use or print it`,
         'treat the secret as leaked (it is in the git history): rotate it, then re-add the backend without it: raptr backend add NAME URL',
       )
+    }
+  }
+  // The same checks as the flags get: these are printed in apt lines and pages.
+  for (const [key, schemes] of [['endpoint', ['http', 'https']], ['publicUrl', ['http', 'https', 'file']]] as const) {
+    const value = settings[key]
+    if (value === undefined) continue
+    try {
+      checkFlagUrl(value, key, [...schemes])
+    } catch (error) {
+      throw new RaptrError('CORRUPT_ARCHIVE', `${file} in the archive is invalid: ${(error as Error).message}`, 'fix it: raptr backend add NAME URL with the right flags')
     }
   }
   return settings

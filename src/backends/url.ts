@@ -126,16 +126,17 @@ export function hasUrlCredentials(url: string): boolean {
 
 /**
  * Checks a URL given as a flag (`--endpoint`, `--public-url`): one of `schemes`, parseable,
- * no credentials, no white space or control characters (it is printed in apt lines and
- * pages). Returns it as given.
+ * no credentials, only the characters RFC 3986 allows (no white space, control
+ * characters, quotes or `<>`: it is printed in apt lines and pages). Returns it as given.
  *
  * @example checkFlagUrl('https://minio.internal:9000', '--endpoint', ['http', 'https'])
  */
 export function checkFlagUrl(url: string, what: string, schemes: string[]): string {
   refuseUrlCredentials(url, what)
   const hint = `give a ${schemes.map((s) => `${s}://`).join(' or ')} URL, e.g. https://apt.example.org/debian`
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f]/.test(url)) throw new RaptrError('BAD_URL', `the ${what} "${url}" holds white space or control characters`, hint)
+  // Only RFC 3986's characters: the URL goes into apt lines, .sources files and pages as written.
+  const bad = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/.exec(url)
+  if (bad) throw new RaptrError('BAD_URL', `the ${what} "${url}" holds ${JSON.stringify(bad[0])}, which a URL cannot hold as it is`, `${hint} (percent-encode other characters)`)
   let parsed: URL
   try {
     parsed = new URL(url)

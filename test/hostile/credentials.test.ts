@@ -146,6 +146,29 @@ describe('a URL carrying credentials is refused, masked', () => {
   })
 })
 
+describe('--endpoint and --public-url', () => {
+  it('only http(s) (and file for --public-url), only the characters a URL holds: at add and when read back', () => {
+    for (const [flag, value] of [
+      ['--endpoint', 'ftp://127.0.0.1:21'],
+      ['--public-url', 'javascript:alert(1)'],
+      ['--public-url', 'https://cdn.example.org/"><script>x</script>'],
+      ['--public-url', 'https://cdn.example.org/\ndeb http://evil.example.org/ stable main'],
+      ['--public-url', 'not a url'],
+    ]) {
+      const before = archiveState(s.dir)
+      expectOneLine(run(['backend', 'add', 'cdn', 's3://acme-apt/debian', flag, value]), 2, /^raptr: the --(endpoint|public-url) .*(is not|holds)/)
+      expect(archiveState(s.dir)).toEqual(before)
+    }
+    const other = path.join(s.work, 'pushed-url')
+    ok(['init', other], {cwd: s.work})
+    fs.mkdirSync(path.join(other, 'backends'))
+    fs.writeFileSync(path.join(other, 'backends', 'cdn.json'), `${JSON.stringify({url: 's3://acme-apt/debian', publicUrl: 'https://cdn.example.org/\ndeb http://evil.example.org/ stable main'})}\n`)
+    expect(sh('git', ['add', '-A'], {cwd: other}).code).toBe(0)
+    expect(sh('git', ['-c', 'user.name=pusher', '-c', 'user.email=p@example.org', 'commit', '-qm', 'cdn'], {cwd: other}).code).toBe(0)
+    expectOneLine(run(['backend', 'list'], {cwd: other}), 1, /^raptr: backends\/cdn\.json in the archive is invalid: the publicUrl .* holds "\\n"/)
+  })
+})
+
 describe('file:// URLs with dot segments', () => {
   it('file:///pub/../../DIR is recorded, printed and published as file:///DIR', () => {
     const target = path.join(s.work, 'dotted')
