@@ -101,6 +101,21 @@ export function redactUrl(text: string): string {
 }
 
 /**
+ * A copy of `value` with `redactUrl` applied to every string in it (structure kept):
+ * for records printed as data, such as old events that a pusher wrote with a secret.
+ *
+ * @example redactDeep({url: 's3://K:S@b'}) // {url: 's3://***@b'}
+ */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactUrl(value) as T
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T
+  if (value && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T
+  }
+  return value
+}
+
+/**
  * Refuses a URL that carries credentials (userinfo: `https://KEY:SECRET@host`), before
  * anything stores, prints or uses it: raptr records URLs in the archive (shared through
  * git) and publishes them, so a secret in one would leak to every clone and apt client.

@@ -110,7 +110,14 @@ describe('a URL carrying credentials is refused, masked', () => {
     fs.mkdirSync(path.join(other, 'backends'), {recursive: true})
     fs.writeFileSync(path.join(other, 'backends', 'leaky.json'), `${JSON.stringify({url: 's3://acme-apt/debian', endpoint: `https://${KEY}:${SECRET}@127.0.0.1:${port}`, pathStyle: true}, null, 2)}\n`)
     expect(sh('git', ['add', 'backends/leaky.json'], {cwd: other}).code).toBe(0)
-    expect(sh('git', ['-c', 'user.name=pusher', '-c', 'user.email=p@example.org', 'commit', '-qm', 'leaky backend'], {cwd: other}).code).toBe(0)
+    expect(sh('git', ['-c', 'user.name=pusher', '-c', 'user.email=p@example.org', 'commit', '-qm', `backend added: leaky https://${KEY}:${SECRET}@127.0.0.1:${port}`], {cwd: other}).code).toBe(0)
+    // Its history is printed masked.
+    for (const args of [['log'], ['log', '--oneline'], ['log', '--json']]) {
+      const res = run(args, {cwd: other})
+      expect(res.code, res.stderr).toBe(0)
+      expect(res.stdout).toContain('https://***@127.0.0.1')
+      expectNoSecret(res.stdout + res.stderr, args.join(' '))
+    }
     for (const args of [['backend', 'list'], ['publish', 'leaky', '--sign-key', s.key], ['publish', '--sign-key', s.key], ['import', 's3://acme-apt/debian', 'stable', '--to', 'production']]) {
       const res = run(args, {cwd: other})
       expectOneLine(res, 1, /^raptr: backends\/leaky\.json in the archive records credentials in its endpoint \(https:\/\/\*\*\*@127\.0\.0\.1:\d+\)/)
