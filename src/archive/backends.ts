@@ -5,6 +5,7 @@ import {validateAlias} from '../core/names.js'
 import type {RaptrEvent} from '../core/events.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
+import {canonicalBackendUrl, checkFlagUrl, hasUrlCredentials, redactUrl} from '../backends/url.js'
 
 /**
  * A publishing target as the archive records it (shared by the team through git).
@@ -35,7 +36,7 @@ export async function listBackends(view: ArchiveView): Promise<NamedBackend[]> {
   for (const file of await view.list(BACKENDS)) {
     if (!file.endsWith('.json')) continue
     const name = file.slice(0, -5)
-    out.push({name, ...parseJsonFile(BackendSettings, (await view.read(`${BACKENDS}/${file}`))!, `${BACKENDS}/${file}`)})
+    out.push({name, ...readBackendSettings((await view.read(`${BACKENDS}/${file}`))!, `${BACKENDS}/${file}`)})
   }
   return out
 }
@@ -46,7 +47,38 @@ export async function requireBackend(view: ArchiveView, name: string): Promise<N
     const known = (await listBackends(view)).map((b) => b.name)
     throw new RaptrError('UNKNOWN_BACKEND', `no backend named "${name}"`, known.length ? `known: ${known.join(', ')}` : 'add one with: raptr backend add NAME file:///srv/apt')
   }
-  return {name, ...parseJsonFile(BackendSettings, text, backendPath(name))}
+  return {name, ...readBackendSettings(text, backendPath(name))}
+}
+
+/**
+ * A backend's settings as a pusher recorded them, checked: a URL carrying credentials
+ * (pushed by hand or by an old raptr) is refused before it is used to connect or is
+ * printed, with the secret masked (the pusher already leaked it into git history); an
+ * endpoint or public URL must pass the checks its flag does.
+ */
+function readBackendSettings(text: string, file: string): BackendSettings {
+  const settings = parseJsonFile(BackendSettings, text, file)
+  for (const key of ['url', 'endpoint', 'publicUrl'] as const) {
+    const value = settings[key]
+    if (value !== undefined && hasUrlCredentials(value)) {
+      throw new RaptrError(
+        'CORRUPT_ARCHIVE',
+        `${file} in the archive records credentials in its ${key} (${redactUrl(value)}); raptr will not use or print it`,
+        'treat the secret as leaked (it is in the git history): rotate it, then re-add the backend without it: raptr backend add NAME URL',
+      )
+    }
+  }
+  // The same checks as the flags get: these are printed in apt lines and pages.
+  for (const [key, schemes] of [['endpoint', ['http', 'https']], ['publicUrl', ['http', 'https', 'file']]] as const) {
+    const value = settings[key]
+    if (value === undefined) continue
+    try {
+      checkFlagUrl(value, key, [...schemes])
+    } catch (error) {
+      throw new RaptrError('CORRUPT_ARCHIVE', `${file} in the archive is invalid: ${(error as Error).message}`, 'fix it: raptr backend add NAME URL with the right flags')
+    }
+  }
+  return settings
 }
 
 /**
@@ -60,18 +92,20 @@ export async function selectBackends(view: ArchiveView, names: readonly string[]
 }
 
 /** Adds (or updates) a backend; the URL is validated before anything is written. */
-export async function addBackend(archive: Archive, name: string, settings: BackendSettings): Promise<{commit?: string; created: boolean}> {
+export async function addBackend(archive: Archive, name: string, settings: BackendSettings): Promise<{commit?: string; created: boolean; url: string}> {
   validateAlias(name)
-  const {parseBackendUrl} = await import('../backends/registry.js')
-  parseBackendUrl(settings.url)
-  const clean = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as BackendSettings
+  // Every URL is checked (no credentials, a known scheme) before anything is written.
+  const url = canonicalBackendUrl(settings.url)
+  if (settings.endpoint !== undefined) checkFlagUrl(settings.endpoint, '--endpoint', ['http', 'https'])
+  if (settings.publicUrl !== undefined) checkFlagUrl(settings.publicUrl, '--public-url', ['http', 'https', 'file'])
+  const clean = Object.fromEntries(Object.entries({...settings, url}).filter(([, v]) => v !== undefined)) as BackendSettings
   const {commit, result} = await archive.transaction(async (tx) => {
     const existing = await tx.read(backendPath(name))
     const text = json(clean)
     if (existing !== text) tx.write(backendPath(name), text)
-    return {message: `${existing === undefined ? 'backend added' : 'backend updated'}: ${name} ${settings.url}`, events: [backendEvent(existing === undefined ? 'BackendAdded' : 'BackendSet', name, clean)], result: existing === undefined}
+    return {message: `${existing === undefined ? 'backend added' : 'backend updated'}: ${name} ${url}`, events: [backendEvent(existing === undefined ? 'BackendAdded' : 'BackendSet', name, clean)], result: existing === undefined}
   })
-  return {commit, created: result}
+  return {commit, created: result, url}
 }
 
 function backendEvent(type: 'BackendAdded' | 'BackendSet', name: string, settings: BackendSettings): RaptrEvent {

@@ -4,6 +4,8 @@ import type {Input, ParserOutput} from '@oclif/core/interfaces'
 type FlagOutput = {[name: string]: unknown}
 type ArgOutput = {[name: string]: unknown}
 import type {Archive} from '../store/archive.js'
+// Tiny (node:path, node:url); the error printer loads it for every command anyway.
+import {redactUrl} from '../backends/url.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RaptrCommand)['baseFlags'] & T['flags']>
 
@@ -51,9 +53,9 @@ export abstract class RaptrCommand extends Command {
     return progressReporter({json: this.jsonEnabled()})
   }
 
-  /** Progress and notes for people: to stderr, and only when not printing JSON. */
+  /** Progress and notes for people: to stderr, and only when not printing JSON; URL userinfo masked (a note may quote git). */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${redactUrl(message)}\n`)
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {

@@ -23,7 +23,9 @@ command. The blob cache is not cloned: pool files are fetched from the backends 
     const {cloneArchive} = await import('../team/clone.js')
     const {archive} = await cloneArchive(args.url, args.dir, process.cwd())
     const snapshot = await archive.head()
-    this.log(`cloned ${args.url} into ${archive.dir} (sync on)`)
+    // A git remote's credentials are git's business, but raptr never prints them.
+    const {redactUrl} = await import('../backends/url.js')
+    this.log(`cloned ${redactUrl(args.url)} into ${archive.dir} (sync on)`)
     return {archive: archive.dir, snapshot, sync: true}
   }
 }

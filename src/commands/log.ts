@@ -37,11 +37,14 @@ export default class Log extends RaptrCommand {
       out.push(...commitEntries(c, filter))
     }
     if (flags.max !== undefined) out.length = Math.min(out.length, flags.max)
+    // History may hold a URL with credentials recorded before raptr refused them: never print it.
+    const {redactDeep} = await import('../backends/url.js')
+    const shown = redactDeep(out)
     if (flags.oneline || filtered) {
       const {oneLine} = await import('../cli/event-filter.js')
-      for (const e of out) this.log(oneLine(e))
-    } else if (out.length > 0) this.log(await longFormat(out))
-    return out
+      for (const e of shown) this.log(oneLine(e))
+    } else if (shown.length > 0) this.log(await longFormat(shown))
+    return shown
   }
 }
 

@@ -3,6 +3,7 @@ import {fileURLToPath} from 'node:url'
 import {RaptrError} from '../errors.js'
 import type {NamedBackend} from '../archive/backends.js'
 import type {Backend} from '../backends/interface.js'
+import {checkSourceUrl} from '../backends/url.js'
 
 /** A published repository to read from: files by their path under its root. */
 export interface RepositorySource {
@@ -19,7 +20,8 @@ export interface RepositorySource {
  * @example const src = await repositorySource('https://deb.example.org/debian', {backends, open})
  */
 export async function repositorySource(url: string, opts: {backends: NamedBackend[]; open: (b: NamedBackend) => Promise<Backend>}): Promise<RepositorySource> {
-  const root = url.replace(/\/+$/, '')
+  // No credentials, and a file:// URL resolved (what the commit records is what was read).
+  const root = checkSourceUrl(url).replace(/\/+$/, '')
   if (/^https?:\/\//.test(root)) {
     return {
       url: root,

@@ -44,7 +44,7 @@ Adding a backend of the same name again updates its settings.`
       cacheControl: flags['cache-control'],
       publicUrl: flags['public-url'],
     }))
-    this.log(res.commit ? `${res.created ? 'added' : 'updated'} backend ${args.name} (${args.url})` : `backend ${args.name} unchanged`)
-    return {name: args.name, url: args.url, created: res.created, snapshot: res.commit}
+    this.log(res.commit ? `${res.created ? 'added' : 'updated'} backend ${args.name} (${res.url})` : `backend ${args.name} unchanged`)
+    return {name: args.name, url: res.url, created: res.created, snapshot: res.commit}
   }
 }

@@ -19,14 +19,29 @@ RAPTR_SIGNING_KEY.`
   async run(): Promise<unknown> {
     const {flags} = await this.parse(KeyGenerate)
     const {RaptrError} = await import('../../errors.js')
+    const {checkUserId, refuseKeyInArchive} = await import('../../signing/key-file.js')
+    checkUserId(flags.name, flags.email)
+    refuseKeyInArchive(flags.out)
     if (fs.existsSync(flags.out) && !flags.force) {
       throw new RaptrError('ALREADY_EXISTS', `${flags.out} exists`, 'choose another --out, or pass --force to overwrite it')
     }
     const {generateKey} = await import('../../signing/openpgp-signer.js')
-    const key = await generateKey({name: flags.name, email: flags.email, passphrase: process.env.RAPTR_SIGNING_PASSPHRASE || undefined})
-    fs.writeFileSync(flags.out, key.privateKeyArmored, {mode: 0o600})
+    let key: Awaited<ReturnType<typeof generateKey>>
+    try {
+      key = await generateKey({name: flags.name, email: flags.email, passphrase: process.env.RAPTR_SIGNING_PASSPHRASE || undefined})
+    } catch (error) {
+      throw new RaptrError('BAD_ARGUMENT', `cannot generate the key: ${(error as Error).message.split('\n')[0]}`, 'check --name and --email (e.g. --name "ACME apt" --email apt@acme.example)')
+    }
     const pub = `${flags.out.replace(/\.asc$/, '')}.pub.asc`
-    fs.writeFileSync(pub, key.publicKeyArmored)
+    try {
+      // A new file (O_EXCL: never through a symbolic link, never an old file's looser mode).
+      if (flags.force) fs.rmSync(flags.out, {force: true})
+      fs.writeFileSync(flags.out, key.privateKeyArmored, {mode: 0o600, flag: 'wx'})
+      fs.writeFileSync(pub, key.publicKeyArmored)
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException
+      throw new RaptrError('BAD_ARGUMENT', `cannot write the key to ${e.path ?? flags.out}: ${e.code ?? e.message}`, 'give --out a path in an existing directory you can write to')
+    }
     this.log(`private key: ${flags.out}`)
     this.log(`public key:  ${pub}`)
     this.log(`fingerprint: ${key.fingerprint}`)
