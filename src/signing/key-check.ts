@@ -98,13 +98,13 @@ function expiryOf(created: Date, sig: Sig | undefined): Date | null {
 /** Expiry as findings: expired (refused for the primary key, unused for a subkey), or within the horizon. */
 function expiryFindings(expires: Date | null, role: 'primary' | 'subkey', at: Date, withinDays: number, fpr: string): PolicyFinding[] {
   if (!expires) return []
-  const days = Math.floor((expires.getTime() - at.getTime()) / DAY)
+  const days = Math.ceil((expires.getTime() - at.getTime()) / DAY)
   if (expires.getTime() <= at.getTime()) {
     return [role === 'primary' ? {level: 'refused', message: `expired on ${day(expires)}`} : {level: 'ok', message: `expired on ${day(expires)}: no longer used`}]
   }
   if (days < withinDays) {
     const how = role === 'primary' ? `gpg --quick-set-expire ${fpr} 2y` : `gpg --quick-set-expire PRIMARY-FPR 2y ${fpr}`
-    return [{level: 'warn', message: `expires on ${day(expires)} (in ${days} days): extend it (${how}) and publish the public key again before then`}]
+    return [{level: 'warn', message: `expires on ${day(expires)} (in ${days} day${days === 1 ? '' : 's'}): extend it (${how}) and publish the public key again before then`}]
   }
   return []
 }
