@@ -124,9 +124,12 @@ export class TrixieApt {
     ]
   }
 
-  /** `apt-get update`; rejects with apt's output on a non-zero exit or any W:/E:/Err: line. */
-  async update(): Promise<RunResult> {
-    const res = await inTrixieAsync('apt-get', [...this.options(), 'update'])
+  /**
+   * `apt-get update`; rejects with apt's output on a non-zero exit or any W:/E:/Err: line.
+   * `env` reaches apt's methods (APT_SEQUOIA_CRYPTO_POLICY names another policy file for sqv).
+   */
+  async update(env: Record<string, string> = {}): Promise<RunResult> {
+    const res = await inTrixieAsync('apt-get', [...this.options(), 'update'], env)
     const bad = `${res.stdout}\n${res.stderr}`.split('\n').filter((l) => /^(W|E|Err):/.test(l))
     if (res.code !== 0 || bad.length > 0) throw new Error(`trixie apt-get update failed (exit ${res.code}):\n${res.stdout}\n${res.stderr}`)
     return res
