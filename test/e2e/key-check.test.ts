@@ -68,6 +68,9 @@ describe('key check, with the real sqv of Debian trixie', () => {
   let sha1Self: GpgKey
   let rsa2048: GpgKey
   let expiring: GpgKey
+  let dsa: GpgKey
+  let brainpool: GpgKey
+  let nist: GpgKey
 
   beforeAll(() => {
     trixieRoot()
@@ -87,6 +90,9 @@ describe('key check, with the real sqv of Debian trixie', () => {
       const fpr = gpg(h, ['--with-colons', '--list-keys']).stdout.split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9]
       gpg(h, ['--quick-add-key', fpr, 'ed25519', 'sign', '20d'])
     })
+    dsa = gpgKey('dsa2048', (h) => gpg(h, ['--quick-gen-key', 'dsa <dsa@example.org>', 'dsa2048', 'sign', 'never']))
+    brainpool = gpgKey('brainpool', (h) => gpg(h, ['--quick-gen-key', 'brainpool <bp@example.org>', 'brainpoolP256r1', 'sign', 'never']))
+    nist = gpgKey('nistp256', (h) => gpg(h, ['--quick-gen-key', 'nist <nist@example.org>', 'nistp256', 'sign', 'never']))
   }, TRIXIE_BUILD_TIMEOUT)
 
   afterAll(() => {
@@ -100,13 +106,15 @@ describe('key check, with the real sqv of Debian trixie', () => {
     expect([8, 10]).toContain(self)
     expect(binding).toEqual([2, 2])
     expect(keySignatureDigests(rsa2048.keyring).every((d) => d === 10 || d === 8)).toBe(true)
-    for (const k of [rsa1024, sha1Self, sha1Binding, rsa2048, expiring]) expect(gpgv(k.keyring, k.sig, data).code).toBe(0)
+    for (const k of [rsa1024, sha1Self, sha1Binding, rsa2048, expiring, dsa, brainpool, nist]) expect(gpgv(k.keyring, k.sig, data).code).toBe(0)
   })
 
   it.each([
     ['an RSA-1024 key', () => rsa1024, /RSA-1024: refused by sqv since 2014-02-01/, /RSA1024 is not considered secure since 2014-02-01/],
     ['a key whose self-signature uses SHA-1', () => sha1Self, /self-signature uses SHA-1: refused by sqv since 2026-02-01/, /SHA1 is not considered secure since 2026-02-01/],
     ['a key whose signing subkey binding uses SHA-1', () => sha1Binding, /signing subkey [0-9A-F]{40}: binding signature uses SHA-1: refused by sqv since 2026-02-01/, /SubkeyBinding[\s\S]*SHA1 is not considered secure since 2026-02-01/],
+    ['a DSA-2048 key', () => dsa, /DSA-2048: refused by sqv since 2024-02-01/, /DSA2048 is not considered secure since 2024-02-01/],
+    ['a brainpool key (Debian builds sqv on Nettle)', () => brainpool, /ECDSA brainpoolP256r1: Debian's sqv \(Nettle\) cannot verify brainpool/, /is not bound/],
   ])('refuses %s (exit 2, KEY_REFUSED), and sqv refuses signatures by it', (_name, key, ours, theirs) => {
     const k = key()
     const {res, report} = check(['--sign-key', k.keyring])
@@ -168,6 +176,14 @@ describe('key check, with the real sqv of Debian trixie', () => {
     const after = check(['--sign-key', expiring.keyring, '--at', new Date(Date.now() + 21 * DAY).toISOString().slice(0, 10)])
     expect(after.res.code).toBe(2)
     expect(after.report.keys[0].findings).toContainEqual(expect.objectContaining({level: 'refused', message: expect.stringMatching(/^no key that can sign/)}))
+  })
+
+  it('passes a NIST P-256 key with no warning, and sqv verifies it', () => {
+    const {res, report} = check(['--sign-key', nist.keyring])
+    expect(res.code, res.stdout + res.stderr).toBe(0)
+    expect(report.status).toBe('ok')
+    expect(report.keys[0].components[0]).toMatchObject({algorithm: 'ECDSA nistP256', signs: true, status: 'ok'})
+    expect(sqvVerify(nist.keyring, nist.sig, data).code).toBe(0)
   })
 
   it('passes a fresh `raptr key generate` key (Ed25519, no cutoff), and sqv verifies what raptr signs with it', async () => {
