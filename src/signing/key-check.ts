@@ -17,8 +17,8 @@ export interface ComponentReport {
   algorithm: string
   /** certify, sign, encrypt, authenticate: from its newest acceptable self-signature. */
   capabilities: string[]
+  /** ISO timestamps; expires null: never. */
   created: string
-  /** YYYY-MM-DD, or null: never. */
   expires: string | null
   revoked: boolean
   /** The key gpg and openpgp.js sign with: the newest usable signing subkey, else the primary key. */
@@ -142,8 +142,8 @@ function judgeComponent(pgp: typeof import('openpgp'), part: Key | Subkey, role:
     fingerprint,
     algorithm: algorithmName(info),
     capabilities,
-    created: day(created),
-    expires: expires ? day(expires) : null,
+    created: created.toISOString(),
+    expires: expires ? expires.toISOString() : null,
     revoked,
     signs: false,
     hashes,
@@ -153,7 +153,7 @@ function judgeComponent(pgp: typeof import('openpgp'), part: Key | Subkey, role:
 }
 
 /** A component still in service at `at`: not revoked, not expired. */
-const usable = (c: ComponentReport, at: Date): boolean => !c.revoked && (c.expires === null || Date.parse(`${c.expires}T00:00:00Z`) > at.getTime())
+const usable = (c: ComponentReport, at: Date): boolean => !c.revoked && (c.expires === null || Date.parse(c.expires) > at.getTime())
 
 /** One certificate, judged as sqv would judge a signature by it. */
 async function judgeKey(key: Key, at: Date, withinDays: number): Promise<KeyReport> {
@@ -169,7 +169,7 @@ async function judgeKey(key: Key, at: Date, withinDays: number): Promise<KeyRepo
   const signer =
     subkeys
       .filter((c) => c.capabilities.includes('sign') && usable(c, at))
-      .sort((a, b) => b.created.localeCompare(a.created))[0] ?? (primary.capabilities.includes('sign') && usable(primary, at) ? primary : undefined)
+      .sort((a, b) => b.created.localeCompare(a.created) || subkeys.indexOf(b) - subkeys.indexOf(a))[0] ?? (primary.capabilities.includes('sign') && usable(primary, at) ? primary : undefined)
   let status: PolicyLevel = primary.status
   if (!signer) {
     findings.push({level: 'refused', message: 'no key that can sign: neither the primary key nor a valid subkey has the signing capability'})
@@ -214,5 +214,9 @@ export function refusedError(report: KeyCheckReport): RaptrError {
   const part = bad.components.find((c) => c.status === 'refused' && (c.role === 'primary' || c.signs))
   const first = (fs: PolicyFinding[]): string | undefined => fs.find((f) => f.level === 'refused')?.message
   const why = part ? `${part.role === 'primary' ? '' : `signing subkey ${part.fingerprint}: `}${first(part.findings)}` : (first(bad.findings) ?? 'refused')
-  return new RaptrError('KEY_REFUSED', `apt's sqv (apt >= 2.9.19) refuses signatures by key ${bad.fingerprint}: ${why}`, 'make a new key (raptr key generate) and switch to it (raptr key use FILE); older gpgv clients still accept this one', {report})
+  // A weak hash in a self-signature is mended by signing again; a weak algorithm is not.
+  const hint = /uses (SHA-1|SHA-224)/.test(why)
+    ? `sign the key again with SHA-512 (gpg --cert-digest-algo SHA512 --quick-set-expire ${bad.fingerprint} 2y, or a new signing subkey: gpg --quick-add-key ${bad.fingerprint} ed25519 sign), then publish again: clients need the updated public key`
+    : 'make a new key (raptr key generate) and switch to it (raptr key use FILE); older gpgv clients still accept this one'
+  return new RaptrError('KEY_REFUSED', `apt's sqv (apt >= 2.9.19) refuses signatures by key ${bad.fingerprint}: ${why}`, hint, {report})
 }

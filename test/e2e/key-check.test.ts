@@ -71,6 +71,7 @@ describe('key check, with the real sqv of Debian trixie', () => {
   let dsa: GpgKey
   let brainpool: GpgKey
   let nist: GpgKey
+  let mended: GpgKey
 
   beforeAll(() => {
     trixieRoot()
@@ -92,6 +93,15 @@ describe('key check, with the real sqv of Debian trixie', () => {
     })
     dsa = gpgKey('dsa2048', (h) => gpg(h, ['--quick-gen-key', 'dsa <dsa@example.org>', 'dsa2048', 'sign', 'never']))
     brainpool = gpgKey('brainpool', (h) => gpg(h, ['--quick-gen-key', 'brainpool <bp@example.org>', 'brainpoolP256r1', 'sign', 'never']))
+    // The SHA-1-bound signing subkey, mended as the hint says: a newer signing subkey, bound with SHA-512.
+    mended = gpgKey('mended', (h) => {
+      gpg(h, ['--quick-gen-key', 'mended <mended@example.org>', 'ed25519', 'cert', 'never'])
+      const fpr = gpg(h, ['--with-colons', '--list-keys']).stdout.split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9]
+      gpg(h, [...SHA1, '--quick-add-key', fpr, 'ed25519', 'sign', 'never'])
+      // OpenPGP times are whole seconds: let the new subkey be the newer one, which gpg signs with.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100)
+      gpg(h, ['--cert-digest-algo', 'SHA512', '--quick-add-key', fpr, 'ed25519', 'sign', 'never'])
+    })
     nist = gpgKey('nistp256', (h) => gpg(h, ['--quick-gen-key', 'nist <nist@example.org>', 'nistp256', 'sign', 'never']))
   }, TRIXIE_BUILD_TIMEOUT)
 
@@ -106,7 +116,7 @@ describe('key check, with the real sqv of Debian trixie', () => {
     expect([8, 10]).toContain(self)
     expect(binding).toEqual([2, 2])
     expect(keySignatureDigests(rsa2048.keyring).every((d) => d === 10 || d === 8)).toBe(true)
-    for (const k of [rsa1024, sha1Self, sha1Binding, rsa2048, expiring, dsa, brainpool, nist]) expect(gpgv(k.keyring, k.sig, data).code).toBe(0)
+    for (const k of [rsa1024, sha1Self, sha1Binding, rsa2048, expiring, dsa, brainpool, nist, mended]) expect(gpgv(k.keyring, k.sig, data).code).toBe(0)
   })
 
   it.each([
@@ -136,6 +146,7 @@ describe('key check, with the real sqv of Debian trixie', () => {
     expect(text.stdout).toMatch(/^REFUSED: checked against apt >= 2\.9\.19/m)
     expect(text.stderr).toMatch(/^raptr: apt's sqv \(apt >= 2\.9\.19\) refuses signatures by key /)
     expect(text.stderr.trim().split('\n')).toHaveLength(2)
+    expect(err.hint).toMatch(/SHA-1/.test(err.message) ? /^sign the key again with SHA-512/ : /^make a new key \(raptr key generate\)/)
   })
 
   it('warns on RSA-2048 with both dates and exits 0; sqv accepts it today, apt would warn from 2029-02-01 and refuse from 2030-02-01', () => {
@@ -166,7 +177,8 @@ describe('key check, with the real sqv of Debian trixie', () => {
     expect(report.status).toBe('warn')
     const sub = report.keys[0].components.find((c: any) => c.role === 'subkey')
     const in20 = new Date(Date.now() + 20 * DAY).toISOString().slice(0, 10)
-    expect(sub).toMatchObject({capabilities: ['sign'], signs: true, expires: in20, status: 'warn'})
+    expect(sub).toMatchObject({capabilities: ['sign'], signs: true, status: 'warn'})
+    expect(sub.expires.slice(0, 10)).toBe(in20)
     expect(sub.findings).toContainEqual(expect.objectContaining({level: 'warn', message: expect.stringMatching(new RegExp(`^expires on ${in20} \\(in 20 days\\): extend it`))}))
     expect(sqvVerify(expiring.keyring, expiring.sig, data).code).toBe(0)
     const short = check(['--sign-key', expiring.keyring, '--within', '10d'])
@@ -176,6 +188,17 @@ describe('key check, with the real sqv of Debian trixie', () => {
     const after = check(['--sign-key', expiring.keyring, '--at', new Date(Date.now() + 21 * DAY).toISOString().slice(0, 10)])
     expect(after.res.code).toBe(2)
     expect(after.report.keys[0].findings).toContainEqual(expect.objectContaining({level: 'refused', message: expect.stringMatching(/^no key that can sign/)}))
+  })
+
+  it('a SHA-1-bound signing subkey with a newer SHA-512 one beside it: the new one signs, a warning, and sqv verifies', () => {
+    const {res, report} = check(['--sign-key', mended.keyring])
+    expect(res.code, res.stdout + res.stderr).toBe(0)
+    expect(report.status).toBe('warn')
+    const [, old, fresh] = report.keys[0].components
+    expect(old).toMatchObject({signs: false, status: 'refused', hashes: ['SHA-1', 'SHA-1']})
+    expect(fresh).toMatchObject({signs: true, status: 'ok', hashes: ['SHA-512', 'SHA-512']})
+    expect(report.keys[0].findings).toContainEqual({level: 'warn', message: `subkey ${old.fingerprint} can sign but sqv refuses it; raptr signs with ${fresh.fingerprint}`})
+    expect(sqvVerify(mended.keyring, mended.sig, data).code).toBe(0)
   })
 
   it('passes a NIST P-256 key with no warning, and sqv verifies it', () => {

@@ -43,8 +43,8 @@ key (raptr key use). Public or private, armored or binary; a file may hold sever
         fingerprint: c.fingerprint.slice(-16),
         algorithm: c.algorithm,
         use: c.capabilities.join(',') || '-',
-        created: c.created,
-        expires: c.expires ?? 'never',
+        created: c.created.slice(0, 10),
+        expires: c.expires?.slice(0, 10) ?? 'never',
         hash: c.hashes.join(',') || '-',
         sqv: c.signs ? `${c.status}, signs` : c.status,
       }))
