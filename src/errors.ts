@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'NO_SIGNING_KEY'
   | 'BAD_SIGNING_KEY'
   | 'BAD_PASSPHRASE'
+  | 'KEY_REFUSED'
   | 'BACKEND_ERROR'
   | 'CREDENTIALS'
   | 'NOT_FAST_FORWARD'

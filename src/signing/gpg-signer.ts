@@ -69,6 +69,19 @@ export function gpgFingerprint(keyId: string): string {
 }
 
 /**
+ * The binary public key `keyId` names in the user's GnuPG keyring (`gpg --export`), for
+ * `raptr key check --gpg`: no secret key is needed to check one.
+ *
+ * @example const bytes = gpgPublicKey('apt@acme.example')
+ */
+export function gpgPublicKey(keyId: string): Uint8Array {
+  const res = spawnSync('gpg', ['--batch', '--export', '--', keyId])
+  if (res.error) throw gpgMissing()
+  if (res.status !== 0 || res.stdout.length === 0) throw new RaptrError('NO_SIGNING_KEY', `GnuPG has no key "${keyId}"`, 'list them with: gpg --list-keys (GNUPGHOME selects another keyring)')
+  return new Uint8Array(res.stdout)
+}
+
+/**
  * A Signer that signs through `gpg` with the secret key `keyId` (a fingerprint, key id
  * or user id that names exactly one key).
  *

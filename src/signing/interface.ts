@@ -23,6 +23,8 @@ export interface Signer {
 
 /** A freshly generated signing key. */
 export interface GeneratedKey {
+  /** The algorithm, and why it was chosen (one line). */
+  algorithm: string
   privateKeyArmored: string
   publicKeyArmored: string
   fingerprint: string

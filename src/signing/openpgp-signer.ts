@@ -129,21 +129,36 @@ function assertClearsignable(text: string): void {
 }
 
 /**
+ * What `raptr key generate` makes, and why (printed with the key). Ed25519 and RSA-3072+
+ * both have no cutoff in apt's sqv policy; Ed25519 also verifies with gpgv back to
+ * GnuPG 2.1 (apt < 2.9.19) and makes small keys and signatures. v6 (RFC 9580) keys would
+ * not verify with gpgv at all.
+ */
+export const GENERATED_ALGORITHM = "Ed25519 (OpenPGP v4): no cutoff in apt's sqv policy (RSA-2048 is refused from 2030-02-01), and older apt's gpgv verifies it too"
+
+/**
  * Generate a v4 Ed25519 signing key that apt's gpgv accepts (with an X25519 encryption subkey, as gpg makes them).
  *
  * @example const {privateKeyArmored, fingerprint} = await generateKey({name: 'Acme Archive', email: 'apt@acme.example'})
  */
 export async function generateKey(options: {name: string; email: string; passphrase?: string}): Promise<GeneratedKey> {
   const pgp = await openpgp()
-  const {privateKey, publicKey} = await pgp.generateKey({
-    type: 'ecc',
-    curve: 'curve25519Legacy',
-    userIDs: [{name: options.name, email: options.email}],
-    ...(options.passphrase ? {passphrase: options.passphrase} : {}),
-    format: 'object',
-    config: {v6Keys: false},
-  })
+  let pair: {privateKey: PrivateKey; publicKey: import('openpgp').PublicKey}
+  try {
+    pair = await pgp.generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{name: options.name, email: options.email}],
+      ...(options.passphrase ? {passphrase: options.passphrase} : {}),
+      format: 'object',
+      config: {v6Keys: false},
+    })
+  } catch (e) {
+    throw new RaptrError('BAD_ARGUMENT', `cannot make a key for "${options.name} <${options.email}>": ${messageOf(e).replace(/^Error generating keypair: /, '')}`, 'give a plain name and an e-mail address such as apt@acme.example')
+  }
+  const {privateKey, publicKey} = pair
   return {
+    algorithm: GENERATED_ALGORITHM,
     privateKeyArmored: privateKey.armor(),
     publicKeyArmored: publicKey.armor(),
     fingerprint: privateKey.getFingerprint().toUpperCase(),

@@ -45,6 +45,7 @@ RAPTR_SIGNING_KEY.`
     this.log(`private key: ${flags.out}`)
     this.log(`public key:  ${pub}`)
     this.log(`fingerprint: ${key.fingerprint}`)
-    return {privateKey: flags.out, publicKey: pub, fingerprint: key.fingerprint}
+    this.log(`algorithm:   ${key.algorithm}`)
+    return {privateKey: flags.out, publicKey: pub, fingerprint: key.fingerprint, algorithm: key.algorithm}
   }
 }
