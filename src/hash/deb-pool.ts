@@ -53,6 +53,8 @@ export class DebPool {
   private readonly retiring = new Set<Promise<number>>()
 
   private readonly filesPerWorker: number
+  /** Workers started, and replaced ones that have ended: what a test checks replacement by. */
+  private counts = {started: 0, ended: 0}
 
   private constructor(script: URL, size: number, filesPerWorker: number) {
     this.size = size
@@ -66,6 +68,7 @@ export class DebPool {
     // and a worker only ever holds one file's names at a time.
     const worker = new Worker(this.script, {resourceLimits: {maxYoungGenerationSizeMb: 16}})
     const slot: Slot = {worker, busy: 0, served: 0, retired: false}
+    this.counts.started++
     worker.on('message', (reply: DebReply) => {
       slot.busy--
       const p = this.pending.get(reply.id)
@@ -77,6 +80,7 @@ export class DebPool {
     })
     worker.on('error', (error) => this.failAll(error))
     worker.on('exit', (code) => {
+      if (slot.retired) this.counts.ended++
       if (!this.closing && !slot.retired) this.failAll(new Error(`a package-reading worker thread stopped (exit code ${code})`))
     })
     // Idle workers must not keep the process alive.
@@ -99,6 +103,11 @@ export class DebPool {
     // Run from the TypeScript sources (unit tests) there is no compiled worker to start.
     if (!script) return undefined
     return new DebPool(script, size, filesPerWorker)
+  }
+
+  /** How many workers were started, and how many replaced workers have ended so far. */
+  get workerCounts(): {started: number; ended: number} {
+    return {...this.counts}
   }
 
   /** readDeb(file), in the least busy worker. */

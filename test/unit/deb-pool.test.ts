@@ -64,6 +64,13 @@ describe('the package-reading pool', () => {
         const got = await Promise.all(reads.slice(i, i + 8).map((k) => pool!.read(files[k])))
         got.forEach((deb, j) => expect(deb).toEqual(expected[reads[i + j]]))
       }
+      // 40 reads, 3 a worker: every worker that served 3 was replaced (12 or 13 of them,
+      // as the last ones may hold 0-2 reads), and each replaced one ended.
+      const replaced = pool!.workerCounts.started - pool!.size
+      expect(replaced).toBeGreaterThanOrEqual(Math.floor((40 - 2 * pool!.size) / 3))
+      expect(replaced).toBeLessThanOrEqual(Math.floor(40 / 3))
+      await pool!.close()
+      expect(pool!.workerCounts.ended).toBe(replaced)
     } finally {
       await pool?.close()
     }
