@@ -8,6 +8,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
 import {ok, sh, tempDir} from '../helpers/cli.js'
 import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
+import {decodePng, inkByRow} from '../helpers/png.js'
 
 function chromium(args: string[]): string {
   const profile = tempDir('raptr-chromium-')
@@ -61,9 +62,17 @@ describe('the browsable page', () => {
   it('renders: a screenshot Chromium takes of it is a real image', () => {
     const shot = path.join(s.work, 'page.png')
     chromium([`--screenshot=${shot}`, '--window-size=1000,800', `file://${path.join(s.www, 'index.html')}`])
-    const png = fs.readFileSync(shot)
-    expect(png.subarray(1, 4).toString()).toBe('PNG')
-    // An empty white page compresses to a couple of KB; text and tables do not.
-    expect(png.length).toBeGreaterThan(20_000)
+    const img = decodePng(fs.readFileSync(shot))
+    expect([img.width, img.height]).toEqual([1000, 800])
+    // What a person sees: dark text on the background, the heading near the top and the
+    // tables below it, neither a blank page nor one flooded with colour.
+    const rows = inkByRow(img)
+    const inked = rows.filter((r) => r > 0.01).length
+    expect(inked).toBeGreaterThan(100)
+    expect(inked).toBeLessThan(700)
+    expect(rows.slice(0, 150).some((r) => r > 0.02)).toBe(true)
+    expect(rows.slice(300).some((r) => r > 0.02)).toBe(true)
+    const average = rows.reduce((a, b) => a + b, 0) / rows.length
+    expect(average).toBeLessThan(0.3)
   })
 })
