@@ -21,9 +21,6 @@ import {limit, tooLarge} from '../limits.js'
 import {openRegularFile} from '../regular-file.js'
 import {type Compression, type Decoder, createDecoder, decompressCapped, isCompression} from './decode.js'
 
-// control.tar holds a few small files; anything this large is not a real package.
-const MAX_CONTROL_MEMBER = 64 * 1024 * 1024
-
 /**
  * Read buffers, reused from file to file: a bulk add reads gigabytes, and a fresh buffer
  * per read would leave the garbage collector (and the process's memory) to catch up.
@@ -46,6 +43,9 @@ export async function readDeb(file: string): Promise<DebInfo> {
   const kind = KINDS[ext]
   if (!kind) throw new RaptrError('BAD_DEB', `${fileName}: not a .deb, .udeb or .ddeb file name`, 'binary packages end in .deb, .udeb or .ddeb; source packages are added by their .dsc')
 
+  // control.tar holds a few small files; a member past the control.tar cap (compressed) is
+  // not kept, and refused below.
+  const maxControl = limit('controlTar')
   const members: ArMember[] = []
   const digester = createDigester()
   // data.tar's bytes as they pass, consumed before the read buffer is reused.
@@ -53,7 +53,7 @@ export async function readDeb(file: string): Promise<DebInfo> {
   // Only debian-binary and the control member are kept; their order is checked below.
   const parser = new ArParser(
     (m) => members.push(m),
-    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER,
+    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= maxControl,
     (member, bytes) => {
       if (member.name.startsWith('data.tar')) dataChunks.push({member, bytes})
     },
@@ -111,7 +111,7 @@ export async function readDeb(file: string): Promise<DebInfo> {
   // dpkg accepts any 2.x and refuses everything else.
   if (!/^2\.\d+$/.test(formatVersion)) throw badDeb(fileName, `unsupported package format ${JSON.stringify(formatVersion.slice(0, 20))}`)
   if (!control?.name.startsWith('control.tar')) throw badDeb(fileName, 'second member is not control.tar')
-  if (!control.data) throw badDeb(fileName, `${control.name} is larger than ${MAX_CONTROL_MEMBER} bytes`)
+  if (!control.data) throw tooLarge('controlTar', `${fileName}: ${control.name} is`)
   const data = members.slice(2).find((m) => m.name.startsWith('data.tar'))
   if (!data) throw badDeb(fileName, 'no data.tar member')
 

@@ -1,3 +1,4 @@
+import {constants} from 'node:buffer'
 import fs from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {RaptrError} from '../errors.js'
@@ -99,6 +100,8 @@ export async function indexText(ext: string, data: Uint8Array, what: string): Pr
     if (error instanceof RaptrError) throw error
     throw new RaptrError('BAD_CONTROL', `${what} is corrupt (${(error as Error).message})`, 'the repository is damaged; import again later')
   }
+  // A cap raised past what one V8 string holds must still end in one line.
+  if (bytes.length > constants.MAX_STRING_LENGTH) throw tooLarge('index', `${what} decompresses to`, constants.MAX_STRING_LENGTH)
   return bytes.toString('utf8')
 }
 
