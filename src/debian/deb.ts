@@ -121,7 +121,6 @@ export async function readDeb(file: string): Promise<DebInfo> {
     checkControlMembers(tar)
     const text = findTarFile(tar, 'control')
     if (!text) throw badDeb(fileName, `${control.name} has no control file`)
-    if (text.length > limit('controlFile')) throw tooLarge('controlFile', `${fileName}: its control file is`)
     controlFields = parseStanza(controlText(text))
   } catch (error) {
     throw inFile(fileName, error)

@@ -156,6 +156,29 @@ describe('decompression bombs in a package are refused after their cap, in bound
     expect(state(s)).toEqual(before)
   }, 30_000)
 
+  it('a control file past 1 MiB is refused; the cap is the one RAPTR_MAX_CONTROL_FILE names', async () => {
+    const f = path.join(files, 'bigcontrol_1.0_amd64.deb')
+    const control = gzipSync(tarArchive([{name: './', type: '5'}, {name: './control', data: `${GOOD_CONTROL}X-Big: ${'x'.repeat(2 * MiB)}\n`}]))
+    fs.writeFileSync(f, deb({control: ['control.tar.gz', control], data: ['data.tar.gz', goodData()]}))
+    const before = state(s)
+    const res = await run(['package', 'add', f, '--category', 'public'], {cwd: s.dir})
+    expectRefused(res, 2, /bigcontrol_1\.0_amd64\.deb: control file is more than 1 MiB/, 'big control file')
+    expect(state(s)).toEqual(before)
+    const lower = await run(['package', 'add', f, '--category', 'public'], {cwd: s.dir, env: {RAPTR_MAX_CONTROL_FILE: '512K'}})
+    expectRefused(lower, 2, /control file is more than 512 KiB/, 'big control file, lower cap')
+  }, 30_000)
+
+  it('a cap raised by its environment variable lets a genuine package through', async () => {
+    const entries = Array.from({length: 50}, (_, i) => ({name: `./usr/share/f${i}`, data: 'x'}))
+    const f = path.join(files, 'fifty_1.0_amd64.deb')
+    fs.writeFileSync(f, deb({control: ['control.tar.gz', goodControl()], data: ['data.tar.gz', gzipSync(tarArchive(entries))]}))
+    const refused = await run(['package', 'add', f, '--category', 'public'], {cwd: s.dir, env: {RAPTR_MAX_CONTENTS_ENTRIES: '49'}})
+    expectRefused(refused, 2, /lists more than 49 entries/, 'fifty entries, cap 49')
+    const res = await run(['package', 'add', f, '--category', 'public'], {cwd: s.dir, env: {RAPTR_MAX_CONTENTS_ENTRIES: '50'}})
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0)
+    expect(res.stdout).toMatch(/added\s+forged\s+1\.0\s+amd64/)
+  }, 30_000)
+
   it('a cap set to something that is not a number is refused, not ignored', async () => {
     const f = path.join(files, 'capped_1.0_amd64.deb')
     fs.writeFileSync(f, deb({control: ['control.tar.gz', goodControl()], data: ['data.tar.gz', goodData()]}))
