@@ -146,6 +146,28 @@ describe('decompression bombs in a package are refused after their cap, in bound
     }, 90_000)
   }
 
+  it('a genuine data.tar holding a 1 GiB file is read as a stream: added, in bounded memory', async () => {
+    // A tar header for ./big of 1 GiB, the GiB of zeros, the end blocks: through gzip.
+    const header = tarArchive([{name: './big', data: Buffer.alloc(0)}]).subarray(0, 512)
+    header.write(`${(1024 * MiB).toString(8).padStart(11, '0')}\0`, 124, 'latin1')
+    header.write('        ', 148, 'latin1')
+    let sum = 0
+    for (const b of header) sum += b
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+    const headerFile = path.join(work, 'big.header')
+    fs.writeFileSync(headerFile, header)
+    const dataFile = path.join(work, 'big-data.tar.gz')
+    const made = sh('sh', ['-c', '{ cat "$1"; head -c 1G /dev/zero; head -c 1024 /dev/zero; } | gzip -1 > "$2"', 'sh', headerFile, dataFile])
+    expect(made.code, made.stderr).toBe(0)
+    const control = gzipSync(tarArchive([{name: './', type: '5'}, {name: './control', data: GOOD_CONTROL.replace('Package: forged', 'Package: bigfile')}]))
+    const f = path.join(files, 'bigfile_1.0_amd64.deb')
+    fs.writeFileSync(f, deb({control: ['control.tar.gz', control], data: ['data.tar.gz', fs.readFileSync(dataFile)]}))
+    const res = await run(['package', 'add', f, '--category', 'public'], {cwd: s.dir, killAfterMs: 120_000})
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0)
+    expect(res.stdout).toMatch(/added\s+bigfile\s+1\.0\s+amd64/)
+    expectBoundedMemory(res, 'a 1 GiB file in data.tar')
+  }, 180_000)
+
   it('a data.tar listing more entries than its cap (RAPTR_MAX_CONTENTS_ENTRIES) is refused', async () => {
     const entries = Array.from({length: 50}, (_, i) => ({name: `./usr/share/f${i}`, data: 'x'}))
     const f = path.join(files, 'many_1.0_amd64.deb')
