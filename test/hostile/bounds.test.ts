@@ -255,6 +255,7 @@ describe('a file argument that is not a regular file is refused at once', () => 
     {name: '/dev/null as --keyring (package add)', args: () => [...add(changes), '--keyring', '/dev/null'], message: /keyring \(\/dev\/null\) is a character device/},
     {name: 'a FIFO as --keyring (import)', args: () => ['import', pathToFileURL(path.join(work, 'upstream')).href, 'stable', '--to', 'imported', '--keyring', fifo('upstream.gpg')], message: /keyring .* is a FIFO/},
     {name: 'a FIFO as key use FILE', args: () => ['key', 'use', fifo('use.asc')], message: /key file .* is a FIFO/},
+    {name: 'a FIFO as key generate --out (with --force)', args: () => ['key', 'generate', '--name', 'x', '--email', 'x@example.org', '--out', fifo('out.asc'), '--force'], message: /out\.asc exists and is not a regular file/},
     {name: '/dev/zero as key use FILE', args: () => ['key', 'use', '/dev/zero'], message: /key file \(\/dev\/zero\) is a character device/},
   ]
   for (const c of cases) {
