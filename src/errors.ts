@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'BAD_CHANGES'
   | 'BAD_SIGNATURE'
   | 'NOT_FOUND'
+  | 'NOT_A_FILE'
+  | 'TOO_LARGE'
   // archive state
   | 'NOT_AN_ARCHIVE'
   | 'ARCHIVE_EXISTS'

@@ -72,6 +72,9 @@ export async function findPackageFiles(inputs: string[]): Promise<string[]> {
         .filter((e) => e.isFile() && isPackageFile(e.name))
         .map((e) => path.join(e.parentPath, e.name))
       out.push(...found.sort())
+    } else if (!st.isFile()) {
+      // A FIFO, socket or device would hang the read or never end: refused before any is read.
+      throw new RaptrError('NOT_A_FILE', `${input} is not a regular file or directory`, 'give package files (or directories holding them), not a FIFO, socket or device')
     } else if (isPackageFile(input) || input.endsWith('.changes')) {
       // A .changes is named, never found in a directory: it stands for the files it lists.
       out.push(input)

@@ -1,7 +1,7 @@
-import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
+import {readRegularFileSync} from '../regular-file.js'
 import type {SigningSettings} from '../archive/signing-settings.js'
 import type {Signer} from '../signing/interface.js'
 
@@ -37,15 +37,12 @@ export function signerFromFlags(flags: SigningFlags, configured?: SigningSetting
   let armored: string | undefined
   const file = flags['sign-key'] ?? (!process.env.RAPTR_SIGNING_KEY && configured && 'keyFile' in configured ? expandHome(configured.keyFile) : undefined)
   if (file) {
-    try {
-      armored = fs.readFileSync(file, 'utf8')
-    } catch {
-      throw new RaptrError(
-        'NO_SIGNING_KEY',
-        `cannot read the signing key file ${file}`,
-        flags['sign-key'] ? 'check the path given to --sign-key' : 'the archive names it (raptr key use); check the path, or set another with: raptr key use FILE',
-      )
-    }
+    // A regular file of at most RAPTR_MAX_KEY_FILE bytes: a FIFO or /dev/zero is refused, not read.
+    armored = readRegularFileSync(file, 'keyFile', {
+      what: 'the signing key file',
+      missing: 'NO_SIGNING_KEY',
+      hint: flags['sign-key'] ? 'check the path given to --sign-key (an armored private key file)' : 'the archive names it (raptr key use); check the path, or set another with: raptr key use FILE',
+    }).toString('utf8')
   } else if (process.env.RAPTR_SIGNING_KEY) {
     armored = process.env.RAPTR_SIGNING_KEY
   }

@@ -24,6 +24,9 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
     component: Flags.string({summary: 'Import only this component (repeatable; default every one).', multiple: true}),
     architectures: Flags.string({summary: 'Comma-separated architectures to import (default every one the Release lists).'}),
     keyring: Flags.string({summary: 'Require InRelease signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
+    'connect-timeout': Flags.string({summary: 'Seconds to wait for an http(s) connection (default 10, or RAPTR_HTTP_CONNECT_TIMEOUT).'}),
+    'idle-timeout': Flags.string({summary: 'Seconds an http(s) server may send nothing before the import gives up (default 30, or RAPTR_HTTP_IDLE_TIMEOUT).'}),
+    timeout: Flags.string({summary: 'Seconds one file may take to download over http(s) (default 600, or RAPTR_HTTP_TIMEOUT).'}),
     ...syncFlags,
   }
 
@@ -34,7 +37,13 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
     const {repositorySource} = await import('../import/source.js')
     const {listBackends} = await import('../archive/backends.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
-    const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend})
+    const {flagSeconds} = await import('../limits.js')
+    const timeouts = {
+      connect: flagSeconds('--connect-timeout', flags['connect-timeout']),
+      idle: flagSeconds('--idle-timeout', flags['idle-timeout']),
+      total: flagSeconds('--timeout', flags.timeout),
+    }
+    const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend, timeouts})
     let last = ''
     // At a terminal: bars; elsewhere: the plain note lines scripts and logs read.
     const bars = await this.progress()

@@ -4,7 +4,6 @@
  * .dsc; with a keyring, its clearsigned signature must verify by one of the keyring's
  * keys.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 
 import {getField, parseStanza, stripSignature} from '../core/deb822.js'
@@ -12,8 +11,7 @@ import {PACKAGE_NAME} from '../core/names.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {checkListed, readListed} from './listed-files.js'
-
-const MAX_CHANGES = 16 * 1024 * 1024
+import {readRegularFile} from '../regular-file.js'
 
 /** A verified .changes: its source, version, and the absolute paths of the files it lists. */
 export interface ChangesInfo {
@@ -34,15 +32,7 @@ export async function readChanges(file: string, opts: {keyring?: string} = {}): 
   const changesPath = path.resolve(file)
   const fileName = path.basename(changesPath)
   const dir = path.dirname(changesPath)
-  let text: string
-  try {
-    const stat = await fs.promises.stat(changesPath)
-    if (stat.size > MAX_CHANGES) throw bad(fileName, `file is ${stat.size} bytes, too large for a .changes`)
-    text = await fs.promises.readFile(changesPath, 'utf8')
-  } catch (error) {
-    if (isRaptrError(error)) throw error
-    throw new RaptrError('NOT_FOUND', `${fileName}: cannot read (${(error as NodeJS.ErrnoException).code})`, 'check the path of the .changes file')
-  }
+  const text = (await readRegularFile(changesPath, 'listing', {what: fileName, hint: 'give the path of a .changes file'})).toString('utf8')
   const signedBy = opts.keyring ? await verifyClearsigned(fileName, text, opts.keyring) : undefined
 
   let control
@@ -83,12 +73,7 @@ export async function readChanges(file: string, opts: {keyring?: string} = {}): 
  */
 export async function verifyClearsigned(fileName: string, text: string, keyringFile: string): Promise<string> {
   const pgp = await import('openpgp')
-  let keyring: Uint8Array
-  try {
-    keyring = await fs.promises.readFile(keyringFile)
-  } catch (error) {
-    throw new RaptrError('NOT_FOUND', `cannot read the keyring ${keyringFile} (${(error as NodeJS.ErrnoException).code})`, 'give --keyring a file of OpenPGP public keys (gpg --export > uploaders.gpg)')
-  }
+  const keyring: Uint8Array = await readRegularFile(keyringFile, 'keyring', {what: 'the keyring', hint: 'give --keyring a file of OpenPGP public keys (gpg --export > uploaders.gpg)'})
   let keys
   try {
     const armored = Buffer.from(keyring).toString('latin1').includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')

@@ -4,24 +4,22 @@
  * broken, is refused here with the reason.
  */
 import {RaptrError} from '../errors.js'
+import {limit, tooLarge} from '../limits.js'
 import {tarEntries} from './tar.js'
 
-/** Real control files are a few KB; a field of megabytes would bloat every index it is in. */
-export const MAX_CONTROL_TEXT = 1024 * 1024
 
 const SIGNED_BEGIN = '-----BEGIN PGP SIGNED MESSAGE-----'
 const SIGNATURE_BEGIN = '-----BEGIN PGP SIGNATURE-----'
 const SIGNATURE_END = '-----END PGP SIGNATURE-----'
 
 /**
- * The control file's text: UTF-8, LF line ends, at most 1 MiB.
+ * The control file's text: UTF-8, LF line ends, at most 1 MiB (RAPTR_MAX_CONTROL_FILE).
  *
  * @example parseStanza(controlText(fs.readFileSync('DEBIAN/control')))
  */
 export function controlText(bytes: Uint8Array): string {
-  if (bytes.length > MAX_CONTROL_TEXT) {
-    throw new RaptrError('BAD_CONTROL', `control file is ${bytes.length} bytes, more than ${MAX_CONTROL_TEXT} (a field that large is not a real package)`, 'shorten the oversized field and rebuild the package')
-  }
+  // Real control files are a few KB; a field of megabytes would bloat every index it is in.
+  if (bytes.length > limit('controlFile')) throw tooLarge('controlFile', 'control file is')
   let text: string
   try {
     text = new TextDecoder('utf-8', {fatal: true}).decode(bytes)

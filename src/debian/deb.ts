@@ -5,9 +5,7 @@
  * indices are made of (read once, at add time). data.tar is never held: memory is one
  * read buffer plus the decompressor's window, whatever the package's size.
  */
-import fs from 'node:fs'
 import path from 'node:path'
-import {createGunzip, gunzipSync} from 'node:zlib'
 
 import {getField, parseStanza} from '../core/deb822.js'
 import type {DebInfo} from '../core/interface.js'
@@ -19,9 +17,9 @@ import {checkControlMembers, controlText} from './control-text.js'
 import {createDigester} from './digest.js'
 import {TarHeaderParser, findTarFile} from './tar.js'
 import {contentsList} from '../core/contents.js'
-
-// control.tar holds a few small files; anything this large is not a real package.
-const MAX_CONTROL_MEMBER = 64 * 1024 * 1024
+import {limit, tooLarge} from '../limits.js'
+import {openRegularFile} from '../regular-file.js'
+import {type Compression, type Decoder, createDecoder, decompressCapped, isCompression} from './decode.js'
 
 /**
  * Read buffers, reused from file to file: a bulk add reads gigabytes, and a fresh buffer
@@ -45,6 +43,9 @@ export async function readDeb(file: string): Promise<DebInfo> {
   const kind = KINDS[ext]
   if (!kind) throw new RaptrError('BAD_DEB', `${fileName}: not a .deb, .udeb or .ddeb file name`, 'binary packages end in .deb, .udeb or .ddeb; source packages are added by their .dsc')
 
+  // control.tar holds a few small files; a member past the control.tar cap (compressed) is
+  // not kept, and refused below.
+  const maxControl = limit('controlTar')
   const members: ArMember[] = []
   const digester = createDigester()
   // data.tar's bytes as they pass, consumed before the read buffer is reused.
@@ -52,17 +53,27 @@ export async function readDeb(file: string): Promise<DebInfo> {
   // Only debian-binary and the control member are kept; their order is checked below.
   const parser = new ArParser(
     (m) => members.push(m),
-    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= MAX_CONTROL_MEMBER,
+    (name, size) => (name === 'debian-binary' || name.startsWith('control.tar')) && size <= maxControl,
     (member, bytes) => {
       if (member.name.startsWith('data.tar')) dataChunks.push({member, bytes})
     },
   )
   let dataMember: ArMember | undefined
-  let sink: DataSink | undefined
+  let sink: Decoder | undefined
   const names: {name: string; type: string}[] = []
+  // A data.tar of millions of (long) names is a bomb of its own: the listing is capped.
+  const maxEntries = limit('contentsEntries')
+  const maxNameBytes = limit('contentsNameBytes')
+  let nameBytes = 0
+  const listEntry = (e: {name: string; type: string}, member: string): void => {
+    nameBytes += e.name.length
+    if (names.length >= maxEntries) throw tooLarge('contentsEntries', `${fileName}: ${member} lists`)
+    if (nameBytes > maxNameBytes) throw tooLarge('contentsNameBytes', `${fileName}: the paths in ${member} add up to`)
+    names.push({name: e.name, type: e.type})
+  }
   const buf = READ_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
   try {
-    const fh = await fs.promises.open(file, 'r')
+    const fh = await openRegularFile(file, {what: fileName, hint: 'give the path of a package file'})
     try {
       for (;;) {
         const {bytesRead} = await fh.read(buf, 0, buf.length, null)
@@ -75,7 +86,7 @@ export async function readDeb(file: string): Promise<DebInfo> {
           // are valid packages whose files are just not listed.
           if (!dataMember) {
             dataMember = member
-            sink = await dataSink(member.name, new TarHeaderParser((e) => names.push(e), member.name))
+            sink = await dataSink(member.name, new TarHeaderParser((e) => listEntry(e, member.name), member.name, limit('tarTrailer')))
           }
           if (member === dataMember && sink) await sink.write(bytes)
         }
@@ -100,13 +111,13 @@ export async function readDeb(file: string): Promise<DebInfo> {
   // dpkg accepts any 2.x and refuses everything else.
   if (!/^2\.\d+$/.test(formatVersion)) throw badDeb(fileName, `unsupported package format ${JSON.stringify(formatVersion.slice(0, 20))}`)
   if (!control?.name.startsWith('control.tar')) throw badDeb(fileName, 'second member is not control.tar')
-  if (!control.data) throw badDeb(fileName, `${control.name} is larger than ${MAX_CONTROL_MEMBER} bytes`)
+  if (!control.data) throw tooLarge('controlTar', `${fileName}: ${control.name} is`)
   const data = members.slice(2).find((m) => m.name.startsWith('data.tar'))
   if (!data) throw badDeb(fileName, 'no data.tar member')
 
   let controlFields
   try {
-    const tar = await decompress(control.name, control.data)
+    const tar = await decompressControl(fileName, control.name, control.data)
     checkControlMembers(tar)
     const text = findTarFile(tar, 'control')
     if (!text) throw badDeb(fileName, `${control.name} has no control file`)
@@ -138,186 +149,50 @@ export async function readDeb(file: string): Promise<DebInfo> {
   return {kind, fileName, control: controlFields, digests, files}
 }
 
-/** A whole (small) control.tar; the decompressors are loaded on first use, as most commands never read a package. */
-async function decompress(member: string, bytes: Buffer): Promise<Buffer> {
-  const compression = member.slice(member.indexOf('.tar') + '.tar'.length)
-  try {
-    switch (compression) {
-      case '':
-        return bytes
-      case '.gz':
-        return gunzipSync(bytes)
-      case '.xz':
-        return (await import('@napi-rs/lzma/xz')).decompressSync(bytes)
-      case '.zst':
-        return Buffer.from((await import('fzstd')).decompress(bytes))
-    }
-  } catch (error) {
-    throw corrupt(member, error)
-  }
-  throw new RaptrError('BAD_DEB', `unsupported member compression ${member}`, 'rebuild the package with dpkg-deb -Zxz, -Zgzip or -Zzstd')
+/** The compression of a member from its name (`control.tar.xz` → `.xz`). */
+function compressionOf(member: string, prefix: string): Compression | undefined {
+  const c = member.slice(prefix.length)
+  return isCompression(c) ? c : undefined
 }
 
 /**
- * Where data.tar's bytes go as they are read: its decompressor, feeding a tar header
- * parser. `write` resolves once the bytes are consumed (the caller reuses its buffer);
- * `end` checks that the archive was complete; `abort` lets go after a failed read.
+ * A whole (small) control.tar, decoded as a stream that stops once it passes its cap: a
+ * control member that decompresses to gigabytes is refused after the first 64 MiB.
  */
-interface DataSink {
-  write(bytes: Buffer): Promise<void> | void
-  end(): Promise<void> | void
-  abort(): void
-}
-
-/** A sink for data.tar of this compression, or undefined when its files are not listed. */
-/** The end of a data.tar: a tar cut short is the package's fault, named by its member. */
-function endTar(member: string, tar: TarHeaderParser): void {
+async function decompressControl(fileName: string, member: string, bytes: Buffer): Promise<Buffer> {
+  const compression = compressionOf(member, 'control.tar')
+  if (compression === undefined) throw new RaptrError('BAD_DEB', `unsupported member compression ${member}`, 'rebuild the package with dpkg-deb -Zxz, -Zgzip or -Zzstd')
   try {
-    tar.end()
+    return await decompressCapped(compression, bytes, limit('controlTar'), () => tooLarge('controlTar', `${fileName}: ${member} decompresses to`))
   } catch (error) {
     throw corrupt(member, error)
   }
 }
 
-async function dataSink(member: string, tar: TarHeaderParser): Promise<DataSink | undefined> {
-  const compression = member.slice('data.tar'.length)
-  const guard = <A extends unknown[]>(step: (...a: A) => void) => (...a: A) => {
+/**
+ * Where data.tar's bytes go as they are read: its decoder, feeding a tar header parser;
+ * undefined when its files are not listed (data.tar.bz2, .lzma). Every failure is the
+ * package's, named by its member.
+ */
+async function dataSink(member: string, tar: TarHeaderParser): Promise<Decoder | undefined> {
+  const compression = compressionOf(member, 'data.tar')
+  if (compression === undefined) return undefined
+  const decoder = await createDecoder(compression, (out) => tar.push(out))
+  const guard = async (step: () => Promise<void> | void): Promise<void> => {
     try {
-      step(...a)
+      await step()
     } catch (error) {
       throw corrupt(member, error)
     }
   }
-  switch (compression) {
-    case '':
-      return {write: guard((b: Buffer) => tar.push(b)), end: guard(() => tar.end()), abort() {}}
-    case '.gz':
-      return gzipSink(member, tar)
-    case '.xz':
-      return xzSink(member, tar)
-    case '.zst': {
-      // Loaded on first use: most commands never read a package.
-      const {Decompress} = await import('fzstd')
-      const zstd = new Decompress((out) => tar.push(out))
-      return {
-        // A copy: fzstd keeps the tail of a chunk until the rest of its block arrives.
-        write: guard((b: Buffer) => zstd.push(new Uint8Array(b))),
-        end: guard(() => {
-          zstd.push(new Uint8Array(0), true)
-          tar.end()
-        }),
-        abort() {},
-      }
-    }
-  }
-  return undefined
-}
-
-function gzipSink(member: string, tar: TarHeaderParser): DataSink {
-  const gunzip = createGunzip()
-  let failure: unknown
-  gunzip.on('data', (out: Buffer) => {
-    if (failure) return
-    try {
-      tar.push(out)
-    } catch (error) {
-      failure = error
-      gunzip.destroy()
-    }
-  })
-  gunzip.on('error', (error) => {
-    failure ??= error
-  })
-  const check = () => {
-    if (failure) throw corrupt(member, failure)
-  }
   return {
-    async write(bytes) {
-      check()
-      // The callback runs once zlib has taken all of the bytes.
-      await new Promise<void>((resolve) => gunzip.write(bytes, () => resolve()))
-      check()
-    },
-    async end() {
-      check()
-      await new Promise<void>((resolve) => {
-        gunzip.once('end', resolve)
-        gunzip.once('close', resolve)
-        gunzip.end()
-      })
-      check()
-      endTar(member, tar)
-    },
-    abort() {
-      gunzip.destroy()
-    },
-  }
-}
-
-/**
- * xz through xz-decompress (xz-embedded compiled to WebAssembly: no native code and no
- * `xz` program needed), whose interface is a web stream: the bytes written are offered as
- * its input stream, and `write` waits until it asks for more, so they have been used.
- */
-async function xzSink(member: string, tar: TarHeaderParser): Promise<DataSink> {
-  const {XzReadableStream} = (await import('xz-decompress')).default
-  let input!: ReadableStreamDefaultController<Uint8Array>
-  let wants = 0
-  let finished = false
-  let failure: unknown
-  let wake: (() => void) | undefined
-  const source = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        input = controller
-      },
-      pull() {
-        wants++
-        wake?.()
-      },
-    },
-    {highWaterMark: 0},
-  )
-  const waitForWant = async () => {
-    while (wants === 0 && !finished) await new Promise<void>((resolve) => (wake = resolve))
-  }
-  const done = (async () => {
-    try {
-      for await (const out of new XzReadableStream(source)) tar.push(out)
-    } catch (error) {
-      failure = error
-    } finally {
-      finished = true
-      wake?.()
-    }
-  })()
-  const check = () => {
-    if (failure) throw corrupt(member, failure)
-  }
-  return {
-    async write(bytes) {
-      await waitForWant()
-      check()
-      // Bytes after the end of the xz stream are ignored, as xz --single-stream does.
-      if (finished) return
-      wants--
-      input.enqueue(bytes)
-      await waitForWant()
-      check()
-    },
-    async end() {
-      await waitForWant()
-      // The decoder may still hold output; the end of its input lets it finish (or, when
-      // the xz stream is cut short, fail).
-      if (!finished) input.close()
-      await done
-      check()
-      endTar(member, tar)
-    },
-    abort() {
-      // Ends the decoder (and frees its context) if it is still waiting for input.
-      if (!finished) input.error(new Error('read failed'))
-    },
+    write: (b) => guard(() => decoder.write(b)),
+    end: () =>
+      guard(async () => {
+        await decoder.end()
+        tar.end()
+      }),
+    abort: () => decoder.abort(),
   }
 }
 

@@ -3,9 +3,8 @@
  * in one pass so a large package file is read from disk once.
  */
 import {createHash, type Hash} from 'node:crypto'
-import fs from 'node:fs'
-
 import type {Digests} from '../core/interface.js'
+import {type FileRole, openRegularFile} from '../regular-file.js'
 
 /** Feed bytes in order with `update`, then read the result once with `digest`. */
 export interface Digester {
@@ -55,12 +54,22 @@ export function digestBuffer(data: Uint8Array): Digests {
 }
 
 /**
- * Digests of a file, streamed in one pass.
+ * Digests of a regular file, streamed in one pass (a FIFO or device is refused, not read).
  *
  * @example (await digestFile('pool/hello_1.0_amd64.deb')).sha256
  */
-export async function digestFile(path: string): Promise<Digests> {
+export async function digestFile(path: string, role: FileRole = {what: 'the file', hint: 'check the path'}): Promise<Digests> {
   const d = createDigester()
-  for await (const chunk of fs.createReadStream(path, {highWaterMark: 1 << 20})) d.update(chunk as Buffer)
+  const fh = await openRegularFile(path, role)
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20)
+    for (;;) {
+      const {bytesRead} = await fh.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) break
+      d.update(buf.subarray(0, bytesRead))
+    }
+  } finally {
+    await fh.close()
+  }
   return d.digest()
 }

@@ -2,7 +2,6 @@
  * Read a source package: the .dsc (clearsigned or not) and every file it lists, which
  * must sit next to it and match the listed size and every listed hash.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 
 import {getField, parseStanza, stripSignature} from '../core/deb822.js'
@@ -13,9 +12,7 @@ import {PACKAGE_NAME} from '../core/names.js'
 import {checkSignatureArmor} from './control-text.js'
 import {checkListed, readListed} from './listed-files.js'
 import {digestBuffer} from './digest.js'
-
-// A .dsc is a few KB; refuse to slurp something that is clearly not one.
-const MAX_DSC = 16 * 1024 * 1024
+import {readRegularFile} from '../regular-file.js'
 
 /**
  * Read and verify a source package.
@@ -27,16 +24,7 @@ export async function readDsc(file: string): Promise<DscInfo> {
   const fileName = path.basename(dscPath)
   const dir = path.dirname(dscPath)
 
-  let bytes: Buffer
-  try {
-    const stat = await fs.promises.stat(dscPath)
-    if (!stat.isFile()) throw Object.assign(new Error('not a file'), {code: 'EISDIR'})
-    if (stat.size > MAX_DSC) throw badDsc(fileName, `file is ${stat.size} bytes, too large for a .dsc`)
-    bytes = await fs.promises.readFile(dscPath)
-  } catch (error) {
-    if (isRaptrError(error)) throw error
-    throw new RaptrError('NOT_FOUND', `${fileName}: cannot read (${(error as NodeJS.ErrnoException).code})`, 'check the path of the .dsc file')
-  }
+  const bytes = await readRegularFile(dscPath, 'listing', {what: fileName, hint: 'give the path of a .dsc file'})
   const digests = digestBuffer(bytes)
 
   let control

@@ -78,10 +78,9 @@ export function readListed(fileName: string, control: Array<[string, string]>, k
 export async function checkListed(fileName: string, dir: string, name: string, expected: Listed, kind: string): Promise<Digests> {
   let actual: Digests
   try {
-    actual = await digestFile(path.join(dir, name))
+    actual = await digestFile(path.join(dir, name), {what: `${name} (listed in ${fileName})`, hint: `put the ${name} of this upload, a regular file, in the same directory as ${fileName}`, missing: 'DSC_FILE_MISSING'})
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'EISDIR') {
+    if ((error as RaptrError).code === 'DSC_FILE_MISSING') {
       throw new RaptrError('DSC_FILE_MISSING', `${fileName} lists ${name}, which is not next to it`, `put ${name} in the same directory as ${fileName}`, {file: name})
     }
     throw error

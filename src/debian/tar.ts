@@ -4,6 +4,7 @@
  * names (`././@LongLink`) and pax `path`/`size` records.
  */
 import {RaptrError} from '../errors.js'
+import {tooLarge} from '../limits.js'
 
 const BLOCK = 512
 
@@ -138,14 +139,27 @@ export class TarHeaderParser {
   private longName: string | undefined
   private pax = new Map<string, string>()
   private done = false
+  /** Bytes seen after the end-of-archive blocks. */
+  private trailer = 0
 
+  /**
+   * @param maxTrailer bytes allowed after the end-of-archive blocks (tar pads to its record
+   *   size): more is refused, so a stream of zeros, which reads as an empty archive, is not
+   *   decoded to its end.
+   */
   constructor(
     private readonly onEntry: (entry: {name: string; type: string; size: number}) => void,
     private readonly member = 'data.tar',
+    private readonly maxTrailer = Infinity,
   ) {}
 
   push(chunk: Uint8Array): void {
     let pos = 0
+    if (this.done) {
+      this.trailer += chunk.length
+      if (this.trailer > this.maxTrailer) throw tooLarge('tarTrailer', `${this.member} goes on after its end-of-archive blocks with`)
+      return
+    }
     while (pos < chunk.length && !this.done) {
       const left = chunk.length - pos
       if (this.meta && this.meta.remaining > 0) {
@@ -169,6 +183,7 @@ export class TarHeaderParser {
         if (this.headerFill === BLOCK) {
           this.headerFill = 0
           this.startEntry()
+          if (this.done) this.push(chunk.subarray(pos))
         }
       }
     }

@@ -2,7 +2,6 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {gunzipSync} from 'node:zlib'
 
 import {RaptrError} from '../errors.js'
 import {getField, parseDeb822, parseStanza, stripSignature, valueLines, type Stanza} from '../core/deb822.js'
@@ -14,7 +13,7 @@ import {addPackages, type AddResult} from '../archive/packages.js'
 import {parseRecord, recordSha256} from '../archive/records.js'
 import {json, readDistribution, DEFAULT_ARCHITECTURES} from '../archive/settings.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
-import type {RepositorySource} from './source.js'
+import {indexText, type RepositorySource} from './source.js'
 
 export interface ImportOptions {
   /** The raptr distribution to import into (created when missing). */
@@ -189,17 +188,12 @@ async function readIndex(source: RepositorySource, suite: string, p: string, ent
     const entry = entries.find((e) => e.path === p + ext)
     if (!entry) continue
     const key = `dists/${suite}/${p}${ext}`
-    const data = await source.get(key)
+    const data = await source.get(key, {maxBytes: entry.size})
     if (!data) continue
     if (data.length !== entry.size || sha256(data) !== entry.sha256) {
       throw new RaptrError('DSC_FILE_MISMATCH', `${source.url} ${key} does not match its Release`, 'the repository is being published right now, or is damaged; import again later')
     }
-    if (ext === '.gz') return gunzipSync(data).toString('utf8')
-    if (ext === '.xz') {
-      const {decompressSync} = await import('@napi-rs/lzma/xz')
-      return Buffer.from(decompressSync(Buffer.from(data))).toString('utf8')
-    }
-    return Buffer.from(data).toString('utf8')
+    return indexText(ext, data, `${source.url} ${key}`)
   }
   return undefined
 }
@@ -248,7 +242,9 @@ async function alreadyThere(view: ArchiveView, dist: string, c: Candidate): Prom
 }
 
 async function download(source: RepositorySource, f: Wanted): Promise<Uint8Array> {
-  const data = await source.get(f.key)
+  const data = await source.get(f.key, {maxBytes: f.size}).catch((error) => {
+    throw (error as RaptrError).code === 'TOO_LARGE' ? new RaptrError('DSC_FILE_MISMATCH', `${f.key}: larger than the ${f.size} bytes the index says`, 'the repository is damaged or being published; import again later') : error
+  })
   if (!data) throw new RaptrError('NOT_FOUND', `${source.url}/${f.key} is missing`, 'the repository is incomplete; import again later, or without that component')
   if (data.length !== f.size) throw new RaptrError('DSC_FILE_MISMATCH', `${f.key}: size is ${data.length}, the index says ${f.size}`, 'the repository is damaged or being published; import again later')
   if (sha256(data) !== f.sha256) throw new RaptrError('DSC_FILE_MISMATCH', `${f.key}: SHA256 does not match the index`, 'the repository is damaged or being published; import again later')

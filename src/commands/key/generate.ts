@@ -25,6 +25,11 @@ RAPTR_SIGNING_KEY.`
     if (fs.existsSync(flags.out) && !flags.force) {
       throw new RaptrError('ALREADY_EXISTS', `${flags.out} exists`, 'choose another --out, or pass --force to overwrite it')
     }
+    // Overwriting is for files: a FIFO would block the write, a device would swallow the key.
+    for (const f of [flags.out, `${flags.out.replace(/\.asc$/, '')}.pub.asc`]) {
+      const st = fs.statSync(f, {throwIfNoEntry: false})
+      if (st && !st.isFile()) throw new RaptrError('NOT_A_FILE', `${f} exists and is not a regular file`, 'choose another --out')
+    }
     const {generateKey} = await import('../../signing/openpgp-signer.js')
     let key: Awaited<ReturnType<typeof generateKey>>
     try {

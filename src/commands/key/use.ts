@@ -35,13 +35,8 @@ archive is refused: it would be committed.`
     }
     const {expandHome} = await import('../../cli/signing.js')
     const file = path.resolve(expandHome(args.file!))
-    const fs = await import('node:fs')
-    let text: string
-    try {
-      text = fs.readFileSync(file, 'utf8')
-    } catch {
-      throw new RaptrError('NO_SIGNING_KEY', `cannot read ${file}`, 'check the path')
-    }
+    const {readRegularFile} = await import('../../regular-file.js')
+    const text = (await readRegularFile(file, 'keyFile', {what: 'the key file', missing: 'NO_SIGNING_KEY', hint: 'give the path of an armored private key file'})).toString('utf8')
     if (!/BEGIN PGP PRIVATE KEY BLOCK/.test(text)) {
       throw new RaptrError('BAD_SIGNING_KEY', `${file} is not an armored private key`, 'export one with: gpg --armor --export-secret-keys KEYID, or make one with: raptr key generate')
     }
