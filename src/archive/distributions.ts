@@ -108,7 +108,7 @@ export async function removeDistribution(archive: Archive, name: string): Promis
   const {commit, result} = await archive.transaction<{nothing?: string; published: string[]}>(async (tx) => {
     const latest = new Map<string, string>()
     for (const p of await listPublications(tx)) if (p.distribution === name) latest.set(p.backend, p.action)
-    const published = [...latest].filter(([, action]) => (action as string) !== 'drop').map(([backend]) => backend)
+    const published = [...latest].filter(([, action]) => (action) !== 'drop').map(([backend]) => backend)
     if ((await readDistribution(tx, name)) === undefined) return {message: '', events: [], result: {nothing: `there is no distribution "${name}"`, published}}
     tx.remove(distPath(name))
     return {message: `distribution removed: ${name}`, events: [{v: 1, type: 'DistributionRemoved', distribution: name}], result: {published}}

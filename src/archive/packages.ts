@@ -15,7 +15,7 @@ import {
   recordDir,
   recordPath,
 } from '../core/layout.js'
-import {parseSection, validateComponentName, validatePackageName, validateSuiteName} from '../core/names.js'
+import {parseSection, validateComponentName, validatePackageName} from '../core/names.js'
 import {selectVersions, type VersionChoice} from '../core/selection.js'
 import type {PackagePlace, PackageRef, RaptrEvent} from '../core/events.js'
 import {compareVersions} from '../core/version.js'
@@ -33,6 +33,9 @@ import {debugHooks} from '../core/debug.js'
 const BINARY_EXT = ['.deb', '.udeb', '.ddeb']
 
 /** A package file read from disk, ready to enter the archive. */
+/** What an intake adds to its commit's message and events (a bundle, an import). */
+type ExtraCommit = {message: string; events: RaptrEvent[]} | undefined
+
 export interface IncomingPackage {
   record: PackageRecord
   /** Every file to store in the blob cache: [path on disk, sha256]. */
@@ -216,7 +219,7 @@ export async function addPackages(
     /** Runs first in the transaction (an import creates its distribution and categories there). */
     prepare?: (tx: Transaction) => Promise<void>
     /** Runs last in the transaction; its message replaces the package one, its events follow PackageAdded. */
-    extra?: (tx: Transaction, added: PackageHeader[]) => Promise<{message: string; events: RaptrEvent[]} | undefined>
+    extra?: (tx: Transaction, added: PackageHeader[]) => ExtraCommit | Promise<ExtraCommit>
     /** Called as each file is read: files done, files in all, bytes read so far. */
     onProgress?: (done: number, total: number, bytes: number) => void
   },

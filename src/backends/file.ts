@@ -344,7 +344,7 @@ async function renameOrDiscard(tmp: string, dest: string): Promise<void> {
 }
 
 function code(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as {code: unknown}).code) : undefined
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined
 }
 
 /** ENOTDIR: a parent of the key is a file, so the key cannot exist either. */

@@ -30,18 +30,21 @@ export class MemoryBackend implements Backend {
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
+    await nextTurn()
     validateKey(key)
     const o = this.visible.get(key)
     return o ? {key, size: o.data.length, modified: o.modified} : undefined
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    await nextTurn()
     validateKey(key)
     const o = this.visible.get(key)
     return o ? Uint8Array.from(o.data) : undefined
   }
 
   async put(key: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
+    await nextTurn()
     validateKey(key)
     this.store(key, {data: Uint8Array.from(data), modified: new Date()}, opts)
   }
@@ -58,6 +61,7 @@ export class MemoryBackend implements Backend {
   }
 
   async putIfAbsent(key: string, data: Uint8Array, opts?: PutOptions): Promise<boolean> {
+    await nextTurn()
     validateKey(key)
     if (this.visible.has(key)) return false
     this.store(key, {data: Uint8Array.from(data), modified: new Date()}, opts)
@@ -65,6 +69,7 @@ export class MemoryBackend implements Backend {
   }
 
   async copy(fromKey: string, toKey: string, opts?: PutOptions): Promise<void> {
+    await nextTurn()
     validateKey(fromKey)
     validateKey(toKey)
     const o = this.visible.get(fromKey)
@@ -74,6 +79,7 @@ export class MemoryBackend implements Backend {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    await nextTurn()
     const keys = [...this.visible.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     for (const key of keys) {
       const o = this.visible.get(key)
@@ -82,6 +88,7 @@ export class MemoryBackend implements Backend {
   }
 
   async remove(keys: string[]): Promise<void> {
+    await nextTurn()
     for (const key of keys) validateKey(key)
     for (const key of keys) {
       this.visible.delete(key)
@@ -91,6 +98,7 @@ export class MemoryBackend implements Backend {
   }
 
   async sync(): Promise<void> {
+    await nextTurn()
     for (const key of this.pending) {
       const o = this.visible.get(key)
       if (o) this.durable.set(key, o)
@@ -118,4 +126,13 @@ export class MemoryBackend implements Backend {
       this.pending.delete(key)
     }
   }
+}
+
+/**
+ * Every operation yields to the event loop first, as a real backend's request does, so
+ * concurrent publishes interleave here as they would against a directory or a bucket
+ * instead of each finishing before the next starts.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }

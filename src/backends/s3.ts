@@ -526,7 +526,7 @@ function describe(error: unknown): {name: string; status?: number; message: stri
 }
 
 function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as {code: unknown}).code) : undefined
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined
 }
 
 function isRetryable(error: unknown): boolean {

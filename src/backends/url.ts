@@ -106,10 +106,16 @@ export function redactUrl(text: string): string {
  *
  * @example redactDeep({url: 's3://K:S@b'}) // {url: 's3://***@b'}
  */
+/** A {...} literal or a null-prototype object: what JSON data is made of. */
+export function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redactUrl(value) as T
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T
-  if (value && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => redactDeep(v)) as T
+  if (value && typeof value === 'object' && isPlainObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T
   }
   return value

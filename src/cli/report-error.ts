@@ -1,5 +1,5 @@
 import type {RaptrError} from '../errors.js'
-import {redactUrl} from '../backends/url.js'
+import {isPlainObject, redactUrl} from '../backends/url.js'
 
 /** True when `--json` was given before any `--`. */
 export function wantsJson(argv: string[]): boolean {
@@ -56,7 +56,7 @@ export function safeMessage(text: string, listing: boolean, escape = true): stri
 /** One line: credentials masked, control and bidi characters escaped (unless for JSON), cut to MAX_ECHO characters. */
 function safeLine(text: string, escape = true): string {
   const redacted = redactUrl(text)
-  // eslint-disable-next-line no-control-regex
+   
   const escaped = !escape ? redacted : redacted.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => escapeChar(c))
   const chars = Array.from(escaped)
   return chars.length > MAX_ECHO ? `${chars.slice(0, MAX_ECHO - 1).join('')}…` : escaped
@@ -71,6 +71,6 @@ function escapeChar(c: string): string {
 function safeData(value: unknown): unknown {
   if (typeof value === 'string') return safeLine(value, false)
   if (Array.isArray(value)) return value.map(safeData)
-  if (value && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeData(v)]))
+  if (value && typeof value === 'object' && isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeData(v)]))
   return value
 }

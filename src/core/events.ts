@@ -133,7 +133,7 @@ export const RaptrEvent = z.discriminatedUnion('type', [
 ])
 export type RaptrEvent = z.infer<typeof RaptrEvent>
 export type EventType = RaptrEvent['type']
-export const EVENT_TYPES: readonly EventType[] = RaptrEvent.def.options.map((o) => o.def.shape.type.def.values[0] as EventType)
+export const EVENT_TYPES: readonly EventType[] = RaptrEvent.def.options.map((o) => o.def.shape.type.def.values[0])
 
 /** The environment a commit was made in: free text or JSON from RAPTR_EVENT_CONTEXT, and the CI job. */
 export const EventContext = z.object({note: z.optional(z.unknown()), ci: z.optional(z.string())})

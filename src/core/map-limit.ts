@@ -20,6 +20,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
     }
   })
   await Promise.all(workers)
-  if (failed !== undefined) throw failed
+  if (failed !== undefined) throw failed instanceof Error ? failed : new Error(JSON.stringify(failed))
   return out
 }

@@ -68,13 +68,13 @@ export function parseVersion(s: string): Version {
   if (!isDigit(upstream.charCodeAt(0))) throw bad(s, 'upstream version does not start with a digit')
   for (let i = 1; i < upstream.length; i++) {
     const c = upstream.charCodeAt(i)
-    if (!isDigit(c) && !isAlpha(c) && !'.-+~:'.includes(upstream[i]!)) {
+    if (!isDigit(c) && !isAlpha(c) && !'.-+~:'.includes(upstream[i])) {
       throw bad(s, `invalid character "${upstream[i]}" in upstream version`)
     }
   }
   for (let i = 0; i < revision.length; i++) {
     const c = revision.charCodeAt(i)
-    if (!isDigit(c) && !isAlpha(c) && !'.+~'.includes(revision[i]!)) {
+    if (!isDigit(c) && !isAlpha(c) && !'.+~'.includes(revision[i])) {
       throw bad(s, `invalid character "${revision[i]}" in revision`)
     }
   }

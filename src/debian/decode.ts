@@ -44,8 +44,12 @@ export async function createDecoder(compression: Compression, onOut: (out: Uint8
       const zstd = new Decompress((out) => onOut(out))
       return {
         // A copy: fzstd keeps the tail of a chunk until the rest of its block arrives.
-        write: (b) => zstd.push(new Uint8Array(b)),
-        end: () => zstd.push(new Uint8Array(0), true),
+        write: (b) => {
+          zstd.push(new Uint8Array(b))
+        },
+        end: () => {
+          zstd.push(new Uint8Array(0), true)
+        },
         abort() {},
       }
     }
@@ -85,13 +89,13 @@ export async function decompressCapped(compression: Compression, bytes: Uint8Arr
 
 function gzipDecoder(onOut: (out: Uint8Array) => void): Decoder {
   const gunzip = createGunzip()
-  let failure: unknown
+  let failure: Error | undefined
   gunzip.on('data', (out: Buffer) => {
     if (failure) return
     try {
       onOut(out)
     } catch (error) {
-      failure = error
+      failure = error instanceof Error ? error : new Error(String(error))
       gunzip.destroy()
     }
   })
@@ -146,7 +150,7 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
   let input!: ReadableStreamDefaultController<Uint8Array>
   let wants = 0
   let finished = false
-  let failure: unknown
+  let failure: Error | undefined
   let wake: (() => void) | undefined
   const source = new ReadableStream<Uint8Array>(
     {
@@ -167,7 +171,7 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
     try {
       for await (const out of new XzReadableStream(source)) onOut(out)
     } catch (error) {
-      failure = error
+      failure = error instanceof Error ? error : new Error(String(error))
     } finally {
       finished = true
       wake?.()

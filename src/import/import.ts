@@ -143,7 +143,7 @@ export async function importRepository(archive: Archive, source: RepositorySourc
       categoryOf: (f) => categoryOf.get(f)!,
       link: [opts.to],
       prepare: (tx) => ensureTarget(tx, opts.to, components, architectures),
-      extra: async (_tx, records) => ({
+      extra: (_tx, records) => ({
         message: `imported: ${records.length} packages from ${source.url} ${suite} to ${opts.to}\n\n${records.map((r) => `${r.name} ${r.version} ${r.arch}`).join('\n')}`,
         events: [{v: 1, type: 'Imported', url: source.url, suite, distribution: opts.to, components, count: records.length}],
       }),

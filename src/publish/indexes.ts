@@ -197,7 +197,7 @@ async function writeVariants(dir: string, p: string, store: PieceStore, ids: Pie
     await xz.discard()
     xz = await IndexWriter.open(dir, `${p}.xz`)
     const texts: Buffer[] = []
-    await store.each(ids, async (piece) => {
+    await store.each(ids, (piece) => {
       if (piece.text.length > 0) texts.push(Buffer.from(piece.text))
     })
     const again = await xzPieces(texts)
@@ -215,7 +215,7 @@ async function writeVariants(dir: string, p: string, store: PieceStore, ids: Pie
 /** A Contents index, plain and .gz: sorted by path across every shard, as Debian's are; compressed in chunks memoized by content. */
 async function writeContents(dir: string, p: string, store: PieceStore, ids: PieceId[], chunkDir: string): Promise<IndexFile[]> {
   const texts: Buffer[] = []
-  await store.each(ids, async (piece) => {
+  await store.each(ids, (piece) => {
     if (piece.text.length > 0) texts.push(Buffer.from(piece.text))
   })
   const chunks = contentsChunks(texts)
@@ -468,7 +468,7 @@ class PieceStore {
    * Each piece of one index, in order, handed to `emit` and let go: a memoized one read
    * back, the rest rendered and compressed together in runs of at most {@link PIECE_RUN} pieces.
    */
-  async each(ids: readonly PieceId[], emit: (p: Piece) => Promise<void>): Promise<void> {
+  async each(ids: readonly PieceId[], emit: (p: Piece) => void | Promise<void>): Promise<void> {
     const sep = this.renderer.separator
     // The end of the shard before the run: the dictionary of a piece that starts it.
     let tail: Buffer = EMPTY

@@ -185,7 +185,7 @@ function xzCli(texts: readonly Uint8Array[]): Promise<Buffer> {
     let err = ''
     child.on('error', reject)
     child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => (err += d))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out))
       else reject(xzFailure(`exited ${code}: ${err.trim()}`))

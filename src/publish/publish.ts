@@ -172,7 +172,7 @@ async function publishTo(
   mark('publish: browse pages written')
   let recorded: string | undefined
   if (done.length > 0) {
-    const res = await archive.transaction(async (tx) => {
+    const res = await archive.transaction((tx) => {
       for (const r of done) {
         tx.write(`${publicationDir(r.backend, r.distribution)}/${String(r.seq).padStart(10, '0')}.json`, json({seq: r.seq, action: 'publish', snapshot: r.snapshot, pinned: r.pinned, date: new Date().toISOString()}))
       }

@@ -88,7 +88,7 @@ async function refreshOne(archive: Archive, backend: Backend, backendName: strin
     }
     const res = await goLive(backend, entry, head, {signer})
     if (res.status !== 'live') continue
-    await archive.transaction(async (tx) => {
+    await archive.transaction((tx) => {
       tx.write(`${publicationDir(backendName, dist)}/${String(entry.seq).padStart(10, '0')}.json`, json({seq: entry.seq, action: 'refresh', snapshot: entry.snapshot, pinned: entry.pinned, date: entry.date}))
       return {message: `refreshed: ${dist} on ${backendName} (${shortId(entry.snapshot)}, seq ${entry.seq})`, events: [{v: 1, type: 'Refreshed', distribution: dist, backend: backendName, snapshot: entry.snapshot, seq: entry.seq}], result: null}
     })

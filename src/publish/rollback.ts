@@ -108,7 +108,7 @@ export async function rollback(archive: Archive, backend: Backend, backendName: 
     }
     const res = await goLive(backend, entry, head, {signer: opts.signer})
     if (res.status !== 'live') continue
-    await archive.transaction(async (tx) => {
+    await archive.transaction((tx) => {
       tx.write(`${publicationDir(backendName, dist)}/${String(entry.seq).padStart(10, '0')}.json`, json({seq: entry.seq, action: 'rollback', snapshot: entry.snapshot, pinned: entry.pinned, date: entry.date}))
       return {message: `rolled back: ${dist} on ${backendName} to ${shortId(entry.snapshot)} (seq ${entry.seq})`, events: [{v: 1, type: 'RolledBack', distribution: dist, backend: backendName, snapshot: entry.snapshot, seq: entry.seq}], result: null}
     })

@@ -65,7 +65,7 @@ export async function releaseFilesDiffer(backend: Backend, dir: string, files: R
     ['InRelease', files.inRelease],
   ]
   const have = await Promise.all(want.map(([f]) => backend.get(`${dir}/${f}`)))
-  return want.filter(([, w], i) => (have[i] === undefined ? undefined : Buffer.from(have[i]!).toString('utf8')) !== w).map(([f]) => f)
+  return want.filter(([, w], i) => (have[i] === undefined ? undefined : Buffer.from(have[i]).toString('utf8')) !== w).map(([f]) => f)
 }
 
 /** Whether all three live pointer files are exactly those of `entry`. */

@@ -25,16 +25,16 @@ function runGpg(args: string[], input: string | undefined, passphrase?: string):
     const out: Buffer[] = []
     let err = ''
     child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? gpgMissing() : e))
-    child.stdout!.on('data', (d: Buffer) => out.push(d))
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout.on('data', (d: Buffer) => out.push(d))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     child.on('close', (code) => resolve({code: code ?? -1, stdout: Buffer.concat(out), stderr: err}))
     const fd3 = child.stdio[3] as NodeJS.WritableStream | null
     if (fd3) {
       fd3.on('error', () => {})
       fd3.end(passphrase === undefined ? '' : `${passphrase}\n`)
     }
-    child.stdin!.on('error', () => {})
-    child.stdin!.end(input ?? '')
+    child.stdin.on('error', () => {})
+    child.stdin.end(input ?? '')
   })
 }
 

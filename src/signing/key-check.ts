@@ -158,7 +158,7 @@ const usable = (c: ComponentReport, at: Date): boolean => !c.revoked && (c.expir
 /** One certificate, judged as sqv would judge a signature by it. */
 async function judgeKey(key: Key, at: Date, withinDays: number): Promise<KeyReport> {
   const pgp = await import('openpgp')
-  const direct = ((key as unknown as {directSignatures?: Sig[]}).directSignatures ?? []) as Sig[]
+  const direct = ((key as unknown as {directSignatures?: Sig[]}).directSignatures ?? [])
   const selfSigs = [...key.users.flatMap((u) => u.selfCertifications as Sig[]), ...direct]
   const primary = judgeComponent(pgp, key, 'primary', selfSigs, key.revocationSignatures.length > 0, at, withinDays)
   const subkeys = key.subkeys.map((s) => judgeComponent(pgp, s, 'subkey', s.bindingSignatures as Sig[], s.revocationSignatures.length > 0, at, withinDays))

@@ -16,7 +16,7 @@ const MAX_EMAIL = 254
  * @example checkUserId('ACME apt', 'apt@acme.example')
  */
 export function checkUserId(name: string, email: string): void {
-  // eslint-disable-next-line no-control-regex
+   
   if (name.trim() === '' || name.length > MAX_NAME || /[\p{C}<>]/u.test(name)) {
     throw new RaptrError('BAD_ARGUMENT', `invalid --name "${name}": 1 to ${MAX_NAME} printable characters on one line, without < or >`, 'e.g. --name "ACME apt archive"')
   }

@@ -109,7 +109,7 @@ function makeSigner(pgp: typeof import('openpgp'), key: PrivateKey): Signer {
       // A binary signature over the exact bytes, as `gpg --detach-sign` makes it:
       // nothing is canonicalised, so Release.gpg matches Release byte for byte.
       const message = await pgp.createMessage({binary: new TextEncoder().encode(text)})
-      return pgp.sign({message, signingKeys: key, detached: true, format: 'armored', config})
+      return (await pgp.sign({message, signingKeys: key, detached: true, format: 'armored', config})) as string
     },
   }
 }

@@ -16,6 +16,15 @@ const FILE_MODE = '100644'
 const MAX_FILES_SYNCED = 2000
 
 
+/** What a transaction's body returns: the commit's message and events, and the caller's result. */
+export interface TransactionResult<T> {
+  message: string
+  events?: RaptrEvent[]
+  result: T
+  /** Commit even when no file changed (an event worth keeping, e.g. a purge of the blob cache). */
+  record?: boolean
+}
+
 export interface CommitInfo {
   id: string
   tree: string
@@ -65,7 +74,7 @@ export class Archive {
     await git.init({fs, dir: abs, defaultBranch: 'main'})
     const archive = new Archive(abs)
     await fs.promises.writeFile(path.join(archive.gitDir, 'info', 'exclude'), '# raptr keeps its blob cache inside .git\n', {flag: 'a'})
-    await archive.transaction(async (tx) => {
+    await archive.transaction((tx) => {
       for (const [p, content] of Object.entries(initialFiles)) tx.write(p, content)
       return {message: 'archive created', events: [{v: 1, type: 'ArchiveCreated'}], result: null}
     })
@@ -191,7 +200,7 @@ export class Archive {
    * file (a purge of the blob cache). A thrown error leaves the archive as it was:
    * nothing reaches the branch until every object is written.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<{message: string; events?: RaptrEvent[]; result: T; record?: boolean}>): Promise<{commit?: string; result: T}> {
+  async transaction<T>(fn: (tx: Transaction) => TransactionResult<T> | Promise<TransactionResult<T>>): Promise<{commit?: string; result: T}> {
     const release = acquireLock(this.gitDir)
     try {
       const parent = await this.head()

@@ -24,7 +24,7 @@ export function git(args: string[], cwd: string): Promise<GitResult> {
     try {
       child = spawn('git', args, {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
     } catch (error) {
-      reject(error)
+      reject(error instanceof Error ? error : new Error(String(error)))
       return
     }
     let stdout = ''

@@ -34,7 +34,7 @@ raptr unpin. Prints the sources.list line and the deb822 .sources stanza.`
     const {syncAfter, syncBefore} = await import('../../cli/sync-flags.js')
     await syncBefore(archive, flags, (m) => this.note(m))
     const b = await chooseBackend(await archive.view(), flags.backend)
-    const {commit, ...res} = await pin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
+    const {commit: _commit, ...res} = await pin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
     await syncAfter(archive, flags, (m) => this.note(m))
     this.log(res.debLine)
     this.log('')
