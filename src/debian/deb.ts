@@ -12,7 +12,7 @@ import {createGunzip, gunzipSync} from 'node:zlib'
 import {getField, parseStanza} from '../core/deb822.js'
 import type {DebInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
-import {PACKAGE_NAME} from '../core/names.js'
+import {validateArchitectureSpelling, validatePackageName} from '../core/names.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
 import {checkControlMembers, controlText} from './control-text.js'
@@ -121,17 +121,13 @@ export async function readDeb(file: string): Promise<DebInfo> {
     }
   }
   const name = getField(controlFields, 'Package') as string
-  if (!PACKAGE_NAME.test(name)) {
-    throw new RaptrError('BAD_NAME', `${fileName}: invalid package name ${JSON.stringify(name)}`, 'package names use lowercase letters, digits and + - . (at least two characters, starting with a letter or digit)')
-  }
+  // Name, version and architecture become archive paths: the one grammar (names.ts) with its length limits.
   try {
+    validatePackageName(name)
     parseVersion(getField(controlFields, 'Version') as string)
+    validateArchitectureSpelling(getField(controlFields, 'Architecture') as string)
   } catch (error) {
     throw inFile(fileName, error)
-  }
-  const architecture = getField(controlFields, 'Architecture') as string
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) {
-    throw new RaptrError('BAD_CONTROL', `${fileName}: invalid Architecture ${JSON.stringify(architecture)}`, 'a binary package has one architecture, such as amd64 or all')
   }
 
   const files = sink ? contentsList(names) : undefined
