@@ -10,7 +10,7 @@ import {
   distConfigPath,
 } from '../core/layout.js'
 import type {ArchiveView} from '../store/archive.js'
-import {NAME_LIMITS, RELEASE_FIELD_LIMITS, releaseFieldProblem, shownValue, type ReleaseTextField} from '../core/names.js'
+import {NAME_LIMITS, RELEASE_FIELD_LIMITS, releaseFieldProblem, shownValue, validateSuiteName, type ReleaseTextField} from '../core/names.js'
 
 /** raptr.json: archive-wide settings. */
 export const ArchiveSettings = z.object({
@@ -103,6 +103,7 @@ export async function readDistribution(tx: ArchiveView, dist: string): Promise<D
 }
 
 export async function requireDistribution(tx: ArchiveView, dist: string): Promise<DistributionSettings> {
+  validateSuiteName(dist)
   const d = await readDistribution(tx, dist)
   if (!d) {
     const known = await listDistributionNames(tx)
