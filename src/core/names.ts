@@ -14,12 +14,16 @@
  * | category (whole)     |  64 | one tree directory `a%2fb` (≤ 64 + 2 per `/` < 128), published `<dist>/<a>/<b>/binary-<arch>/…` |
  * | backend, snapshot, bundle alias | 64 | `backends/<name>.json`, `snapshots/<name>.json`, `bundles/<alias>/<ver>` |
  * | architecture         |  32 | `<arch>.udeb` tree directory, `binary-<arch>`, `Contents-udeb-<arch>.gz`; dpkg's longest is 21 |
- * | package name         | 128 | `packages/<xx>/<name>/…`, `…/<xx>/<name>/<ver>`; Debian's longest are ~70 |
- * | version, as stored   | 200 | `<ver>` and `<ver>_<arch>` tree entries (200 + 1 + 32 = 233 ≤ NAME_MAX 255); stored means `:` written `%3a`, so it counts 3; Debian's longest are ~80 |
- * | file name (pool, .dsc list) | 200 | a pool file `pool/<xx>/<cid>/<file>` and the temporary copy import writes |
+ * | package name         |  96 | `packages/<xx>/<name>/…`, `…/<xx>/<name>/<ver>`; Debian's longest are ~70 |
+ * | version, as stored   | 120 | `<ver>` and `<ver>_<arch>` tree entries; stored means `:` written `%3a`, so it counts 3; Debian's longest are ~80 |
+ * | file name (pool, .dsc list) | 240 | a pool file `pool/<xx>/<cid>/<file>` and the temporary copy import writes |
+ *
+ * Package name and version are bounded together by apt, not by raptr's own paths: apt
+ * saves a download as `<name>_<version, ':' as %3a>_<arch>.<deb|udeb>` in one
+ * directory, so 96 + 1 + 120 + 1 + 32 + 5 = 255 = NAME_MAX is the most it can take.
  *
  * Whole paths: the deepest archive path, a link
- * `dists/<64>/<128>/<37>/<2>/<128>/<200>`, is under 570 bytes; the deepest published
+ * `dists/<64>/<128>/<37>/<2>/<96>/<120>`, is under 460 bytes; the deepest published
  * key, `dists/snapshots/<12>/<64>/<64>/debian-installer/binary-<32>/by-hash/SHA256/<64>`,
  * under 330, which leaves a `file://` root or an S3 prefix over 3,000 bytes of
  * PATH_MAX (4,096) and almost 700 of S3's 1,024-byte keys. The tightest bound is apt's:
@@ -45,10 +49,10 @@ export const NAME_LIMITS = {
   snapshot: 64,
   alias: 64,
   architecture: 32,
-  packageName: 128,
+  packageName: 96,
   /** As stored: each `:` counts 3 (`%3a`). */
-  version: 200,
-  fileName: 200,
+  version: 120,
+  fileName: 240,
 } as const
 
 /** The longest value of each free-text Release field raptr writes. */
@@ -201,7 +205,7 @@ export function validateSnapshotName(name: string): string {
 /**
  * Return `name` if it can be the name of a package's file (a pool file, a file a .dsc
  * lists, a file given to `add`): one path segment, not hidden, no control character,
- * at most 200 bytes. `what` names it in the message.
+ * at most 240 bytes. `what` names it in the message.
  *
  * @example validateFileName('hello_2.10-3.dsc') // 'hello_2.10-3.dsc'
  */

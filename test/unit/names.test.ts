@@ -118,7 +118,9 @@ describe('length limits: every kind at its minimum, at its limit, and one past',
     expect(NAME_LIMITS.version + 1 + NAME_LIMITS.architecture).toBeLessThanOrEqual(255)
     // A nested category is one tree directory with each '/' written as '%2f'.
     expect(NAME_LIMITS.category * 3).toBeLessThanOrEqual(255)
-    expect(`${NAME_LIMITS.snapshot}`.length + NAME_LIMITS.snapshot + '.json'.length).toBeLessThanOrEqual(255)
+    expect(NAME_LIMITS.snapshot + '.json'.length).toBeLessThanOrEqual(255)
+    // apt saves a download as <name>_<version, ':' as %3a>_<arch>.udeb: one file name.
+    expect(NAME_LIMITS.packageName + 1 + NAME_LIMITS.version + 1 + NAME_LIMITS.architecture + '.udeb'.length).toBeLessThanOrEqual(255)
   })
 
   it('versions: the shortest, at the limit as stored, one past, and ":" counting 3', () => {
@@ -129,7 +131,7 @@ describe('length limits: every kind at its minimum, at its limit, and one past',
     expect(past.code).toBe('BAD_VERSION')
     expect(past.message).toContain(`longer than ${NAME_LIMITS.version}`)
     // With an epoch, ':' inside the upstream is allowed, and stored as %3a.
-    const colons = `1:1${':'.repeat(66)}`
+    const colons = `1:1${':'.repeat(40)}`
     expect(colons.length).toBeLessThan(NAME_LIMITS.version)
     expect(badNameOf(() => parseVersion(colons)).code).toBe('BAD_VERSION')
   })
