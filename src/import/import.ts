@@ -118,8 +118,9 @@ export async function importRepository(archive: Archive, source: RepositorySourc
     if (text === undefined) continue
     const component = p.slice(0, p.indexOf(p.includes('/debian-installer/') ? '/debian-installer/' : p.endsWith('Sources') ? '/source/' : '/binary-'))
     for (const stanza of parseDeb822(text)) {
-      const c = p.endsWith('Sources') ? sourceCandidate(stanza, component) : binaryCandidate(stanza, component)
-      checkCandidate(`${source.url} dists/${suite}/${p}`, c)
+      const where = `${source.url} dists/${suite}/${p}`
+      const c = upstreamField(where, p.endsWith('Sources') ? 'Sources' : 'Packages', () => (p.endsWith('Sources') ? sourceCandidate(stanza, component) : binaryCandidate(stanza, component)))
+      checkCandidate(where, c)
       if (!candidates.has(`${c.component} ${c.main}`)) candidates.set(`${c.component} ${c.main}`, c)
     }
   }
@@ -221,9 +222,9 @@ async function readIndex(source: RepositorySource, suite: string, p: string, ent
  * Runs the name check `check` on a field of an upstream file, so a refusal is one line
  * naming the file (its URL) and the field: `http://… dists/stable/Release: Architectures: invalid architecture "../x"`.
  */
-function upstreamField(where: string, field: string, check: () => unknown): void {
+function upstreamField<T>(where: string, field: string, check: () => T): T {
   try {
-    check()
+    return check()
   } catch (error) {
     if (error instanceof RaptrError) throw new RaptrError(error.code, `${where}: ${field}: ${error.message}`, `the upstream repository is damaged or hostile; nothing was imported (${error.hint})`, error.data)
     throw error
@@ -244,25 +245,25 @@ function need(stanza: Stanza, field: string, what: string): string {
   return v
 }
 
-function safeKey(key: string): string {
+function safeKey(key: string, field: string): string {
   if (key.split('/').some((s) => s === '..' || s === '') || key.startsWith('/')) {
-    throw new RaptrError('UNSAFE_PATH', `the repository names an unsafe path "${shownValue(key)}"`, 'raptr only reads files under the repository root')
+    throw new RaptrError('UNSAFE_PATH', `${field} is an unsafe path "${shownValue(key)}"`, 'raptr only reads files under the repository root')
   }
   return key
 }
 
 function binaryCandidate(stanza: Stanza, component: string): Candidate {
-  const key = safeKey(need(stanza, 'Filename', 'Packages'))
+  const key = safeKey(need(stanza, 'Filename', 'Packages'), 'Filename')
   const name = path.posix.basename(key)
   const id = {name: need(stanza, 'Package', 'Packages'), version: need(stanza, 'Version', 'Packages'), arch: need(stanza, 'Architecture', 'Packages')}
   return {component, main: name, ...id, files: [{key, name, size: Number(need(stanza, 'Size', 'Packages')), sha256: need(stanza, 'SHA256', 'Packages').toLowerCase()}]}
 }
 
 function sourceCandidate(stanza: Stanza, component: string): Candidate {
-  const dir = safeKey(need(stanza, 'Directory', 'Sources'))
+  const dir = safeKey(need(stanza, 'Directory', 'Sources'), 'Directory')
   const files = valueLines(need(stanza, 'Checksums-Sha256', 'Sources')).map((line): Wanted => {
     const [sha, size, name] = line.split(/\s+/)
-    if (!name || name.includes('/') || name.startsWith('.')) throw new RaptrError('UNSAFE_PATH', `Sources lists an unsafe file name ${JSON.stringify(name)}`, 'raptr only reads files under the repository root')
+    if (!name || name.includes('/') || name.startsWith('.')) throw new RaptrError('UNSAFE_PATH', `Checksums-Sha256 lists an unsafe file name "${shownValue(name ?? '')}"`, 'raptr only reads files under the repository root')
     return {key: `${dir}/${name}`, name, size: Number(size), sha256: sha.toLowerCase()}
   })
   const dsc = files.find((f) => f.name.endsWith('.dsc'))
