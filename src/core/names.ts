@@ -205,16 +205,17 @@ export function validateSnapshotName(name: string): string {
 /**
  * Return `name` if it can be the name of a package's file (a pool file, a file a .dsc
  * lists, a file given to `add`): one path segment, not hidden, no control character,
- * at most 240 bytes. `what` names it in the message.
+ * at most 240 bytes. `what` names it in the message. `hidden` allows a leading '.', for
+ * a file raptr only reads (a .deb's name is kept in its record, never made a path).
  *
  * @example validateFileName('hello_2.10-3.dsc') // 'hello_2.10-3.dsc'
  */
-export function validateFileName(name: string, what = 'file name'): string {
+export function validateFileName(name: string, what = 'file name', opts: {hidden?: boolean} = {}): string {
   const hint = `a package's file name is one path segment of at most ${NAME_LIMITS.fileName} bytes: no "/", not starting with ".", no control characters`
   if (Buffer.byteLength(name) > NAME_LIMITS.fileName) {
     throw new RaptrError('BAD_NAME', `invalid ${what} "${shownValue(name)}": longer than ${NAME_LIMITS.fileName} bytes`, hint)
   }
-  return check(name !== '' && !name.includes('/') && !name.includes('\\') && !name.startsWith('.') && !CONTROL.test(name), what, name, hint)
+  return check(name !== '' && !name.includes('/') && !name.includes('\\') && (opts.hidden || !name.startsWith('.')) && !CONTROL.test(name), what, name, hint)
 }
 
 /**

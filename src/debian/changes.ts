@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {getField, parseStanza, stripSignature} from '../core/deb822.js'
-import {validatePackageName} from '../core/names.js'
+import {validateFileName, validatePackageName} from '../core/names.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {checkListed, readListed} from './listed-files.js'
@@ -32,7 +32,7 @@ export interface ChangesInfo {
  */
 export async function readChanges(file: string, opts: {keyring?: string} = {}): Promise<ChangesInfo> {
   const changesPath = path.resolve(file)
-  const fileName = path.basename(changesPath)
+  const fileName = validateFileName(path.basename(changesPath), 'package file name', {hidden: true})
   const dir = path.dirname(changesPath)
   let text: string
   try {

@@ -12,7 +12,7 @@ import {createGunzip, gunzipSync} from 'node:zlib'
 import {getField, parseStanza} from '../core/deb822.js'
 import type {DebInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
-import {validateArchitectureSpelling, validatePackageName} from '../core/names.js'
+import {validateArchitectureSpelling, validateFileName, validatePackageName} from '../core/names.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
 import {checkControlMembers, controlText} from './control-text.js'
@@ -40,7 +40,8 @@ const REBUILD_HINT = 'the file is truncated or corrupt; download or build it aga
  * @example const deb = await readDeb('hello_1.0-1_amd64.deb'); getField(deb.control, 'Version') // '1.0-1'
  */
 export async function readDeb(file: string): Promise<DebInfo> {
-  const fileName = path.basename(file)
+  // The name is kept in the record: one segment, no control character (names.ts).
+  const fileName = validateFileName(path.basename(file), 'package file name', {hidden: true})
   const ext = path.extname(fileName) as keyof typeof KINDS
   const kind = KINDS[ext]
   if (!kind) throw new RaptrError('BAD_DEB', `${fileName}: not a .deb, .udeb or .ddeb file name`, 'binary packages end in .deb, .udeb or .ddeb; source packages are added by their .dsc')

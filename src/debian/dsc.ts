@@ -9,7 +9,7 @@ import {getField, parseStanza, stripSignature} from '../core/deb822.js'
 import type {DscFile, DscInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
-import {validatePackageName} from '../core/names.js'
+import {validateFileName, validatePackageName} from '../core/names.js'
 import {checkSignatureArmor} from './control-text.js'
 import {checkListed, readListed} from './listed-files.js'
 import {digestBuffer} from './digest.js'
@@ -24,7 +24,8 @@ const MAX_DSC = 16 * 1024 * 1024
  */
 export async function readDsc(file: string): Promise<DscInfo> {
   const dscPath = path.resolve(file)
-  const fileName = path.basename(dscPath)
+  // A .dsc's name is listed in Sources and is a pool file name: the file-name grammar (names.ts).
+  const fileName = validateFileName(path.basename(dscPath), 'package file name')
   const dir = path.dirname(dscPath)
 
   let bytes: Buffer

@@ -140,6 +140,16 @@ describe('names at their limits, end to end', () => {
     }
   })
 
+  it('a package file whose name holds a line break is refused before its name reaches a record or Sources', async () => {
+    const small = await buildDeb(pkgs, {name: 'p4', version: '1', arch: 'amd64'})
+    const nasty = path.join(pkgs, 'p4\nRaptr-Category: evil.deb')
+    fs.copyFileSync(small, nasty)
+    refused(['package', 'add', nasty, '--category', 'c'], dir, 'invalid package file name "p4\\nRaptr-Category: evil.deb"')
+    const dsc = path.join(pkgs, 'src\n Files:.dsc')
+    fs.writeFileSync(dsc, 'Source: src\nVersion: 1\nFiles:\n')
+    refused(['package', 'add', dsc, '--category', 'c'], dir, 'invalid package file name')
+  })
+
   it('a 300-character distribution name is refused, its echo cut short, and the archive keeps working', async () => {
     const huge = 'x'.repeat(300)
     refused(['distribution', 'add', huge], dir, `invalid distribution name "${'x'.repeat(64)}… (300 characters)"`)

@@ -144,6 +144,14 @@ describe('length limits: every kind at its minimum, at its limit, and one past',
   })
 })
 
+describe('file names', () => {
+  it('are one segment, not hidden unless asked, without control characters', () => {
+    expect(validateFileName('hello_2.10-3.dsc')).toBe('hello_2.10-3.dsc')
+    expect(validateFileName('.x.deb', 'package file name', {hidden: true})).toBe('.x.deb')
+    for (const bad of ['', '.x.deb', '../x', 'a/b', 'a\\b', 'a\nb', 'a\u0085b']) expect(badNameOf(() => validateFileName(bad)).code).toBe('BAD_NAME')
+  })
+})
+
 describe('what an error echoes', () => {
   it('cuts a 100 KB name to 64 characters and says how long it was', () => {
     const huge = 'a'.repeat(100_000)
