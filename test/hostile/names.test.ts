@@ -167,6 +167,26 @@ describe('names at their limits, end to end', () => {
     expect(live.versions('after')).toEqual(['1'])
   })
 
+  it('every command given a 300-character name answers one short line, exit 2, and never ENAMETOOLONG', () => {
+    const h = 'x'.repeat(300)
+    const commands = [
+      ['distribution', 'remove', h], ['distribution', 'set', h, '--origin', 'x'], ['category', 'remove', 'c', '--from', h],
+      ['backend', 'remove', h], ['snapshot', 'show', h], ['snapshot', 'remove', h], ['bundle', 'remove', h],
+      ['package', 'show', h], ['package', 'history', h], ['package', 'link', 'p0', `${h}/c`], ['section', 'add', `a/${h}`],
+      ['pin', 's', h, '--backend', 'b'], ['publish', h, '--sign-key', key], ['log', h], [h],
+    ]
+    for (const args of commands) {
+      const before = archiveState(dir)
+      const res = raptr(args, {cwd: dir})
+      expect(res.code, `${args[0]} ${args[1]}: ${res.stderr}`).toBe(2)
+      const lines = res.stderr.trim().split('\n')
+      expect(lines.filter((l) => !l.startsWith('  hint:')), res.stderr).toHaveLength(1)
+      expect(lines[0].length, res.stderr).toBeLessThan(300)
+      expect(res.stderr).not.toMatch(/ENAMETOOLONG/)
+      expect(archiveState(dir)).toEqual(before)
+    }
+  })
+
   it('a line break or control character in a Release field is refused where it is set, on add and on set', () => {
     // (argv cannot carry NUL; the unit test covers it)
     const hostile = ['ACME\nSuite: evil', 'ACME\r\nCodename: evil', 'ACME\u0085NEL', 'ACME\u2028', 'a\u001bb', ' ACME']
