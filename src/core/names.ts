@@ -16,7 +16,7 @@
  * | architecture         |  32 | `<arch>.udeb` tree directory, `binary-<arch>`, `Contents-udeb-<arch>.gz`; dpkg's longest is 21 |
  * | package name         |  96 | `packages/<xx>/<name>/…`, `…/<xx>/<name>/<ver>`; Debian's longest are ~70 |
  * | version, as stored   | 120 | `<ver>` and `<ver>_<arch>` tree entries; stored means `:` written `%3a`, so it counts 3; Debian's longest are ~80 |
- * | file name (pool, .dsc list) | 240 | a pool file `pool/<xx>/<cid>/<file>` and the temporary copy import writes |
+ * | file name (pool, .dsc list) | 255 | NAME_MAX itself: a pool file `pool/<xx>/<cid>/<file>`, the temporary copy import writes and apt's download keep the name as it is |
  *
  * Package name and version are bounded together by apt, not by raptr's own paths: apt
  * saves a download as `<name>_<version, ':' as %3a>_<arch>.<deb|udeb>` in one
@@ -52,7 +52,7 @@ export const NAME_LIMITS = {
   packageName: 96,
   /** As stored: each `:` counts 3 (`%3a`). */
   version: 120,
-  fileName: 240,
+  fileName: 255,
 } as const
 
 /** The longest value of each free-text Release field raptr writes. */
@@ -205,7 +205,7 @@ export function validateSnapshotName(name: string): string {
 /**
  * Return `name` if it can be the name of a package's file (a pool file, a file a .dsc
  * lists, a file given to `add`): one path segment, not hidden, no control character,
- * at most 240 bytes. `what` names it in the message. `hidden` allows a leading '.', for
+ * at most 255 bytes (NAME_MAX). `what` names it in the message. `hidden` allows a leading '.', for
  * a file raptr only reads (a .deb's name is kept in its record, never made a path).
  *
  * @example validateFileName('hello_2.10-3.dsc') // 'hello_2.10-3.dsc'

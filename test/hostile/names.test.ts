@@ -5,6 +5,7 @@
  * archive unchanged; and nothing ever fails with ENAMETOOLONG. Free-text Release
  * fields with a line break are refused where they are set.
  */
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -119,6 +120,24 @@ describe('names at their limits, end to end', () => {
     expect(okJson<any[]>(['package', 'list', '-d', DIST], {cwd: dir}).map((p) => [p.name, p.version])).toEqual([[PKG, VERSION]])
   })
 
+  it('the longest architecture dpkg knows, with the longest package name and version, reaches apt', async () => {
+    const longest = spawnSync('dpkg-architecture', ['-L'], {encoding: 'utf8'}).stdout.trim().split('\n').sort((x, y) => y.length - x.length)[0]
+    expect(longest.length).toBeGreaterThan(20)
+    const dist = `E${'e'.repeat(L.distribution - 1)}`
+    ok(['distribution', 'add', dist, '--architectures', longest], {cwd: dir})
+    ok(['category', 'add', CAT, '--to', dist], {cwd: dir})
+    const deb = await buildDeb(pkgs, {name: PKG, version: VERSION, arch: longest})
+    ok(['package', 'add', deb, '--category', CAT, '--link', dist], {cwd: dir})
+    ok(['publish', BACKEND, '--sign-key', key, '-d', dist], {cwd: dir})
+    const c = new AptClient({arch: longest})
+    clients.push(c)
+    c.configure(`deb [signed-by=/k] file://${long} ${dist} ${CAT}`, path.join(long, 'raptr.gpg'))
+    c.update()
+    const got = c.download(PKG)
+    expect(path.basename(got)).toBe(`${PKG}_${VERSION.replace(':', '%3a')}_${longest}.deb`)
+    expect(fs.readFileSync(got)).toEqual(fs.readFileSync(deb))
+  })
+
   it('one past each limit is refused in the kind\'s own words, exit 2, the archive unchanged', async () => {
     refused(['distribution', 'add', `${DIST}x`], dir, 'invalid distribution name')
     refused(['category', 'add', `${CAT}x`, '--to', DIST], dir, 'invalid category name')
@@ -152,13 +171,14 @@ describe('names at their limits, end to end', () => {
 
   it('a 300-character distribution name is refused, its echo cut short, and the archive keeps working', async () => {
     const huge = 'x'.repeat(300)
+    const dists = okJson<any[]>(['distribution', 'list'], {cwd: dir}).map((d) => d.name)
     refused(['distribution', 'add', huge], dir, `invalid distribution name "${'x'.repeat(64)}… (300 characters)"`)
     const res = raptr(['distribution', 'add', huge], {cwd: dir})
     expect(res.stderr).not.toContain('x'.repeat(65))
     refused(['category', 'add', 'c2', '--to', huge], dir, 'invalid distribution name')
     refused(['package', 'list', '-d', huge], dir, 'invalid distribution name')
     refused(['publish', '-d', huge, '--sign-key', key], dir, 'invalid distribution name')
-    expect(okJson<any[]>(['distribution', 'list'], {cwd: dir}).map((d) => d.name).sort()).toEqual([DIST, 'a'].sort())
+    expect(okJson<any[]>(['distribution', 'list'], {cwd: dir}).map((d) => d.name)).toEqual(dists)
     const deb = await buildDeb(pkgs, {name: 'after', version: '1', arch: 'amd64'})
     ok(['package', 'add', deb, '--category', 'c', '--link', 'a'], {cwd: dir})
     ok(['publish', 'b', '--sign-key', key], {cwd: dir})
