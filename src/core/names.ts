@@ -6,14 +6,14 @@
  * `..`, `/`, control characters and URL-mangled characters out, and each kind has a
  * length limit that keeps every derived path legal.
  *
- * Limits (bytes; every name here is ASCII, so bytes = characters):
+ * Limits (bytes; every name but a file name is ASCII, so bytes = characters):
  *
  * | kind                 | max | derived paths it bounds |
  * |----------------------|----:|-------------------------|
  * | distribution         |  64 | `dists/<dist>/…`, `publications/<backend>/<dist>/…`, published `dists/snapshots/<id>/<dist>/…` |
  * | category (whole)     |  64 | one tree directory `a%2fb` (≤ 64 + 2 per `/` < 128), published `<dist>/<a>/<b>/binary-<arch>/…` |
  * | backend, snapshot, bundle alias | 64 | `backends/<name>.json`, `snapshots/<name>.json`, `bundles/<alias>/<ver>` |
- * | architecture         |  32 | `<arch>.udeb` tree directory, `binary-<arch>`, `Contents-udeb-<arch>.gz`; dpkg's longest is 21 |
+ * | architecture         |  32 | `<arch>.udeb` tree directory, `binary-<arch>`, `Contents-udeb-<arch>.gz`; dpkg's longest is 23 |
  * | package name         |  96 | `packages/<xx>/<name>/…`, `…/<xx>/<name>/<ver>`; Debian's longest are ~70 |
  * | version, as stored   | 120 | `<ver>` and `<ver>_<arch>` tree entries; stored means `:` written `%3a`, so it counts 3; Debian's longest are ~80 |
  * | file name (pool, .dsc list) | 255 | NAME_MAX itself: a pool file `pool/<xx>/<cid>/<file>`, the temporary copy import writes and apt's download keep the name as it is |
@@ -29,9 +29,10 @@
  * PATH_MAX (4,096) and almost 700 of S3's 1,024-byte keys. The tightest bound is apt's:
  * it names each list file after the whole URL with `/` turned into `_`
  * (`<host>_<path>_dists_snapshots_<id>_<dist>_<cat>_binary-<arch>_Packages`), one
- * NAME_MAX-limited file name; at the limits above (and a real architecture) that
- * leaves apt about 60 bytes for the repository URL of a pinned snapshot, which is why
- * distribution and category stop at 64.
+ * NAME_MAX-limited file name; at the limits above and dpkg's longest architecture (23)
+ * that is 198 bytes plus the URL, leaving apt about 50 bytes for the repository URL of
+ * a pinned snapshot (more for the live one, or shorter names), which is why
+ * distribution and category stop at 64 and not higher.
  *
  * Release fields raptr writes from settings (Origin, Label, Version, Description) are
  * single lines: no control character (C0, DEL, C1, U+2028/U+2029), no leading or
@@ -68,9 +69,7 @@ const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/
 // Starting with an alphanumeric already rules out '.', '..' and hidden names.
 const PATH_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 // C0 controls, DEL, C1 controls and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
-// eslint-disable-next-line no-control-regex
 const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
 const SHOWN = 64
 
