@@ -20,6 +20,8 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 interface Variant {
   release?: Record<string, string>
   stanza?: Record<string, string>
+  /** A Sources stanza to serve as well (main/source/Sources). */
+  source?: Record<string, string>
 }
 
 /** Every file under `dir` (relative paths), or [] when it does not exist. */
@@ -52,8 +54,13 @@ describe('importing from a hostile upstream', () => {
     }
     const packages = Buffer.from(`${Object.entries(stanza).map(([k, val]) => `${k}: ${val}`).join('\n')}\n`)
     const release: Record<string, string> = {Origin: 'Upstream', Suite: 'stable', Codename: 'bookworm', Architectures: 'amd64', Components: 'main', ...v.release}
-    const text = `${Object.entries(release).map(([k, val]) => `${k}: ${val}`).join('\n')}\nSHA256:\n ${sha256(packages)} ${packages.length} main/binary-amd64/Packages\n`
+    const sources = v.source
+      ? Buffer.from(`${Object.entries({Package: 'good', Version: '1.0-1', Directory: 'pool/main/g/good', 'Checksums-Sha256': `\n ${'0'.repeat(64)} 10 good_1.0-1.dsc`, ...v.source}).map(([k, val]) => `${k}: ${val}`).join('\n')}\n`)
+      : undefined
+    const sourcesEntry = sources ? ` ${sha256(sources)} ${sources.length} main/source/Sources\n` : ''
+    const text = `${Object.entries(release).map(([k, val]) => `${k}: ${val}`).join('\n')}\nSHA256:\n ${sha256(packages)} ${packages.length} main/binary-amd64/Packages\n${sourcesEntry}`
     served = new Map([
+      ...(sources ? [['dists/stable/main/source/Sources', sources] as [string, Buffer]] : []),
       ['dists/stable/Release', Buffer.from(text)],
       ['dists/stable/main/binary-amd64/Packages', packages],
       [stanza.Filename, deb],
@@ -135,6 +142,13 @@ describe('importing from a hostile upstream', () => {
     await refused('Version', {stanza: {Version: '1.0/../../x'}})
     await refused('Version', {stanza: {Version: `1${'0'.repeat(200)}`}})
     await refused('Architecture', {stanza: {Architecture: '../amd64'}})
+  })
+
+  it('a Sources stanza: traversal in Directory or a listed file, a bad source name or version', async () => {
+    await refused('Sources: Directory is an unsafe path', {source: {Directory: `pool/${escape}`}})
+    await refused('unsafe file name', {source: {'Checksums-Sha256': `\n ${'0'.repeat(64)} 10 ../good_1.0-1.dsc`}})
+    await refused('Package', {source: {Package: '../good'}})
+    await refused('Version', {source: {Version: '1.0 evil'}})
   })
 
   it('the honest repository imports, and nothing of the refused ones is in the archive', async () => {
