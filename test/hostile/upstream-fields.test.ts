@@ -10,6 +10,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
@@ -112,7 +113,8 @@ describe('importing from a hostile upstream', () => {
     return lines[0]
   }
 
-  const escape = '../../../../../../../../../../tmp/raptr-escape'
+  // Enough '..' to leave any directory for the system's temporary directory.
+  const escape = `${'../'.repeat(30)}${os.tmpdir().slice(1)}/raptr-escape`
 
   it('traversal in Architectures', async () => {
     expect(await refused('Architectures', {release: {Architectures: `amd64 ${escape}`}})).toContain('invalid architecture')
@@ -152,7 +154,7 @@ describe('importing from a hostile upstream', () => {
   })
 
   it('the honest repository imports, and nothing of the refused ones is in the archive', async () => {
-    expect(fs.existsSync('/tmp/raptr-escape')).toBe(false)
+    expect(fs.existsSync(path.join(os.tmpdir(), 'raptr-escape'))).toBe(false)
     serve()
     const res = await raptrAsync(['import', url, 'stable', '--to', 'imported', '--json'], {cwd: dir})
     expect(res.code, res.stderr).toBe(0)
