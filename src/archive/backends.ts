@@ -1,7 +1,7 @@
 import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {BACKENDS, backendPath} from '../core/layout.js'
-import {validateAlias} from '../core/names.js'
+import {validateBackendName} from '../core/names.js'
 import type {RaptrEvent} from '../core/events.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
@@ -42,6 +42,7 @@ export async function listBackends(view: ArchiveView): Promise<NamedBackend[]> {
 }
 
 export async function requireBackend(view: ArchiveView, name: string): Promise<NamedBackend> {
+  validateBackendName(name)
   const text = await view.read(backendPath(name))
   if (text === undefined) {
     const known = (await listBackends(view)).map((b) => b.name)
@@ -93,7 +94,7 @@ export async function selectBackends(view: ArchiveView, names: readonly string[]
 
 /** Adds (or updates) a backend; the URL is validated before anything is written. */
 export async function addBackend(archive: Archive, name: string, settings: BackendSettings): Promise<{commit?: string; created: boolean; url: string}> {
-  validateAlias(name)
+  validateBackendName(name)
   // Every URL is checked (no credentials, a known scheme) before anything is written.
   const url = canonicalBackendUrl(settings.url)
   if (settings.endpoint !== undefined) checkFlagUrl(settings.endpoint, '--endpoint', ['http', 'https'])
@@ -115,7 +116,7 @@ function backendEvent(type: 'BackendAdded' | 'BackendSet', name: string, setting
 
 /** Forgets a backend; one already forgotten is `nothing` to do. */
 export async function removeBackend(archive: Archive, name: string): Promise<{commit?: string; nothing?: string}> {
-  validateAlias(name)
+  validateBackendName(name)
   const {commit, result} = await archive.transaction(async (tx) => {
     if ((await tx.read(backendPath(name))) === undefined) return {message: '', events: [], result: `there is no backend "${name}"`}
     tx.remove(backendPath(name))

@@ -1,6 +1,6 @@
 import {RaptrError} from '../errors.js'
 import {categoryConfigPath, categoryPath, distConfigPath, distPath} from '../core/layout.js'
-import {validateArchitecture, validateComponentName, validateSuiteName} from '../core/names.js'
+import {shownValue, validateArchitecture, validateComponentName, validateReleaseField, validateSuiteName} from '../core/names.js'
 import {durationMs} from '../core/release.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {
@@ -44,8 +44,12 @@ export async function addDistribution(
     validateSuiteName(v)
     if (v === 'snapshots') throw new RaptrError('BAD_NAME', `--${flag} cannot be "snapshots"`, 'raptr publishes pinned snapshots under dists/snapshots/; choose another name')
   }
+  // Free-text Release fields are checked here, where they are set, so no value becomes a second line of a Release.
+  for (const [field, v] of [['Origin', opts.origin], ['Label', opts.label], ['Description', opts.description], ['Version', opts.version]] as const) {
+    if (v !== undefined && v !== '') validateReleaseField(field, v)
+  }
   if (opts.validFor && durationMs(opts.validFor) === undefined) {
-    throw new RaptrError('BAD_ARGUMENT', `invalid duration "${opts.validFor}"`, 'give a number and a unit: 90s, 30m, 12h, 7d or 2w')
+    throw new RaptrError('BAD_ARGUMENT', `invalid duration "${shownValue(opts.validFor)}"`, 'give a number and a unit: 90s, 30m, 12h, 7d or 2w')
   }
   const {commit, result} = await archive.transaction(async (tx) => {
     const existing = await readDistribution(tx, name)

@@ -10,6 +10,7 @@ import {
   distConfigPath,
 } from '../core/layout.js'
 import type {ArchiveView} from '../store/archive.js'
+import {NAME_LIMITS, RELEASE_FIELD_LIMITS, releaseFieldProblem, shownValue, validateSuiteName, type ReleaseTextField} from '../core/names.js'
 
 /** raptr.json: archive-wide settings. */
 export const ArchiveSettings = z.object({
@@ -26,15 +27,22 @@ export const ArchiveSettings = z.object({
 })
 export type ArchiveSettings = z.infer<typeof ArchiveSettings>
 
+/** A free-text Release field as settings may hold it: one line, bounded (names.ts), so a pushed setting cannot add lines to a Release either. */
+const releaseText = (field: ReleaseTextField) =>
+  z.string().check(z.refine((v) => releaseFieldProblem(field, v) === undefined, `not a valid ${field} (one line of at most ${RELEASE_FIELD_LIMITS[field]} characters, no control characters or surrounding spaces)`))
+// The same grammar as names.ts's validateArchitectureSpelling and validateSuiteName, for values read back.
+const archName = z.string().check(z.maxLength(NAME_LIMITS.architecture), z.regex(/^[a-z0-9][a-z0-9-]*$/))
+const suiteName = z.string().check(z.maxLength(NAME_LIMITS.distribution), z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/))
+
 export const DistributionSettings = z.object({
-  architectures: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
-  origin: z.optional(z.string()),
-  label: z.optional(z.string()),
-  description: z.optional(z.string()),
+  architectures: z.array(archName).check(z.minLength(1)),
+  origin: z.optional(releaseText('Origin')),
+  label: z.optional(releaseText('Label')),
+  description: z.optional(releaseText('Description')),
   /** Release's Suite and Codename (default: the distribution's name); the other name is published too. */
-  suite: z.optional(z.string().check(z.minLength(1))),
-  codename: z.optional(z.string().check(z.minLength(1))),
-  version: z.optional(z.string().check(z.minLength(1))),
+  suite: z.optional(suiteName),
+  codename: z.optional(suiteName),
+  version: z.optional(releaseText('Version').check(z.minLength(1))),
   notAutomatic: z.optional(z.boolean()),
   butAutomaticUpgrades: z.optional(z.boolean()),
   /** How long a live Release is valid (Valid-Until = Date + this), e.g. `7d`, `12h`. */
@@ -95,13 +103,14 @@ export async function readDistribution(tx: ArchiveView, dist: string): Promise<D
 }
 
 export async function requireDistribution(tx: ArchiveView, dist: string): Promise<DistributionSettings> {
+  validateSuiteName(dist)
   const d = await readDistribution(tx, dist)
   if (!d) {
     const known = await listDistributionNames(tx)
     throw new RaptrError(
       'UNKNOWN_DISTRIBUTION',
-      `no distribution named "${dist}"`,
-      known.length ? `known: ${known.join(', ')}; create one with: raptr distribution add ${dist}` : `create it with: raptr distribution add ${dist}`,
+      `no distribution named "${shownValue(dist)}"`,
+      known.length ? `known: ${known.join(', ')}; create one with: raptr distribution add ${shownValue(dist)}` : `create it with: raptr distribution add ${shownValue(dist)}`,
     )
   }
   return d

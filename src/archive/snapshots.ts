@@ -1,7 +1,7 @@
 import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
 import {SNAPSHOTS, snapshotNamePath} from '../core/layout.js'
-import {validateAlias} from '../core/names.js'
+import {NAME_LIMITS, shownValue, validateSnapshotName} from '../core/names.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {listRecordedPins, type RecordedPin} from './pins.js'
 import {listPublications, type RecordedPublication} from './publications.js'
@@ -23,13 +23,13 @@ export async function resolveSnapshot(archive: Archive, ref: string): Promise<st
     if (head) return head
   }
   const view = await archive.view()
-  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ref)) {
+  if (ref.length <= NAME_LIMITS.snapshot && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ref)) {
     const text = await view.read(snapshotNamePath(ref))
     if (text !== undefined) return parseJsonFile(NamedSnapshot, text, snapshotNamePath(ref)).commit
   }
   const commit = await archive.expandCommit(ref)
   if (commit) return commit
-  throw new RaptrError('UNKNOWN_SNAPSHOT', `no snapshot "${ref}"`, 'give a snapshot id from raptr log / raptr snapshot list, or a name from raptr snapshot create')
+  throw new RaptrError('UNKNOWN_SNAPSHOT', `no snapshot "${shownValue(ref)}"`, 'give a snapshot id from raptr log / raptr snapshot list, or a name from raptr snapshot create')
 }
 
 export async function listNamedSnapshots(view: ArchiveView): Promise<Array<{name: string} & NamedSnapshot>> {
@@ -44,8 +44,7 @@ export async function listNamedSnapshots(view: ArchiveView): Promise<Array<{name
 
 /** Names a snapshot (default: the current one). Naming the same snapshot again changes nothing. */
 export async function nameSnapshot(archive: Archive, name: string, ref?: string): Promise<{commit?: string; snapshot: string}> {
-  validateAlias(name)
-  if (/^[0-9a-f]{4,40}$/.test(name)) throw new RaptrError('BAD_NAME', `"${name}" looks like a snapshot id`, 'choose a name with a letter outside a-f, e.g. release-1')
+  validateSnapshotName(name)
   const target = ref ? await resolveSnapshot(archive, ref) : await archive.head()
   if (!target) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has no snapshot yet', 'add something first')
   const {commit} = await archive.transaction(async (tx) => {
@@ -114,7 +113,7 @@ export async function listSnapshots(archive: Archive): Promise<{named: Array<{na
  * @example await removeSnapshotName(archive, 'release-41')
  */
 export async function removeSnapshotName(archive: Archive, name: string): Promise<{commit?: string; snapshot?: string; nothing?: string}> {
-  validateAlias(name)
+  validateSnapshotName(name)
   const {commit, result} = await archive.transaction<{snapshot?: string; nothing?: string}>(async (tx) => {
     const p = snapshotNamePath(name)
     const text = await tx.read(p)
@@ -133,9 +132,8 @@ export async function removeSnapshotName(archive: Archive, name: string): Promis
  * @example await renameSnapshot(archive, 'rc-42', 'release-42')
  */
 export async function renameSnapshot(archive: Archive, from: string, to: string): Promise<{commit?: string; snapshot: string; nothing?: string}> {
-  validateAlias(from)
-  validateAlias(to)
-  if (/^[0-9a-f]{4,40}$/.test(to)) throw new RaptrError('BAD_NAME', `"${to}" looks like a snapshot id`, 'choose a name with a letter outside a-f, e.g. release-1')
+  validateSnapshotName(from)
+  validateSnapshotName(to)
   const {commit, result} = await archive.transaction<{snapshot: string; nothing?: string}>(async (tx) => {
     const fromText = await tx.read(snapshotNamePath(from))
     const toText = await tx.read(snapshotNamePath(to))

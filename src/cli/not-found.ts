@@ -1,5 +1,6 @@
 import type {Hook} from '@oclif/core'
 import {RaptrError} from '../errors.js'
+import {shownValue} from '../core/names.js'
 import {wantsJson} from './report-error.js'
 
 /**
@@ -22,13 +23,13 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     const prefix = words.slice(0, n).join(':')
     if (ids.includes(prefix)) {
       const extra = words.slice(n)
-      throw new RaptrError('USAGE', `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`, `see: ${opts.config.bin} ${spaced(prefix)} --help`)
+      throw new RaptrError('USAGE', `unexpected argument${extra.length > 1 ? 's' : ''} ${shownValue(extra.join(', '))}`, `see: ${opts.config.bin} ${spaced(prefix)} --help`)
     }
   }
   const best = closest(opts.id, ids)
   throw new RaptrError(
     'UNKNOWN_COMMAND',
-    `${spaced(opts.id)} is not a ${opts.config.bin} command`,
+    `${shownValue(spaced(opts.id))} is not a ${opts.config.bin} command`,
     best ? `did you mean: ${opts.config.bin} ${spaced(best)}? (all commands: ${opts.config.bin} help)` : `see the commands with: ${opts.config.bin} help`,
   )
 }

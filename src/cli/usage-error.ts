@@ -51,5 +51,7 @@ export function usageError(err: OclifParseError, command: string): RaptrError {
     seen.add(text)
   }
   const message = parts.join('; ').replace(/:; /g, ': ')
-  return new RaptrError('USAGE', message || 'invalid usage', help)
+  // An argument echoed back may be huge (a 100 KB name): one short line still.
+  const shown = message.length > 200 ? `${message.slice(0, 200)}… (${message.length} characters)` : message
+  return new RaptrError('USAGE', shown || 'invalid usage', help)
 }

@@ -16,6 +16,7 @@
  *   so whitespace here means a bug upstream of us).
  */
 import {RaptrError} from '../errors.js'
+import {NAME_LIMITS, shownValue} from './names.js'
 
 /** A parsed Debian version. `revision` is '' when the version has none. */
 export interface Version {
@@ -29,7 +30,7 @@ const MAX_EPOCH = 2_147_483_647
 const HINT = 'Debian versions look like [epoch:]upstream[-revision], e.g. 1:2.30-1+deb12u1 (Debian policy 5.6.12)'
 
 function bad(version: string, why: string): RaptrError {
-  return new RaptrError('BAD_VERSION', `invalid version "${version}": ${why}`, HINT, {version})
+  return new RaptrError('BAD_VERSION', `invalid version "${shownValue(version)}": ${why}`, HINT, {version: shownValue(version)})
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
@@ -43,6 +44,8 @@ const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <=
 export function parseVersion(s: string): Version {
   if (s === '') throw bad(s, 'version string is empty')
   if (/\s/.test(s)) throw bad(s, 'version string has whitespace')
+  // A version is a tree entry (`<ver>`, `<ver>_<arch>`) with ':' stored as '%3a': see names.ts for the limit.
+  if (s.length + 2 * (s.split(':').length - 1) > NAME_LIMITS.version) throw bad(s, `longer than ${NAME_LIMITS.version} characters as stored (":" counts 3)`)
 
   let epoch = 0
   let rest = s

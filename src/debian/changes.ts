@@ -7,7 +7,7 @@
 import path from 'node:path'
 
 import {getField, parseStanza, stripSignature} from '../core/deb822.js'
-import {PACKAGE_NAME} from '../core/names.js'
+import {validateFileName, validatePackageName} from '../core/names.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {checkListed, readListed} from './listed-files.js'
@@ -30,7 +30,7 @@ export interface ChangesInfo {
  */
 export async function readChanges(file: string, opts: {keyring?: string} = {}): Promise<ChangesInfo> {
   const changesPath = path.resolve(file)
-  const fileName = path.basename(changesPath)
+  const fileName = validateFileName(path.basename(changesPath), 'package file name', {hidden: true})
   const dir = path.dirname(changesPath)
   const text = (await readRegularFile(changesPath, 'listing', {what: fileName, hint: 'give the path of a .changes file'})).toString('utf8')
   const signedBy = opts.keyring ? await verifyClearsigned(fileName, text, opts.keyring) : undefined
@@ -47,9 +47,9 @@ export async function readChanges(file: string, opts: {keyring?: string} = {}): 
   }
   // "Source: hello (1.0-1)" names the source version when it differs from the upload's.
   const source = (getField(control, 'Source') as string).split(/\s+/)[0]
-  if (!PACKAGE_NAME.test(source)) throw bad(fileName, `invalid source name ${JSON.stringify(source)}`)
   const version = getField(control, 'Version') as string
   try {
+    validatePackageName(source, 'source name')
     parseVersion(version)
   } catch (error) {
     if (isRaptrError(error)) throw new RaptrError(error.code, `${fileName}: ${error.message}`, error.hint)

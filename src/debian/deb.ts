@@ -10,7 +10,7 @@ import path from 'node:path'
 import {getField, parseStanza} from '../core/deb822.js'
 import type {DebInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
-import {PACKAGE_NAME} from '../core/names.js'
+import {validateArchitectureSpelling, validateFileName, validatePackageName} from '../core/names.js'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {type ArMember, ArParser} from './ar.js'
 import {checkControlMembers, controlText} from './control-text.js'
@@ -38,7 +38,8 @@ const REBUILD_HINT = 'the file is truncated or corrupt; download or build it aga
  * @example const deb = await readDeb('hello_1.0-1_amd64.deb'); getField(deb.control, 'Version') // '1.0-1'
  */
 export async function readDeb(file: string): Promise<DebInfo> {
-  const fileName = path.basename(file)
+  // The name is kept in the record: one segment, no control character (names.ts).
+  const fileName = validateFileName(path.basename(file), 'package file name', {hidden: true})
   const ext = path.extname(fileName) as keyof typeof KINDS
   const kind = KINDS[ext]
   if (!kind) throw new RaptrError('BAD_DEB', `${fileName}: not a .deb, .udeb or .ddeb file name`, 'binary packages end in .deb, .udeb or .ddeb; source packages are added by their .dsc')
@@ -132,17 +133,13 @@ export async function readDeb(file: string): Promise<DebInfo> {
     }
   }
   const name = getField(controlFields, 'Package') as string
-  if (!PACKAGE_NAME.test(name)) {
-    throw new RaptrError('BAD_NAME', `${fileName}: invalid package name ${JSON.stringify(name)}`, 'package names use lowercase letters, digits and + - . (at least two characters, starting with a letter or digit)')
-  }
+  // Name, version and architecture become archive paths: the one grammar (names.ts) with its length limits.
   try {
+    validatePackageName(name)
     parseVersion(getField(controlFields, 'Version') as string)
+    validateArchitectureSpelling(getField(controlFields, 'Architecture') as string)
   } catch (error) {
     throw inFile(fileName, error)
-  }
-  const architecture = getField(controlFields, 'Architecture') as string
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) {
-    throw new RaptrError('BAD_CONTROL', `${fileName}: invalid Architecture ${JSON.stringify(architecture)}`, 'a binary package has one architecture, such as amd64 or all')
   }
 
   const files = sink ? contentsList(names) : undefined

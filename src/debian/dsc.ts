@@ -8,7 +8,7 @@ import {getField, parseStanza, stripSignature} from '../core/deb822.js'
 import type {DscFile, DscInfo} from '../core/interface.js'
 import {parseVersion} from '../core/version.js'
 import {RaptrError, isRaptrError} from '../errors.js'
-import {PACKAGE_NAME} from '../core/names.js'
+import {validateFileName, validatePackageName} from '../core/names.js'
 import {checkSignatureArmor} from './control-text.js'
 import {checkListed, readListed} from './listed-files.js'
 import {digestBuffer} from './digest.js'
@@ -21,7 +21,8 @@ import {readRegularFile} from '../regular-file.js'
  */
 export async function readDsc(file: string): Promise<DscInfo> {
   const dscPath = path.resolve(file)
-  const fileName = path.basename(dscPath)
+  // A .dsc's name is listed in Sources and is a pool file name: the file-name grammar (names.ts).
+  const fileName = validateFileName(path.basename(dscPath), 'package file name')
   const dir = path.dirname(dscPath)
 
   const bytes = await readRegularFile(dscPath, 'listing', {what: fileName, hint: 'give the path of a .dsc file'})
@@ -43,10 +44,8 @@ export async function readDsc(file: string): Promise<DscInfo> {
     }
   }
   const source = getField(control, 'Source') as string
-  if (!PACKAGE_NAME.test(source)) {
-    throw new RaptrError('BAD_NAME', `${fileName}: invalid source package name ${JSON.stringify(source)}`, 'source names use lowercase letters, digits and + - . (at least two characters)')
-  }
   try {
+    validatePackageName(source, 'source package name')
     parseVersion(getField(control, 'Version') as string)
   } catch (error) {
     if (isRaptrError(error)) throw new RaptrError(error.code, `${fileName}: ${error.message}`, error.hint)

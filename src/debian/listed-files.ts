@@ -2,6 +2,7 @@ import path from 'node:path'
 import {getField, valueLines} from '../core/deb822.js'
 import type {Digests} from '../core/interface.js'
 import {RaptrError} from '../errors.js'
+import {shownValue, validateFileName} from '../core/names.js'
 import {digestFile} from './digest.js'
 
 /** The list fields of a .dsc or .changes and the digest each one carries. */
@@ -98,6 +99,8 @@ export async function checkListed(fileName: string, dir: string, name: string, e
 // The names come from a file someone else wrote; they must not reach outside its directory.
 function checkSafeName(fileName: string, name: string, kind: string): void {
   if (name.includes('/') || name.includes('\\') || name.includes('..') || name.startsWith('.') || name.includes('\0')) {
-    throw new RaptrError('UNSAFE_PATH', `${fileName} lists an unsafe file name ${JSON.stringify(name)}`, `a ${kind} may only list plain file names in its own directory`, {file: name})
+    throw new RaptrError('UNSAFE_PATH', `${fileName} lists an unsafe file name ${JSON.stringify(shownValue(name))}`, `a ${kind} may only list plain file names in its own directory`, {file: shownValue(name)})
   }
+  // Listed files become pool files: the file-name grammar (length, control characters) of names.ts.
+  validateFileName(name, `file name listed in ${fileName}`)
 }

@@ -7,7 +7,8 @@ import {RaptrError} from '../errors.js'
 import {getField, parseDeb822, parseStanza, stripSignature, valueLines, type Stanza} from '../core/deb822.js'
 import {categoryConfigPath, distConfigPath, linkPath, recordPath} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
-import {validateComponentName, validateSuiteName} from '../core/names.js'
+import {shownValue, validateArchitecture, validateArchitectureSpelling, validateComponentName, validateFileName, validatePackageName, validateSuiteName} from '../core/names.js'
+import {parseVersion} from '../core/version.js'
 import {parseReleaseEntries, type ReleaseEntry} from '../core/release.js'
 import {addPackages, type AddResult} from '../archive/packages.js'
 import {parseRecord, recordSha256} from '../archive/records.js'
@@ -80,16 +81,27 @@ interface Candidate {
  */
 export async function importRepository(archive: Archive, source: RepositorySource, suite: string, opts: ImportOptions): Promise<ImportResult> {
   validateSuiteName(opts.to)
+  validateComponentName(suite, 'suite')
   for (const c of opts.components ?? []) validateComponentName(c)
+  for (const a of opts.architectures ?? []) validateArchitecture(a)
   const release = await readRelease(source, suite, opts.keyring)
+  // The upstream is untrusted: every field it names is checked with the grammar of what it becomes, before anything is fetched.
+  const inRelease = `${source.url} dists/${suite}/Release`
+  for (const field of ['Suite', 'Codename']) {
+    const v = getField(release.fields, field)
+    if (v !== undefined) upstreamField(inRelease, field, () => validateComponentName(v, 'name'))
+  }
   const listedComponents = (getField(release.fields, 'Components') ?? '').split(/\s+/).filter(Boolean)
   const listedArchs = (getField(release.fields, 'Architectures') ?? '').split(/\s+/).filter((a) => a && a !== 'all' && a !== 'source')
+  for (const c of listedComponents) upstreamField(inRelease, 'Components', () => validateComponentName(c))
+  for (const a of listedArchs) upstreamField(inRelease, 'Architectures', () => validateArchitectureSpelling(a))
   const components = opts.components?.length ? opts.components : listedComponents
   for (const c of components) {
     if (!listedComponents.includes(c)) throw new RaptrError('BAD_ARGUMENT', `${source.url} ${suite} has no component "${c}"`, `it has: ${listedComponents.join(', ') || 'none'}`)
-    validateComponentName(c)
   }
   const architectures = opts.architectures?.length ? opts.architectures : listedArchs
+  // The architectures imported become the distribution's: dpkg must know them.
+  for (const a of architectures) upstreamField(inRelease, 'Architectures', () => validateArchitecture(a))
   if (architectures.length === 0) throw new RaptrError('BAD_ARGUMENT', `${source.url} ${suite} lists no architecture`, 'name them with --architectures amd64,arm64')
 
   // Indexes first: everything the repository offers, checked against its Release.
@@ -105,7 +117,9 @@ export async function importRepository(archive: Archive, source: RepositorySourc
     if (text === undefined) continue
     const component = p.slice(0, p.indexOf(p.includes('/debian-installer/') ? '/debian-installer/' : p.endsWith('Sources') ? '/source/' : '/binary-'))
     for (const stanza of parseDeb822(text)) {
-      const c = p.endsWith('Sources') ? sourceCandidate(stanza, component) : binaryCandidate(stanza, component)
+      const where = `${source.url} dists/${suite}/${p}`
+      const c = upstreamField(where, p.endsWith('Sources') ? 'Sources' : 'Packages', () => (p.endsWith('Sources') ? sourceCandidate(stanza, component) : binaryCandidate(stanza, component)))
+      checkCandidate(where, c)
       if (!candidates.has(`${c.component} ${c.main}`)) candidates.set(`${c.component} ${c.main}`, c)
     }
   }
@@ -198,31 +212,52 @@ async function readIndex(source: RepositorySource, suite: string, p: string, ent
   return undefined
 }
 
+/**
+ * Runs the name check `check` on a field of an upstream file, so a refusal is one line
+ * naming the file (its URL) and the field: `http://… dists/stable/Release: Architectures: invalid architecture "../x"`.
+ */
+function upstreamField<T>(where: string, field: string, check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    if (error instanceof RaptrError) throw new RaptrError(error.code, `${where}: ${field}: ${error.message}`, `the upstream repository is damaged or hostile; nothing was imported (${error.hint})`, error.data)
+    throw error
+  }
+}
+
+/** An index's package is imported only when its name, version, architecture and file names fit the grammar of what they become. */
+function checkCandidate(where: string, c: Candidate): void {
+  upstreamField(where, 'Package', () => validatePackageName(c.name))
+  upstreamField(where, `${c.name} Version`, () => parseVersion(c.version))
+  if (c.arch !== 'source') upstreamField(where, `${c.name} Architecture`, () => validateArchitectureSpelling(c.arch))
+  for (const f of c.files) upstreamField(where, `${c.name} ${c.arch === 'source' ? 'Files' : 'Filename'}`, () => validateFileName(f.name))
+}
+
 function need(stanza: Stanza, field: string, what: string): string {
   const v = getField(stanza, field)
   if (!v) throw new RaptrError('BAD_CONTROL', `${what}: a stanza has no ${field}`, 'the repository\'s index is damaged; raptr needs Filename, Size and SHA256 (Directory and Checksums-Sha256 for sources)')
   return v
 }
 
-function safeKey(key: string): string {
+function safeKey(key: string, field: string): string {
   if (key.split('/').some((s) => s === '..' || s === '') || key.startsWith('/')) {
-    throw new RaptrError('UNSAFE_PATH', `the repository names an unsafe path ${JSON.stringify(key)}`, 'raptr only reads files under the repository root')
+    throw new RaptrError('UNSAFE_PATH', `${field} is an unsafe path "${shownValue(key)}"`, 'raptr only reads files under the repository root')
   }
   return key
 }
 
 function binaryCandidate(stanza: Stanza, component: string): Candidate {
-  const key = safeKey(need(stanza, 'Filename', 'Packages'))
+  const key = safeKey(need(stanza, 'Filename', 'Packages'), 'Filename')
   const name = path.posix.basename(key)
   const id = {name: need(stanza, 'Package', 'Packages'), version: need(stanza, 'Version', 'Packages'), arch: need(stanza, 'Architecture', 'Packages')}
   return {component, main: name, ...id, files: [{key, name, size: Number(need(stanza, 'Size', 'Packages')), sha256: need(stanza, 'SHA256', 'Packages').toLowerCase()}]}
 }
 
 function sourceCandidate(stanza: Stanza, component: string): Candidate {
-  const dir = safeKey(need(stanza, 'Directory', 'Sources'))
+  const dir = safeKey(need(stanza, 'Directory', 'Sources'), 'Directory')
   const files = valueLines(need(stanza, 'Checksums-Sha256', 'Sources')).map((line): Wanted => {
     const [sha, size, name] = line.split(/\s+/)
-    if (!name || name.includes('/') || name.startsWith('.')) throw new RaptrError('UNSAFE_PATH', `Sources lists an unsafe file name ${JSON.stringify(name)}`, 'raptr only reads files under the repository root')
+    if (!name || name.includes('/') || name.startsWith('.')) throw new RaptrError('UNSAFE_PATH', `Checksums-Sha256 lists an unsafe file name "${shownValue(name ?? '')}"`, 'raptr only reads files under the repository root')
     return {key: `${dir}/${name}`, name, size: Number(size), sha256: sha.toLowerCase()}
   })
   const dsc = files.find((f) => f.name.endsWith('.dsc'))

@@ -15,6 +15,7 @@ import type {Archive} from '../store/archive.js'
 import {diffTrees} from '../store/git-tree.js'
 import {mapLimit} from '../core/map-limit.js'
 import {mark} from '../core/timing.js'
+import {validateSuiteName} from '../core/names.js'
 import {type CompressedPiece, deflatePiece, gzipEnd, gzipStart, xzEnd, xzPieces, xzStart, type XzBlock} from './pieces.js'
 
 /** One distribution as one snapshot has it. */
@@ -38,6 +39,7 @@ export interface IndexFile {
 export type PoolBlob = PoolRef
 
 export async function readDistSnapshot(archive: Archive, commit: string, dist: string): Promise<DistSnapshot> {
+  validateSuiteName(dist)
   const view = await archive.view(commit)
   const settings = await readDistribution(view, dist)
   if (!settings) {

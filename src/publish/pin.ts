@@ -1,6 +1,7 @@
 import {RaptrError} from '../errors.js'
 import {distPath, pinnedDir, pinnedSuite, shortId} from '../core/layout.js'
 import {debLine, sourcesStanza} from '../core/sources-list.js'
+import {validateSuiteName} from '../core/names.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {pinPath} from '../archive/pins.js'
 import {json, listCategoryNames} from '../archive/settings.js'
@@ -24,6 +25,7 @@ export interface PinnedSource {
 
 /** The newest publication on the backend of the content `ref` has for `dist`. */
 async function publicationOf(archive: Archive, backend: Backend, backendName: string, ref: string, dist: string): Promise<{commit: string; entry: PublicationEntry}> {
+  validateSuiteName(dist)
   const commit = await resolveSnapshot(archive, ref)
   const tree = await archive.trees.entryAt(await archive.rootTree(commit), distPath(dist))
   if (!tree) throw new RaptrError('UNKNOWN_DISTRIBUTION', `snapshot ${shortId(commit)} has no distribution "${dist}"`, 'list them with: raptr distribution list')
