@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ARCHIVE_EXISTS'
   | 'ARCHIVE_LOCKED'
   | 'CORRUPT_ARCHIVE'
+  | 'UNSAFE_ARCHIVE'
   | 'UNKNOWN_DISTRIBUTION'
   | 'UNKNOWN_CATEGORY'
   | 'UNKNOWN_PACKAGE'
@@ -83,6 +84,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'NOT_FAST_FORWARD':
     case 'LEASE_HELD':
     case 'CONFLICT':
+    case 'UNSAFE_ARCHIVE':
       return 3
     case 'BACKEND_ERROR':
     case 'CREDENTIALS':

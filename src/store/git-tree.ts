@@ -4,6 +4,8 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import {ObjectReader} from './object-reader.js'
 import {fsyncDir} from './atomic-file.js'
+import {RaptrError} from '../errors.js'
+import {showPath, unsafeModeReason, unsafeNameReason} from '../core/tree-paths.js'
 
 /** One entry of a git tree as isomorphic-git returns it. */
 export interface TreeEntry {
@@ -289,15 +291,29 @@ export function blobOid(content: Uint8Array): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
 }
 
-/** A tree object's entries (modes as isomorphic-git spells them: six digits). */
+/**
+ * A tree object's entries (modes as isomorphic-git spells them: six digits). An entry
+ * raptr would never write and must never follow — a name like `..` or `.git` (any
+ * spelling, core/tree-paths), a symlink or a gitlink — is refused here, so even a
+ * corrupt or tampered local repository cannot lead a read (or a write built on one)
+ * outside the archive. The error's data names the entry for store/tree-check.
+ */
 export function parseTree(data: Buffer): TreeEntry[] {
   const out: TreeEntry[] = []
   let pos = 0
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos)
-    const nul = data.indexOf(0, space)
+    const nul = space < 0 ? -1 : data.indexOf(0, space)
+    if (space < 0 || nul < 0 || nul + 21 > data.length) throw new RaptrError('CORRUPT_ARCHIVE', 'a git tree of the archive is truncated', 'check the repository with: git fsck')
     const mode = data.toString('latin1', pos, space).padStart(6, '0')
     const name = data.toString('utf8', space + 1, nul)
+    const why = unsafeNameReason(name) ?? (mode === '120000' || mode === '160000' ? unsafeModeReason(mode) : undefined)
+    if (why) {
+      throw new RaptrError('CORRUPT_ARCHIVE', `a git tree of the archive holds an unsafe entry ${showPath(name)}: ${why}`, 'check the repository with: git fsck; restore the archive from its remote', {
+        entry: name,
+        reason: why,
+      })
+    }
     const oid = data.toString('hex', nul + 1, nul + 21)
     out.push({mode, path: name, oid, type: mode === TREE_MODE ? 'tree' : mode === '160000' ? 'commit' : 'blob'})
     pos = nul + 21
