@@ -24,6 +24,9 @@ const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g
  * 8.3 short names NTFS may give git's directory and control files (`GIT~1`, and the
  * hashed forms git itself refuses for .gitmodules, .gitattributes and .gitignore).
  */
+/** Names that need no further look (see unsafeNameReason). */
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9.+%_~-]*$/
+
 const NTFS_SHORT_NAME = /^(git|gitmod|gitatt|gitign|gi7eba|gi7d29|gi250a)~\d+$/i
 
 /**
@@ -40,6 +43,10 @@ const NTFS_SHORT_NAME = /^(git|gitmod|gitatt|gitign|gi7eba|gi7d29|gi250a)~\d+$/i
  *   unsafeNameReason('hello') // undefined
  */
 export function unsafeNameReason(name: string): string | undefined {
+  // Nearly every name raptr reads (shards, package names, versions, settings files) is
+  // plain ASCII starting with a letter or digit, without ':' or a space: none of those
+  // aliases anything but an 8.3 name, and every tree read asks, so they are answered at once.
+  if (name.length <= MAX_COMPONENT_BYTES && PLAIN_NAME.test(name) && !(name.includes('~') && NTFS_SHORT_NAME.test(name.replace(/\.+$/, '')))) return undefined
   if (name === '') return 'it has an empty name'
   if (name === '.' || name === '..') return `it has a "${name}" component`
   if (name.includes('/') || name.includes('\\')) return 'a name holds a slash'

@@ -44,7 +44,7 @@ async function walk(trees: GitTrees, a: string | undefined, b: string, prefix: s
     try {
       return await trees.readTree(oid)
     } catch (error) {
-      // parseTree names the refused entry; anything else (a missing object, a blob where a tree should be) is the directory's fault.
+      // GitTrees.readTree (refuseUnsafeEntries) names the refused entry; anything else (a missing object, a blob where a tree should be) is the directory's fault.
       const entry = (error as RaptrError).data?.entry
       if (typeof entry === 'string') throw new UnsafeEntryError(prefix ? `${prefix}/${entry}` : entry, String((error as RaptrError).data.reason))
       throw new UnsafeEntryError(prefix || '(root)', `its tree cannot be read (${(error as Error).message})`)

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {MAX_COMPONENT_BYTES, MAX_TREE_PATH_BYTES, unsafeModeReason, unsafeNameReason, unsafePathReason} from '../../src/core/tree-paths.js'
 import {fileProblem} from '../../src/archive/tree-check.js'
-import {parseTree} from '../../src/store/git-tree.js'
+import {parseTree, refuseUnsafeEntries} from '../../src/store/git-tree.js'
 import {linkPath, recordPath} from '../../src/core/layout.js'
 import {raptrErrorOf} from '../helpers/raptr-error.js'
 
@@ -111,7 +111,7 @@ describe('raptr\'s own tree reader', () => {
     ['120000', 'link'],
     ['160000', 'module'],
   ])('refuses a %s entry %j with CORRUPT_ARCHIVE naming it', (mode, name) => {
-    const e = raptrErrorOf(() => parseTree(Buffer.concat([entry('100644', 'ok'), entry(mode, name)])))
+    const e = raptrErrorOf(() => refuseUnsafeEntries(parseTree(Buffer.concat([entry('100644', 'ok'), entry(mode, name)]))))
     expect(e.code).toBe('CORRUPT_ARCHIVE')
     expect(e.data.entry).toBe(name)
   })
@@ -121,7 +121,7 @@ describe('raptr\'s own tree reader', () => {
   })
 
   it('reads an honest tree', () => {
-    expect(parseTree(Buffer.concat([entry('40000', 'dists'), entry('100644', 'raptr.json')])).map((e) => [e.mode, e.path, e.type])).toEqual([
+    expect(refuseUnsafeEntries(parseTree(Buffer.concat([entry('40000', 'dists'), entry('100644', 'raptr.json')]))).map((e) => [e.mode, e.path, e.type])).toEqual([
       ['040000', 'dists', 'tree'],
       ['100644', 'raptr.json', 'blob'],
     ])
