@@ -76,7 +76,8 @@ export function isRaptrError(e: unknown): e is RaptrError {
 /**
  * Exit statuses, keyed by the kind of failure, so scripts can branch on them.
  * 1: anything unexpected; 2: bad input or usage; 3: state conflict (locked, not a
- * fast-forward, lease held); 4: backend or credentials; 5: damage found by verify.
+ * fast-forward, lease held, an unsafe tree from the remote refused); 4: backend or
+ * credentials; 5: damage found by verify.
  */
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {

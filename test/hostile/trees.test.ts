@@ -256,6 +256,25 @@ describe('the other ways in', () => {
     expect(JSON.parse(ok(['sync', '--json'], {cwd: victim}).stdout)).toMatchObject({integrated: 'merge', pushed: true})
   })
 
+  it('a clone that fails leaves nothing it made: an empty directory given to it stays, empty; a bad URL leaves no directory', () => {
+    const head = gitIn(remote, ['rev-parse', 'main'])
+    const commit = pushTree(remote, withEntry(remote, gitIn(remote, ['rev-parse', 'main^{tree}']), ['dists'], dir('..', [file('escaped', 'x\n')])), head)
+    const target = path.join(work, 'given-empty')
+    fs.mkdirSync(target)
+    try {
+      expectRefusal(raptr(['clone', remote, target], {cwd: work}), remote, commit, '"dists/.."')
+      expect(fs.readdirSync(target)).toEqual([])
+    } finally {
+      gitIn(remote, ['update-ref', 'refs/heads/main', head])
+      fs.rmSync(target, {recursive: true, force: true})
+    }
+    const res = raptr(['clone', path.join(work, 'no-such-remote.git'), path.join(work, 'from-nowhere')], {cwd: work})
+    expect(res.code, res.stderr).toBe(4)
+    expect(res.stderr.split('\n').filter((l) => l.startsWith('raptr:'))).toHaveLength(1)
+    expect(fs.existsSync(path.join(work, 'from-nowhere'))).toBe(false)
+    expect(fs.existsSync(path.join(work, 'escaped'))).toBe(false)
+  })
+
   it('hooks and an fsmonitor already planted in a clone\'s .git never run: every git raptr starts is hardened', () => {
     const planted = path.join(work, 'planted')
     ok(['clone', remote, planted], {cwd: work})
