@@ -223,7 +223,9 @@ export class Archive {
   /**
    * Moves the branch to `target` — a commit already in the repository, or a new commit of
    * `tree` with `parents` (a merge has two) — if it is still at `expected`; the work tree
-   * follows as after any commit. Returns the commit the branch is at.
+   * follows as after any commit. Returns the commit the branch is at. The target's tree
+   * came from elsewhere: its paths and modes are checked (store/tree-check) before
+   * anything moves, and a refusal names `where` it came from (UNSAFE_ARCHIVE).
    *
    * @example
    *   await archive.advance({tree, parents: [ours, theirs], message: 'merged …', events: [merged]}, ours)
@@ -610,7 +612,6 @@ function readTreeWithGit(dir: string, oldTree: string | undefined, newTree: stri
   const res = spawnSync('git', gitArgs(args), {cwd: dir, env: gitEnv(), stdio: 'ignore'})
   return !res.error && res.status === 0
 }
-
 
 /**
  * Many changed paths collapse to their top directories so the work-tree sync stays a
