@@ -65,7 +65,7 @@ export function withEntry(gitDir: string, root: string, dir: string[], entry: Ra
   if (dir.length === 0) return rawTree(gitDir, [...entries.filter((e) => e.name !== entry.name), entry])
   const [head, ...rest] = dir
   const sub = entries.find((e) => e.name === head && e.mode === '40000')
-  const subTree = sub ? withEntry(gitDir, sub.oid, rest, entry) : rawTree(gitDir, [nest(gitDir, rest, entry)].map((e) => e))
+  const subTree = sub ? withEntry(gitDir, sub.oid, rest, entry) : rawTree(gitDir, [nest(gitDir, rest, entry)])
   return rawTree(gitDir, [...entries.filter((e) => e.name !== head), {mode: '40000', name: head, oid: subTree}])
 }
 
