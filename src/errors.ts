@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'ARCHIVE_EXISTS'
   | 'ARCHIVE_LOCKED'
   | 'CORRUPT_ARCHIVE'
+  | 'UNSAFE_ARCHIVE'
   | 'UNKNOWN_DISTRIBUTION'
   | 'UNKNOWN_CATEGORY'
   | 'UNKNOWN_PACKAGE'
@@ -125,8 +126,8 @@ export function asRaptrError(error: unknown, environment: ErrorCode = 'IO_ERROR'
 /**
  * Exit statuses, keyed by the kind of failure, so scripts can branch on them.
  * 1: a corrupt archive or a failing file system; 2: bad input or usage; 3: state conflict
- * (locked, not a fast-forward, lease held); 4: backend or credentials; 5: damage found by
- * verify; 70: a bug in raptr (please report it).
+ * (locked, not a fast-forward, lease held, an unsafe tree from the remote refused); 4:
+ * backend or credentials; 5: damage found by verify; 70: a bug in raptr (please report it).
  */
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
@@ -134,6 +135,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'NOT_FAST_FORWARD':
     case 'LEASE_HELD':
     case 'CONFLICT':
+    case 'UNSAFE_ARCHIVE':
       return 3
     case 'BACKEND_ERROR':
     case 'CREDENTIALS':

@@ -10,7 +10,8 @@ import {addPackages, changesVersion, linkRecords, type AddResult, type PackageHe
 import {describe, parseRecord, type PackageRecord} from './records.js'
 import {json, listCategoryNames, listDistributionNames, parseJsonFile, requireDistribution} from './settings.js'
 
-const BundleFile = z.object({
+/** A bundle file of the archive (`bundles/<alias>/<ver>`). */
+export const BundleFile = z.object({
   category: z.string(),
   members: z.array(z.object({name: z.string(), version: z.string(), architecture: z.string()})),
 })

@@ -1,5 +1,6 @@
 import {RaptrError} from '../errors.js'
 import {getField, parseStanza, valueLines} from '../core/deb822.js'
+import {unsafeNameReason} from '../core/tree-paths.js'
 
 /** What kind of package file a record describes. */
 export type PackageKind = 'deb' | 'udeb' | 'ddeb' | 'dsc'
@@ -62,6 +63,7 @@ export function parseRecord(text: string, where: string): PackageRecord {
     arch = need('Architecture')
     blobs = [{name: need('Raptr-File'), sha256: need('SHA256'), size: Number(need('Size'))}]
   }
+  for (const b of blobs) checkBlob(b, where)
   return {
     name: need('Package'),
     version: need('Version'),
@@ -72,6 +74,20 @@ export function parseRecord(text: string, where: string): PackageRecord {
     stanza,
     blobs,
   }
+}
+
+/**
+ * A record's file entry is used as a blob-cache key and a pool path: a SHA256 that is
+ * not 64 lowercase hex digits, a size that is not a whole number, or a file name that
+ * could leave its pool directory is a corrupt record, named by its path.
+ */
+function checkBlob(b: RecordBlob, where: string): void {
+  const bad = (what: string): never => {
+    throw new RaptrError('CORRUPT_ARCHIVE', `${where}: ${what}`, 'restore the file with git (git log -- FILE), or pull a good archive from its remote')
+  }
+  if (!/^[0-9a-f]{64}$/.test(b.sha256 ?? '')) bad(`SHA256 ${JSON.stringify(String(b.sha256 ?? '').slice(0, 80))} is not 64 lowercase hex digits`)
+  if (!Number.isSafeInteger(b.size) || b.size < 0) bad(`the size of ${JSON.stringify(String(b.name ?? '').slice(0, 80))} is not a whole number of bytes`)
+  if (!b.name || unsafeNameReason(b.name)) bad(`file name ${JSON.stringify(String(b.name ?? '').slice(0, 80))} is not a plain file name`)
 }
 
 /** The sha256 that identifies the package's content (the .deb, or the .dsc). */

@@ -9,6 +9,9 @@ import {fsyncDir, writeFileAtomic} from './atomic-file.js'
 import {commitStep} from './kill-point.js'
 import {GitTrees, blobOid, diffFiles, diffTrees, type TreeChanges} from './git-tree.js'
 import {acquireLock} from './lock.js'
+import {gitArgs, gitEnv} from './git-remote.js'
+import {UnsafeEntryError, checkTreeChange, unsafeArchiveError} from './tree-check.js'
+import {WorkTreeWriter} from './work-tree-writer.js'
 import {contextFromEnv, encodeMessage, type RaptrEvent} from '../core/events.js'
 
 const FILE_MODE = '100644'
@@ -229,18 +232,29 @@ export class Archive {
   /**
    * Moves the branch to `target` — a commit already in the repository, or a new commit of
    * `tree` with `parents` (a merge has two) — if it is still at `expected`; the work tree
-   * follows as after any commit. Returns the commit the branch is at.
+   * follows as after any commit. Returns the commit the branch is at. The target's tree
+   * came from elsewhere: its paths and modes are checked (store/tree-check) before
+   * anything moves, and a refusal names `where` it came from (UNSAFE_ARCHIVE).
    *
    * @example
    *   await archive.advance({tree, parents: [ours, theirs], message: 'merged …', events: [merged]}, ours)
    */
-  async advance(target: string | {tree: string; parents: string[]; message: string; events: RaptrEvent[]}, expected: string | undefined): Promise<string> {
+  async advance(target: string | {tree: string; parents: string[]; message: string; events: RaptrEvent[]}, expected: string | undefined, where = 'its remote'): Promise<string> {
     const release = acquireLock(this.gitDir)
     try {
       const head = await this.head()
       if (head !== expected) throw new RaptrError('ARCHIVE_LOCKED', 'the archive changed while it was being synced', 'run the command again')
-      const commit = typeof target === 'string' ? target : await this.writeCommit(target.tree, target.parents, encodeMessage(target.message, target.events, contextFromEnv()))
       const oldTree = head ? await this.rootTree(head) : undefined
+      // The tree came from elsewhere (archive/tree-check has read its files already):
+      // its paths and modes are checked once more here, before anything moves.
+      const incomingTree = typeof target === 'string' ? await this.rootTree(target) : target.tree
+      try {
+        await checkTreeChange(this.trees, oldTree, incomingTree)
+      } catch (error) {
+        if (error instanceof UnsafeEntryError) throw unsafeArchiveError(where, typeof target === 'string' ? target : target.parents.at(-1) ?? incomingTree, error.path, error.reason)
+        throw error
+      }
+      const commit = typeof target === 'string' ? target : await this.writeCommit(target.tree, target.parents, encodeMessage(target.message, target.events, contextFromEnv()))
       const newTree = await this.rootTree(commit)
       const changed = (await diffTrees(this.trees, oldTree, newTree)).map(([p]) => p)
       if (commit !== head) await this.moveBranch(commit, oldTree, newTree, changed, changed.length)
@@ -331,12 +345,14 @@ export class Archive {
     if (changes.length === 0) return true
     if (changes.length > MAX_FILES_SYNCED) return false
     if (changes.some((c) => (c.new && c.new.mode !== FILE_MODE) || (c.old && c.old.mode !== FILE_MODE))) return false
-    const abs = (p: string): string => path.join(this.dir, ...p.split('/'))
+    // Only inside the archive, never through a symlink found on disk.
+    const out = new WorkTreeWriter(this.dir)
+    const abs = (p: string): string => out.abs(p)
     // Removals first: a file may give way to a directory of the same name, or the reverse.
     const emptied = new Set<string>()
     for (const c of changes) {
       if (c.new) continue
-      await fs.promises.rm(abs(c.path), {force: true})
+      await out.remove(c.path)
       emptied.add(path.posix.dirname(c.path))
     }
     // Directories left empty go, deepest first, as git removes them.
@@ -350,7 +366,6 @@ export class Archive {
       }
     }
     const writes = changes.filter((c) => c.new)
-    const made = new Map<string, Promise<unknown>>()
     for (let i = 0; i < writes.length; i += 64) {
       await Promise.all(
         writes.slice(i, i + 64).map(async (c) => {
@@ -361,17 +376,11 @@ export class Archive {
             if (o.type !== 'blob') throw new Error(`git object ${oid} is a ${o.type}, not a blob`)
             data = o.data
           }
-          const dir = path.posix.dirname(c.path)
-          if (dir !== '.') {
-            let mkdir = made.get(dir)
-            if (!mkdir) made.set(dir, (mkdir = fs.promises.mkdir(abs(dir), {recursive: true})))
-            await mkdir
-          }
-          await fs.promises.writeFile(abs(c.path), data)
+          await out.write(c.path, data)
         }),
       )
     }
-    const res = spawnSync('git', ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
+    const res = spawnSync('git', gitArgs(['update-index', '--add', '--remove', '--replace', '-z', '--stdin']), {
       cwd: this.dir,
       env: gitEnv(),
       // Removed paths first: a path that was a file and is now a directory leaves the
@@ -382,7 +391,7 @@ export class Archive {
     if (!res.error && res.status === 0) return true
     // The work tree has already moved on: make the index the new tree, whole.
     if (res.error) return false
-    const reset = spawnSync('git', ['read-tree', '--reset', '-u', newTree], {cwd: this.dir, env: gitEnv(), stdio: 'ignore'})
+    const reset = spawnSync('git', gitArgs(['read-tree', '--reset', '-u', newTree]), {cwd: this.dir, env: gitEnv(), stdio: 'ignore'})
     return !reset.error && reset.status === 0
   }
 
@@ -609,15 +618,8 @@ export class Transaction extends ArchiveView {
  */
 function readTreeWithGit(dir: string, oldTree: string | undefined, newTree: string): boolean {
   const args = oldTree ? ['read-tree', '-m', '-u', oldTree, newTree] : ['read-tree', '--reset', '-u', newTree]
-  const res = spawnSync('git', args, {cwd: dir, env: gitEnv(), stdio: 'ignore'})
+  const res = spawnSync('git', gitArgs(args), {cwd: dir, env: gitEnv(), stdio: 'ignore'})
   return !res.error && res.status === 0
-}
-
-/** The environment for git run on the archive: none of the caller's repository overrides. */
-function gitEnv(): NodeJS.ProcessEnv {
-  const env = {...process.env}
-  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[k]
-  return env
 }
 
 /**

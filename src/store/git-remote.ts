@@ -14,15 +14,48 @@ export interface GitResult {
   stderr: string
 }
 
-/** Runs git in `cwd` without inheriting a caller's GIT_DIR (raptr always means the archive). */
+/**
+ * Settings every git command raptr runs gets on its command line, where they beat any
+ * configuration file: nothing in a repository's own config (which a tree once planted
+ * as `.git/config`, or a hand edit, could have set) runs a program. No fsmonitor
+ * daemon, no hooks (a pre-push or reference-transaction hook is a program), no `ext::`
+ * transport (a program named in a URL), no submodules. The user's global config stays
+ * in force (credential helpers, ssh command, proxies): that is the user's own. git
+ * passes `-c` settings on to the git processes it starts.
+ */
+const HARDENING = [
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.untrackedCache=false',
+  'protocol.ext.allow=never',
+  'submodule.recurse=false',
+  'fetch.recurseSubmodules=false',
+  'push.recurseSubmodules=no',
+]
+
+/** `args` with raptr's hardening settings in front: what every git raptr runs is given. */
+export function gitArgs(args: string[]): string[] {
+  return [...HARDENING.flatMap((c) => ['-c', c]), ...args]
+}
+
+/**
+ * The environment for git run on the archive: none of the caller's repository overrides
+ * (raptr always means the archive), no pager and no external diff program; a CI job
+ * fails rather than wait for a password nobody types, people at a terminal may be asked.
+ */
+export function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, GIT_PAGER: 'cat'}
+  if (!process.stdin.isTTY) env.GIT_TERMINAL_PROMPT = '0'
+  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_EXTERNAL_DIFF']) delete env[k]
+  return env
+}
+
+/** Runs git in `cwd`, hardened ({@link gitArgs}, {@link gitEnv}). */
 export function git(args: string[], cwd: string): Promise<GitResult> {
-  // A CI job must fail rather than wait for a password nobody types; people at a terminal may be asked.
-  const env: NodeJS.ProcessEnv = process.stdin.isTTY ? {...process.env} : {...process.env, GIT_TERMINAL_PROMPT: '0'}
-  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[k]
   return new Promise((resolve, reject) => {
     let child
     try {
-      child = spawn('git', args, {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+      child = spawn('git', gitArgs(args), {cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe']})
     } catch (error) {
       reject(error instanceof Error ? error : new Error(String(error)))
       return
@@ -93,9 +126,12 @@ export async function subjectsBetween(dir: string, from: string, to: string): Pr
   return res.code === 0 ? res.stdout.split('\n').filter(Boolean) : []
 }
 
-/** Clones `url` into `dir` (which must not exist or be empty). */
+/**
+ * Clones `url` into `dir` (which must not exist or be empty) without checking anything
+ * out: the caller checks the tree first (archive/tree-check), then checks it out.
+ */
 export async function cloneRepository(url: string, dir: string, cwd: string): Promise<void> {
-  const res = await git(['clone', '--quiet', '--', url, dir], cwd)
+  const res = await git(['clone', '--quiet', '--no-checkout', '--', url, dir], cwd)
   if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot clone ${url}: ${gitReason(res)}`, 'check the URL and your access to it (git clone URL works the same way)')
 }
 

@@ -4,6 +4,8 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import {ObjectReader} from './object-reader.js'
 import {fsyncDir} from './atomic-file.js'
+import {RaptrError} from '../errors.js'
+import {showPath, unsafeModeReason, unsafeNameReason} from '../core/tree-paths.js'
 
 /** One entry of a git tree as isomorphic-git returns it. */
 export interface TreeEntry {
@@ -50,7 +52,7 @@ export class GitTrees {
   async readTree(oid: string): Promise<TreeEntry[]> {
     let entries = this.trees.get(oid)
     if (!entries) {
-      entries = parseTree(await this.readTyped(oid, 'tree'))
+      entries = refuseUnsafeEntries(parseTree(await this.readTyped(oid, 'tree')))
       // A bulk change reads the trees of each of its checkpoints: the memo starts over
       // rather than hold them all.
       if (this.memoEntries >= MAX_MEMO_ENTRIES) {
@@ -289,13 +291,34 @@ export function blobOid(content: Uint8Array): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')
 }
 
-/** A tree object's entries (modes as isomorphic-git spells them: six digits). */
+/**
+ * Refuses the entries raptr would never write and must never follow — a name like `..`
+ * or `.git` (any spelling, core/tree-paths), a symlink or a gitlink — so even a corrupt
+ * or tampered local repository cannot lead a read (or a write built on one) outside the
+ * archive. Every tree GitTrees reads passes here; the error's data names the entry for
+ * store/tree-check.
+ */
+export function refuseUnsafeEntries(entries: TreeEntry[]): TreeEntry[] {
+  for (const e of entries) {
+    const why = unsafeNameReason(e.path) ?? (e.mode === '120000' || e.mode === '160000' ? unsafeModeReason(e.mode) : undefined)
+    if (why) {
+      throw new RaptrError('CORRUPT_ARCHIVE', `a git tree of the archive holds an unsafe entry ${showPath(e.path)}: ${why}`, 'check the repository with: git fsck; restore the archive from its remote', {
+        entry: e.path,
+        reason: why,
+      })
+    }
+  }
+  return entries
+}
+
+/** A tree object's entries (modes as isomorphic-git spells them: six digits), as they are. */
 export function parseTree(data: Buffer): TreeEntry[] {
   const out: TreeEntry[] = []
   let pos = 0
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos)
-    const nul = data.indexOf(0, space)
+    const nul = space < 0 ? -1 : data.indexOf(0, space)
+    if (space < 0 || nul < 0 || nul + 21 > data.length) throw new RaptrError('CORRUPT_ARCHIVE', 'a git tree of the archive is truncated', 'check the repository with: git fsck')
     const mode = data.toString('latin1', pos, space).padStart(6, '0')
     const name = data.toString('utf8', space + 1, nul)
     const oid = data.toString('hex', nul + 1, nul + 21)

@@ -25,6 +25,14 @@ export function acquireLock(gitDir: string): () => void {
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      // Only a regular file is raptr's lock: a directory or a (dangling) symlink there is
+      // not taken over or followed, and is one line to the user, not a stack trace.
+      const st = fs.lstatSync(file, {throwIfNoEntry: false})
+      if (st && !st.isFile()) {
+        const what = st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
+        throw new RaptrError('ARCHIVE_LOCKED', `the archive's lock file ${path.join('.git', 'raptr.lock')} is ${what}, not raptr's lock`, `no raptr process made it: remove it (rm -r ${path.join('.git', 'raptr.lock')}) and run the command again`)
+      }
+      if (!st) continue // released just now: try again
       const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10)
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
         throw new RaptrError(

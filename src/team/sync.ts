@@ -1,4 +1,4 @@
-import {RaptrError} from '../errors.js'
+import {RaptrError, isRaptrError} from '../errors.js'
 import {debugHooks} from '../core/debug.js'
 import {cidFromSha256} from '../core/cid.js'
 import {PACKAGES, poolDirForSource, poolKeyForBinary} from '../core/layout.js'
@@ -12,6 +12,7 @@ import {diffTrees} from '../store/git-tree.js'
 import {decodeMessage, type RaptrEvent} from '../core/events.js'
 import {fetchBranch, git, mergeBase, pushBranch, remoteOf, subjectsBetween} from '../store/git-remote.js'
 import {mergeArchiveTrees} from '../store/merge.js'
+import {checkIncoming} from '../archive/tree-check.js'
 
 /** Two minutes: long enough for a burst of CI jobs to push one after another. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 120_000
@@ -71,8 +72,7 @@ async function remoteAndBranch(archive: Archive): Promise<{remote: string; branc
  */
 export async function pullArchive(archive: Archive, opts: Pick<SyncOptions, 'note'> = {}): Promise<Omit<SyncResult, 'pushed' | 'uploaded'>> {
   const {remote, branch} = await remoteAndBranch(archive)
-  const theirs = await fetchBranch(archive.dir, remote, branch)
-  const r = await integrate(archive, remote, branch, theirs)
+  const {r} = await fetchAndIntegrate(archive, remote, branch)
   if (r.integrated !== 'none') opts.note?.(`sync: ${r.incoming.length} change${r.incoming.length === 1 ? '' : 's'} came in from ${remote}/${branch} (${r.integrated})`)
   return {remote, branch, head: (await archive.head()) ?? '', ...r}
 }
@@ -94,8 +94,7 @@ export async function syncArchive(archive: Archive, opts: SyncOptions): Promise<
   let integrated: SyncResult['integrated'] = 'none'
   let uploaded = 0
   for (let attempt = 0; ; attempt++) {
-    const theirs = await fetchBranch(archive.dir, remote, branch)
-    const r = await integrate(archive, remote, branch, theirs)
+    const {theirs, r} = await fetchAndIntegrate(archive, remote, branch)
     incoming.push(...r.incoming)
     if (r.integrated === 'merge' || (r.integrated === 'fast-forward' && integrated === 'none')) integrated = r.integrated
     const head = await archive.head()
@@ -122,6 +121,25 @@ export async function jitteredBackoff(attempt: number, deadline: number): Promis
 }
 
 /**
+ * Fetches the remote's branch and integrates it. A commit refused as unsafe
+ * (archive/tree-check) leaves the remote-tracking ref where it was too, so the refused
+ * commit is not shown as the remote's state and the repository is as before the sync.
+ */
+async function fetchAndIntegrate(archive: Archive, remote: string, branch: string): Promise<{theirs: string | undefined; r: Awaited<ReturnType<typeof integrate>>}> {
+  const tracking = `refs/remotes/${remote}/${branch}`
+  const before = await git(['rev-parse', '--verify', '--quiet', tracking], archive.dir)
+  const theirs = await fetchBranch(archive.dir, remote, branch)
+  try {
+    return {theirs, r: await integrate(archive, remote, branch, theirs)}
+  } catch (error) {
+    if (isRaptrError(error) && error.code === 'UNSAFE_ARCHIVE') {
+      await git(before.code === 0 ? ['update-ref', '-m', 'raptr: refused unsafe commit', tracking, before.stdout.trim()] : ['update-ref', '-d', tracking], archive.dir)
+    }
+    throw error
+  }
+}
+
+/**
  * Brings `theirs` into the archive: nothing when the archive already has it, a
  * fast-forward when the archive has nothing of its own, else a merge commit with both
  * parents whose message lists what came in.
@@ -129,15 +147,19 @@ export async function jitteredBackoff(attempt: number, deadline: number): Promis
 async function integrate(archive: Archive, remote: string, branch: string, theirs: string | undefined): Promise<{integrated: SyncResult['integrated']; incoming: string[]}> {
   const ours = await archive.head()
   if (!theirs || theirs === ours) return {integrated: 'none', incoming: []}
+  const where = `${remote}/${branch}`
   if (!ours) {
-    await archive.advance(theirs, ours)
+    await checkIncoming(archive, undefined, theirs, where)
+    await archive.advance(theirs, ours, where)
     return {integrated: 'fast-forward', incoming: []}
   }
   const base = await mergeBase(archive.dir, ours, theirs)
   if (base === theirs) return {integrated: 'none', incoming: []}
+  // What came in is untrusted until checked: before anything is merged or moved.
+  await checkIncoming(archive, ours, theirs, where)
   const incoming = await subjectsBetween(archive.dir, ours, theirs)
   if (base === ours) {
-    await archive.advance(theirs, ours)
+    await archive.advance(theirs, ours, where)
     return {integrated: 'fast-forward', incoming}
   }
   const [baseTree, ourTree, theirTree] = await Promise.all([base ? archive.rootTree(base) : undefined, archive.rootTree(ours), archive.rootTree(theirs)])
@@ -155,7 +177,7 @@ async function integrate(archive: Archive, remote: string, branch: string, their
   const notes = m.reconciled.length ? [``, `links dropped or refreshed to match what the other side removed or replaced:`, ...m.reconciled] : []
   const message = [`merged ${remote}/${branch}: ${incoming.length || m.incoming.length} change${(incoming.length || m.incoming.length) === 1 ? '' : 's'} came in`, '', ...what, ...notes].join('\n')
   const merged: RaptrEvent = {v: 1, type: 'Merged', remote, branch, theirs, commits: await commitsBroughtIn(archive, ours, theirs), reconciled: m.reconciled}
-  await archive.advance({tree: m.tree!, parents: [ours, theirs], message, events: [merged]}, ours)
+  await archive.advance({tree: m.tree!, parents: [ours, theirs], message, events: [merged]}, ours, where)
   return {integrated: 'merge', incoming}
 }
 

@@ -227,13 +227,13 @@ describe('merging concurrent edits of one archive', () => {
     {
       name: 'records raptr does not know (pins, publications) added on both sides: each is kept',
       ours: (a) => a.transaction(async (tx) => {
-        tx.write(pinPath('eu', 'staging', 'a'.repeat(12)), json({snapshot: 'aaaaaaaaaaaa'}))
-        tx.write('publications/eu/staging/0000000001.json', json({seq: 1}))
+        tx.write(pinPath('eu', 'staging', 'a'.repeat(12)), json({snapshot: 'a'.repeat(40), pinned: 'a'.repeat(12), date: '2026-01-01'}))
+        tx.write('publications/eu/staging/0000000001.json', json({seq: 1, action: 'publish', snapshot: 'a'.repeat(40), date: '2026-01-01'}))
         return {message: 'ours', result: null}
       }),
       theirs: (a) => a.transaction(async (tx) => {
-        tx.write(pinPath('us', 'staging', 'b'.repeat(12)), json({snapshot: 'bbbbbbbbbbbb'}))
-        tx.write('publications/us/staging/0000000001.json', json({seq: 1}))
+        tx.write(pinPath('us', 'staging', 'b'.repeat(12)), json({snapshot: 'b'.repeat(40), pinned: 'b'.repeat(12), date: '2026-01-01'}))
+        tx.write('publications/us/staging/0000000001.json', json({seq: 1, action: 'publish', snapshot: 'b'.repeat(40), date: '2026-01-01'}))
         return {message: 'theirs', result: null}
       }),
       expect: async (a) => {
