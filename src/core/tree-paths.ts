@@ -50,7 +50,7 @@ export function unsafeNameReason(name: string): string | undefined {
   if (name === '') return 'it has an empty name'
   if (name === '.' || name === '..') return `it has a "${name}" component`
   if (name.includes('/') || name.includes('\\')) return 'a name holds a slash'
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'a name holds a control character'
   if (Buffer.byteLength(name, 'utf8') > MAX_COMPONENT_BYTES) return `a name is longer than ${MAX_COMPONENT_BYTES} bytes`
   // What Windows and macOS would make of the name: stream suffix gone, trailing dots and
