@@ -35,23 +35,8 @@ export class AptClient {
   }
 
   options(): string[] {
-    const r = this.root
     return [
-      '-o', `Dir::State=${r}/state`,
-      '-o', `Dir::State::status=${r}/state/status`,
-      '-o', `Dir::Cache=${r}/cache`,
-      '-o', `Dir::Etc::sourcelist=${r}/etc/sources.list`,
-      '-o', `Dir::Etc::sourceparts=${r}/etc/sources.list.d`,
-      '-o', `Dir::Etc::preferencesparts=${r}/etc/preferences.d`,
-      '-o', `Dir::Etc::trusted=${r}/etc/trusted.gpg`,
-      '-o', `Dir::Etc::trustedparts=${r}/etc/trusted.gpg.d`,
-      '-o', `Dir::Etc::parts=${r}/etc/apt.conf.d`,
-      '-o', `APT::Architecture=${this.arch}`,
-      '-o', `APT::Architectures::=${this.arch}`,
-      '-o', 'APT::Sandbox::User=root',
-      '-o', 'Debug::NoLocking=1',
-      '-o', 'Acquire::Languages=none',
-      '-o', 'APT::Get::List-Cleanup=0',
+      ...isolatedAptOptions(this.root, this.arch),
       ...(this.byHash ? [] : ['-o', 'Acquire::By-Hash=no']),
     ]
   }
@@ -111,4 +96,29 @@ export function gpgv(keyFile: string, ...files: string[]): RunResult {
   } finally {
     fs.rmSync(home, {recursive: true, force: true})
   }
+}
+
+/**
+ * The apt options that confine apt to its own directory `r` (state, cache, sources,
+ * keyrings, configuration) and one architecture, so a test never reads or changes the
+ * machine's apt: shared by the host's apt and the trixie chroot's.
+ */
+export function isolatedAptOptions(r: string, arch: string): string[] {
+  return [
+      '-o', `Dir::State=${r}/state`,
+      '-o', `Dir::State::status=${r}/state/status`,
+      '-o', `Dir::Cache=${r}/cache`,
+      '-o', `Dir::Etc::sourcelist=${r}/etc/sources.list`,
+      '-o', `Dir::Etc::sourceparts=${r}/etc/sources.list.d`,
+      '-o', `Dir::Etc::preferencesparts=${r}/etc/preferences.d`,
+      '-o', `Dir::Etc::trusted=${r}/etc/trusted.gpg`,
+      '-o', `Dir::Etc::trustedparts=${r}/etc/trusted.gpg.d`,
+      '-o', `Dir::Etc::parts=${r}/etc/apt.conf.d`,
+      '-o', `APT::Architecture=${arch}`,
+      '-o', `APT::Architectures::=${arch}`,
+      '-o', 'APT::Sandbox::User=root',
+      '-o', 'Debug::NoLocking=1',
+      '-o', 'Acquire::Languages=none',
+      '-o', 'APT::Get::List-Cleanup=0',
+  ]
 }

@@ -11,6 +11,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import {ROOT, type RunResult} from './cli.js'
+import {isolatedAptOptions} from './apt.js'
 
 const SCRIPT = path.join(ROOT, 'scripts', 'trixie-chroot.sh')
 const MARKER = '.raptr-chroot-complete'
@@ -104,24 +105,7 @@ export class TrixieApt {
   }
 
   private options(): string[] {
-    const r = this.dir.inside
-    return [
-      '-o', `Dir::State=${r}/state`,
-      '-o', `Dir::State::status=${r}/state/status`,
-      '-o', `Dir::Cache=${r}/cache`,
-      '-o', `Dir::Etc::sourcelist=${r}/etc/sources.list`,
-      '-o', `Dir::Etc::sourceparts=${r}/etc/sources.list.d`,
-      '-o', `Dir::Etc::preferencesparts=${r}/etc/preferences.d`,
-      '-o', `Dir::Etc::trusted=${r}/etc/trusted.gpg`,
-      '-o', `Dir::Etc::trustedparts=${r}/etc/trusted.gpg.d`,
-      '-o', `Dir::Etc::parts=${r}/etc/apt.conf.d`,
-      '-o', `APT::Architecture=${this.arch}`,
-      '-o', `APT::Architectures::=${this.arch}`,
-      '-o', 'APT::Sandbox::User=root',
-      '-o', 'Debug::NoLocking=1',
-      '-o', 'Acquire::Languages=none',
-      '-o', 'APT::Get::List-Cleanup=0',
-    ]
+    return isolatedAptOptions(this.dir.inside, this.arch)
   }
 
   /**
