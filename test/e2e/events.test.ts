@@ -47,6 +47,11 @@ beforeAll(async () => {
 })
 
 const ref = (name: string, version: string, architecture = 'amd64') => ({name, version, architecture})
+/** The rollback of production to the first publication, with the links it changed. */
+const rolledBack = () => {
+  const place = (version: string) => ({...ref('hello', version), distribution: 'production', category: 'public'})
+  return {distribution: 'production', backend: 'local', snapshot: snaps.first, seq: 4, unlinked: [place('3.0')], relinked: [place('2.0')], unlinkedCount: 1, relinkedCount: 1, recordsRestored: 1}
+}
 
 const steps: Step[] = [
   {
@@ -227,7 +232,8 @@ const steps: Step[] = [
   {
     types: ['RolledBack'],
     run: (t) => ok(['rollback', 'production', '--sign-key', t.key], {cwd: t.dir}),
-    payloads: () => [{distribution: 'production', backend: 'local', snapshot: snaps.first, seq: 4}],
+    // The links follow: hello 3.0 (added since) unlinked, hello 2.0 (removed since) relinked with its record.
+    payloads: () => [rolledBack()],
   },
   {
     types: ['Pinned'],
@@ -309,7 +315,7 @@ describe('typed events', () => {
 
   it('audit: every rollback of production, --since/--until, --author, -n, --oneline', () => {
     const rollbacks = okJson<LogEntry[]>(['log', '--event', 'RolledBack', '--distribution', 'production', '--since', '1.day'], {cwd: s.dir})
-    expect(rollbacks.map((e) => e.payload)).toEqual([{distribution: 'production', backend: 'local', snapshot: snaps.first, seq: 4}])
+    expect(rollbacks.map((e) => e.payload)).toEqual([rolledBack()])
     expect(okJson<LogEntry[]>(['log', '--event', 'rolledback', '--until', '2000-01-01'], {cwd: s.dir})).toEqual([])
     expect(okJson<LogEntry[]>(['log', '--event', 'RolledBack', '--since', '2000-01-01T00:00:00Z', '--until', 'now'], {cwd: s.dir})).toHaveLength(1)
     expect(okJson<LogEntry[]>(['log', '--author', 'TESTS@example'], {cwd: s.dir}).length).toBeGreaterThan(10)
