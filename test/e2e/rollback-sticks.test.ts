@@ -160,3 +160,42 @@ describe('a rollback that reaches only some backends', () => {
     expect(sh('git', ['-C', s.dir, 'rev-list', '--count', `${head}..HEAD`], {}).stdout.trim()).toBe('1')
   })
 })
+
+describe('a rollback with sync on, past a package removed since', () => {
+  let s: TestArchive
+  afterAll(() => fs.rmSync(s.work, {recursive: true, force: true}))
+
+  it('brings the removed record back with its link, pushes the one commit, and a teammate\'s plain publish is a no-op', async () => {
+    s = makeTestArchive()
+    const remote = path.join(s.work, 'remote.git')
+    expect(sh('git', ['clone', '--quiet', '--bare', s.dir, remote]).code).toBe(0)
+    const a = path.join(s.work, 'a')
+    ok(['clone', remote, a], {cwd: s.work})
+    const remoteHead = (): string => sh('git', ['rev-parse', 'main'], {cwd: remote}).stdout.trim()
+    const hello = async (version: string): Promise<string> => buildDeb(fs.mkdtempSync(path.join(s.pkgs, `${version}-`)), {name: 'hello', version, arch: 'amd64'})
+    ok(['package', 'add', await hello('1.0'), '--category', 'public', '--link', 'production'], {cwd: a})
+    const v1 = okJson(['publish', '--sign-key', s.key], {cwd: a}).snapshot
+    ok(['package', 'add', await hello('2.0'), '--category', 'public', '--link', 'production'], {cwd: a})
+    ok(['package', 'remove', 'hello', '--version', '1.0'], {cwd: a})
+    okJson(['publish', '--sign-key', s.key], {cwd: a})
+    expect(linked(a, 'hello')).toEqual(['2.0'])
+    const record = (dir: string): string => sh('git', ['-C', dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'packages'], {}).stdout
+    expect(record(a)).not.toMatch(/\/hello\/1\.0_amd64$/m)
+
+    const [r] = okJson<any[]>(['rollback', 'production', '--sign-key', s.key], {cwd: a})
+    expect(r).toMatchObject({action: 'rolled-back', to: v1, links: {unlinkedCount: 1, relinkedCount: 1, recordsRestored: 1}})
+    expect(linked(a, 'hello')).toEqual(['1.0'])
+    expect(record(a)).toMatch(/\/hello\/1\.0_amd64$/m)
+    // Pushed like any change: the remote has the rollback commit.
+    expect(remoteHead()).toBe(sh('git', ['-C', a, 'rev-parse', 'HEAD'], {}).stdout.trim())
+    const [e] = okJson<LogEntry[]>(['log', '-n', '1'], {cwd: a})
+    expect(e).toMatchObject({type: 'RolledBack', payload: {snapshot: v1, recordsRestored: 1}})
+    expect(raptr(['verify'], {cwd: a}).code).toBe(0)
+
+    // A teammate clones and publishes: nothing is re-released.
+    const b = path.join(s.work, 'b')
+    ok(['clone', remote, b], {cwd: s.work})
+    expect(linked(b, 'hello')).toEqual(['1.0'])
+    expect(okJson(['publish', '--sign-key', s.key], {cwd: b}).results.map((x: {action: string}) => x.action)).toEqual(['unchanged'])
+  })
+})
