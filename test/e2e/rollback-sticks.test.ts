@@ -199,3 +199,30 @@ describe('a rollback with sync on, past a package removed since', () => {
     expect(okJson(['publish', '--sign-key', s.key], {cwd: b}).results.map((x: {action: string}) => x.action)).toEqual(['unchanged'])
   })
 })
+
+describe('a rollback of a large change', () => {
+  let s: TestArchive
+  afterAll(() => fs.rmSync(s.work, {recursive: true, force: true}))
+
+  it('the RolledBack event names the first 20 packages each way and counts them all', async () => {
+    s = makeTestArchive()
+    ok(['package', 'add', await buildDeb(s.pkgs, {name: 'hello', version: '1.0', arch: 'amd64'}), '--category', 'public', '--link', 'production'], {cwd: s.dir})
+    ok(['publish', '--sign-key', s.key], {cwd: s.dir})
+    const many = path.join(s.work, 'many')
+    fs.mkdirSync(many)
+    for (let i = 0; i < 23; i++) await buildDeb(many, {name: `bulk${String(i).padStart(2, '0')}`, version: '1.0', arch: 'amd64'})
+    ok(['package', 'add', many, '--category', 'public', '--link', 'production'], {cwd: s.dir})
+    ok(['publish', '--sign-key', s.key], {cwd: s.dir})
+    ok(['rollback', 'production', '--sign-key', s.key], {cwd: s.dir})
+    const [e] = okJson<LogEntry[]>(['log', '-n', '1'], {cwd: s.dir})
+    expect(e.payload).toMatchObject({unlinkedCount: 23, relinkedCount: 0, relinked: []})
+    const names = (e.payload.unlinked as Array<{name: string}>).map((p) => p.name)
+    expect(names).toHaveLength(20)
+    expect(new Set(names).size).toBe(20)
+    for (const n of names) expect(n).toMatch(/^bulk\d\d$/)
+    expect(e.message).toMatch(/links: 23 unlinked, 0 relinked$/)
+    expect(ok(['log', '--oneline', '-n', '1'], {cwd: s.dir}).stdout).toMatch(/unlinked bulk\d\d 1\.0 amd64 production\/public, .* and 20 more; relinked none\n$/)
+    expect(linked(s.dir, 'hello')).toEqual(['1.0'])
+    expect(sh('git', ['-C', s.dir, 'ls-tree', '-r', '--name-only', 'HEAD', 'dists/production'], {}).stdout).not.toMatch(/bulk/)
+  })
+})
