@@ -296,6 +296,13 @@ export function distributionsOf(e: RaptrEvent): string[] {
  */
 export function narrowEvent(e: RaptrEvent, filter: {packages?: string[]; distributions?: string[]}): RaptrEvent | undefined {
   const {packages, distributions} = filter
+  if (e.type === 'RolledBack' && packages) {
+    // The packages a rollback names (the first 20 each way) answer --package; the counts stay whole.
+    if (distributions && !distributions.includes(e.distribution)) return undefined
+    const keep = (ps: PackagePlace[] | undefined): PackagePlace[] => (ps ?? []).filter((p) => packages.includes(p.name))
+    const [unlinked, relinked] = [keep(e.unlinked), keep(e.relinked)]
+    return unlinked.length + relinked.length === 0 ? undefined : {...e, unlinked, relinked}
+  }
   const inDist = (p: {distribution?: string; linked?: string[]; unlinked?: string[]; from?: string; to?: string}): boolean =>
     !distributions ||
     [p.distribution, ...(p.linked ?? []), ...(p.unlinked ?? []), p.from, p.to].some((s) => s !== undefined && distributions.includes(s.split('/')[0]))

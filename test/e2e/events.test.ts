@@ -332,9 +332,11 @@ describe('typed events', () => {
 
   it('package history NAME lists every event that touched it, oldest first', () => {
     const h = okJson<LogEntry[]>(['package', 'history', 'hello'], {cwd: s.dir}).map((e) => z.parse(LogEntry, e))
-    expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'PackageAdded'])
+    expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'RolledBack', 'PackageAdded'])
     const inProd = okJson<LogEntry[]>(['package', 'history', 'hello', '--distribution', 'production'], {cwd: s.dir})
-    expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded', 'PackageRemoved'])
+    expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded', 'PackageRemoved', 'RolledBack'])
+    // The rollback unlinked hello 3.0 and relinked hello 2.0: narrowed to hello, it says both.
+    expect(inProd.at(-1)!.payload).toMatchObject({unlinked: [{name: 'hello', version: '3.0'}], relinked: [{name: 'hello', version: '2.0'}]})
     expect(ok(['package', 'history', 'hello'], {cwd: s.dir}).stdout.trim().split('\n')).toHaveLength(h.length)
   })
 

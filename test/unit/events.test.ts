@@ -156,6 +156,15 @@ describe('RolledBack with the links it changed', () => {
     expect(describeEvent(one)).toBe(`production on eu ${'c'.repeat(12)} (seq 7); unlinked none; relinked p1 1.0 amd64 production/main`)
   })
 
+  it('--package finds a rollback that unlinked or relinked it (among those it names)', () => {
+    const e: Event = {...base, unlinked: [place(1), place(2)], relinked: [place(3)], unlinkedCount: 2, relinkedCount: 1}
+    expect(narrowEvent(e, {packages: ['p2']})).toEqual({...e, unlinked: [place(2)], relinked: []})
+    expect(narrowEvent(e, {packages: ['p3'], distributions: ['production']})).toEqual({...e, unlinked: [], relinked: [place(3)]})
+    expect(narrowEvent(e, {packages: ['p3'], distributions: ['staging']})).toBeUndefined()
+    expect(narrowEvent(e, {packages: ['p9']})).toBeUndefined()
+    expect(narrowEvent(base, {packages: ['p1']})).toBeUndefined()
+  })
+
   it('refuses link fields of the wrong shape: the commit reads as unknown', () => {
     const bad = `rolled back\n\nRaptr-Event: ${JSON.stringify({...base, unlinked: [{name: 'x'}], unlinkedCount: 1})}`
     expect(decodeMessage(bad)).toMatchObject({unknown: true, events: []})
