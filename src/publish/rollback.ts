@@ -75,8 +75,9 @@ export async function rollbackBackends(
       results.push(result)
       if (entry) moved.push({result, entry})
     } catch (e) {
-      if (!isRaptrError(e)) throw e
-      failed.push({backend: b.name, error: e})
+      // Any failure is this backend's: the ones that moved must still be recorded.
+      const error = isRaptrError(e) ? e : new RaptrError('BACKEND_ERROR', `${b.name}: ${String((e as Error)?.message ?? e).split('\n')[0]}`, 'check the backend, then run the rollback again for it')
+      failed.push({backend: b.name, error})
     }
   }
   if (moved.length > 0) await recordRollback(archive, dist, moved, Boolean(opts.pointerOnly))
