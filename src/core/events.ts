@@ -80,7 +80,20 @@ export const Published = v1('Published', {
   backends: z.array(z.object({backend: z.string(), seq: z.number()})),
 })
 export const Refreshed = v1('Refreshed', Publication.def.shape)
-export const RolledBack = v1('RolledBack', Publication.def.shape)
+/**
+ * A rollback (or --forward) on one backend. Unless it was `--pointer-only`, the commit
+ * also made the distribution's links those of `snapshot`: `unlinked` and `relinked` list
+ * the first 20 packages each way, the counts say how many there were, `recordsRestored`
+ * how many removed package records came back with them (older raptr: no link fields).
+ */
+export const RolledBack = v1('RolledBack', {
+  ...Publication.def.shape,
+  unlinked: z.optional(z.array(PackagePlace)),
+  relinked: z.optional(z.array(PackagePlace)),
+  unlinkedCount: z.optional(z.number()),
+  relinkedCount: z.optional(z.number()),
+  recordsRestored: z.optional(z.number()),
+})
 /** What a local purge deleted from the blob cache (content ids). */
 export const Purged = v1('Purged', {objects: z.number(), bytes: z.number(), blobs: z.array(z.string())})
 export const Imported = v1('Imported', {url: z.string(), suite: z.string(), distribution: z.string(), components: z.array(z.string()), count: z.number()})
@@ -283,6 +296,13 @@ export function distributionsOf(e: RaptrEvent): string[] {
  */
 export function narrowEvent(e: RaptrEvent, filter: {packages?: string[]; distributions?: string[]}): RaptrEvent | undefined {
   const {packages, distributions} = filter
+  if (e.type === 'RolledBack' && packages) {
+    // The packages a rollback names (the first 20 each way) answer --package; the counts stay whole.
+    if (distributions && !distributions.includes(e.distribution)) return undefined
+    const keep = (ps: PackagePlace[] | undefined): PackagePlace[] => (ps ?? []).filter((p) => packages.includes(p.name))
+    const [unlinked, relinked] = [keep(e.unlinked), keep(e.relinked)]
+    return unlinked.length + relinked.length === 0 ? undefined : {...e, unlinked, relinked}
+  }
   const inDist = (p: {distribution?: string; linked?: string[]; unlinked?: string[]; from?: string; to?: string}): boolean =>
     !distributions ||
     [p.distribution, ...(p.linked ?? []), ...(p.unlinked ?? []), p.from, p.to].some((s) => s !== undefined && distributions.includes(s.split('/')[0]))
@@ -335,8 +355,14 @@ export function describeEvent(e: RaptrEvent): string {
     case 'Published':
       return `${e.distribution} ${e.snapshot.slice(0, 12)} to ${e.backends.map((b) => `${b.backend} (seq ${b.seq})`).join(', ')}`
     case 'Refreshed':
-    case 'RolledBack':
       return `${e.distribution} on ${e.backend} ${e.snapshot.slice(0, 12)} (seq ${e.seq})`
+    case 'RolledBack': {
+      const moved = `${e.distribution} on ${e.backend} ${e.snapshot.slice(0, 12)} (seq ${e.seq})`
+      if (e.unlinkedCount === undefined || e.relinkedCount === undefined) return moved
+      const list = (ps: PackagePlace[], n: number): string => (n === 0 ? 'none' : refs(ps, 3).replace(/ and \d+ more$/, '') + (n > Math.min(ps.length, 3) ? ` and ${n - Math.min(ps.length, 3)} more` : ''))
+      const restored = e.recordsRestored ? `; ${e.recordsRestored} record${e.recordsRestored === 1 ? '' : 's'} restored` : ''
+      return `${moved}; unlinked ${list(e.unlinked ?? [], e.unlinkedCount)}; relinked ${list(e.relinked ?? [], e.relinkedCount)}${restored}`
+    }
     case 'Pinned':
     case 'Unpinned':
       return `${e.distribution} ${e.pinned} on ${e.backend}`

@@ -1,4 +1,4 @@
-import {RaptrError} from '../errors.js'
+import {isRaptrError, RaptrError} from '../errors.js'
 import {byHashKey, distPath, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
 import {parseReleaseEntries, reliveRelease} from '../core/release.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
@@ -11,6 +11,8 @@ import {publisherName, readLog, type PublicationEntry} from '../remote/log.js'
 import {signRelease, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
 import type {Archive} from '../store/archive.js'
+import type {RaptrEvent} from '../core/events.js'
+import {restoreLinks, type LinkChange} from './rollback-links.js'
 
 export interface RollbackResult {
   backend: string
@@ -23,6 +25,14 @@ export interface RollbackResult {
   seq: number
   reason?: string
   warning?: string
+  /** What the archive's links of the distribution did to follow (absent with --pointer-only or when nothing moved). */
+  links?: LinkChange
+}
+
+/** A backend the rollback could not move, and why. */
+export interface RollbackFailure {
+  backend: string
+  error: RaptrError
 }
 
 export interface RollbackOptions {
@@ -30,11 +40,20 @@ export interface RollbackOptions {
   to?: string
   /** One step forward along the log instead of back (undoes a rollback). */
   forward?: boolean
+  /** Move the pointers only; the archive's links stay as they are (the behaviour before links followed). */
+  pointerOnly?: boolean
   signer?: SignerSource
 }
 
 /**
- * Rolls a distribution back (or forward) on every named backend (default: all).
+ * Rolls a distribution back (or forward) on every named backend (default: all), then
+ * records it as ONE archive commit, after the backends moved (bytes before the event):
+ * each moved backend's publication and RolledBack event and, unless `pointerOnly`, the
+ * distribution's links made those of the snapshot now live, so the next plain publish
+ * does not re-release what was rolled back. A backend that fails does not stop the
+ * others; it is returned in `failed`, and the archive follows the backends that moved
+ * (when they moved to different snapshots, the one most of them show). When none moved,
+ * the archive is not touched.
  *
  * @example
  *   await rollbackBackends(archive, 'production', {backends: ['eu'], open: openNamedBackend})
@@ -43,13 +62,60 @@ export async function rollbackBackends(
   archive: Archive,
   dist: string,
   opts: RollbackOptions & {backends?: string[]; open: (b: NamedBackend) => Promise<Backend>},
-): Promise<RollbackResult[]> {
+): Promise<{results: RollbackResult[]; failed: RollbackFailure[]}> {
   const view = await archive.view()
   const named = await selectBackends(view, opts.backends)
   if (named.length === 0) throw new RaptrError('UNKNOWN_BACKEND', 'the archive has no backend', 'add one with: raptr backend add local file:///srv/apt')
-  const out: RollbackResult[] = []
-  for (const b of named) out.push(await rollback(archive, await opts.open(b), b.name, dist, opts))
-  return out
+  const results: RollbackResult[] = []
+  const moved: Array<{result: RollbackResult; entry: PublicationEntry}> = []
+  const failed: RollbackFailure[] = []
+  for (const b of named) {
+    try {
+      const {result, entry} = await rollback(archive, await opts.open(b), b.name, dist, opts)
+      results.push(result)
+      if (entry) moved.push({result, entry})
+    } catch (e) {
+      // Any failure is this backend's: the ones that moved must still be recorded.
+      const error = isRaptrError(e) ? e : new RaptrError('BACKEND_ERROR', `${b.name}: ${String((e as Error)?.message ?? e).split('\n')[0]}`, 'check the backend, then run the rollback again for it')
+      failed.push({backend: b.name, error})
+    }
+  }
+  if (moved.length > 0) await recordRollback(archive, dist, moved, Boolean(opts.pointerOnly))
+  return {results, failed}
+}
+
+/** The one commit of a rollback: publications, events and (unless pointer-only) the links. */
+async function recordRollback(archive: Archive, dist: string, moved: Array<{result: RollbackResult; entry: PublicationEntry}>, pointerOnly: boolean): Promise<void> {
+  // The snapshot most of the moved backends now serve (the first on a tie).
+  const votes = new Map<string, number>()
+  for (const m of moved) votes.set(m.entry.distTree, (votes.get(m.entry.distTree) ?? 0) + 1)
+  const winner = moved.find((m) => votes.get(m.entry.distTree) === Math.max(...votes.values()))!.entry
+  await archive.transaction(async (tx) => {
+    let links: LinkChange | undefined
+    let refused: string | undefined
+    try {
+      if (!pointerOnly) links = await restoreLinks(archive, tx, dist, winner.snapshot, winner.distTree)
+    } catch (e) {
+      // The backends moved already: their record is kept, the links are left and the user told.
+      if (!isRaptrError(e)) throw e
+      refused = `the archive's links were not changed: ${e.message} (${e.hint})`
+    }
+    if (refused) for (const m of moved) m.result.warning = [m.result.warning, refused].filter(Boolean).join('; ')
+    for (const {entry, result} of moved) {
+      tx.write(`${publicationDir(result.backend, dist)}/${String(entry.seq).padStart(10, '0')}.json`, json({seq: entry.seq, action: 'rollback', snapshot: entry.snapshot, pinned: entry.pinned, date: entry.date}))
+      if (links && entry.distTree === winner.distTree) result.links = links
+      else if (links) result.warning = [result.warning, `the backends moved to different snapshots; the archive's links follow ${shortId(winner.snapshot)}`].filter(Boolean).join('; ')
+    }
+    const linkData = (e: PublicationEntry): Record<string, unknown> =>
+      links && e.distTree === winner.distTree ? {unlinked: links.unlinked, relinked: links.relinked, unlinkedCount: links.unlinkedCount, relinkedCount: links.relinkedCount, ...(links.recordsRestored ? {recordsRestored: links.recordsRestored} : {})} : {}
+    const where = moved.map((m) => `${m.result.backend} (seq ${m.entry.seq})`).join(', ')
+    const what = links ? `; links: ${links.unlinkedCount} unlinked, ${links.relinkedCount} relinked` : refused ? '; links NOT changed' : '; pointer only'
+    return {
+      message: `rolled back: ${dist} to ${shortId(winner.snapshot)} on ${where}${what}`,
+      events: moved.map(({entry, result}) => ({v: 1, type: 'RolledBack', distribution: dist, backend: result.backend, snapshot: entry.snapshot, seq: entry.seq, ...linkData(entry)}) as RaptrEvent),
+      result: null,
+    }
+  })
 }
 
 /**
@@ -64,7 +130,13 @@ export async function rollbackBackends(
  * @example
  *   await rollback(archive, backend, 'local', 'production', {signer})
  */
-export async function rollback(archive: Archive, backend: Backend, backendName: string, dist: string, opts: RollbackOptions): Promise<RollbackResult> {
+export async function rollback(
+  archive: Archive,
+  backend: Backend,
+  backendName: string,
+  dist: string,
+  opts: RollbackOptions,
+): Promise<{result: RollbackResult; entry?: PublicationEntry}> {
   for (let attempt = 0; attempt < 10; attempt++) {
     await waitForNoLease(backend, backendName)
     await settle(backend, dist, {signer: opts.signer})
@@ -75,7 +147,7 @@ export async function rollback(archive: Archive, backend: Backend, backendName: 
     const target = await chooseTarget(archive, log, head, opts, backendName)
     const base = {backend: backendName, distribution: dist, from: head.snapshot}
     if (target.distTree === head.distTree) {
-      return {...base, action: 'unchanged', to: head.snapshot, pinned: head.pinned, seq: head.seq, reason: `already live (snapshot ${shortId(head.snapshot)})`}
+      return {result: {...base, action: 'unchanged', to: head.snapshot, pinned: head.pinned, seq: head.seq, reason: `already live (snapshot ${shortId(head.snapshot)})`}}
     }
     const pinned = pinnedDir(target.pinned, dist)
     const pinnedRelease = await backend.get(`${pinned}/Release`)
@@ -108,11 +180,7 @@ export async function rollback(archive: Archive, backend: Backend, backendName: 
     }
     const res = await goLive(backend, entry, head, {signer: opts.signer})
     if (res.status !== 'live') continue
-    await archive.transaction((tx) => {
-      tx.write(`${publicationDir(backendName, dist)}/${String(entry.seq).padStart(10, '0')}.json`, json({seq: entry.seq, action: 'rollback', snapshot: entry.snapshot, pinned: entry.pinned, date: entry.date}))
-      return {message: `rolled back: ${dist} on ${backendName} to ${shortId(entry.snapshot)} (seq ${entry.seq})`, events: [{v: 1, type: 'RolledBack', distribution: dist, backend: backendName, snapshot: entry.snapshot, seq: entry.seq}], result: null}
-    })
-    return {...base, action: 'rolled-back', to: entry.snapshot, pinned: entry.pinned, seq: entry.seq, warning: res.warning}
+    return {result: {...base, action: 'rolled-back', to: entry.snapshot, pinned: entry.pinned, seq: entry.seq, warning: res.warning}, entry}
   }
   throw new RaptrError('CONFLICT', `${backendName}/${dist}: other publishers kept winning`, 'run the rollback again')
 }

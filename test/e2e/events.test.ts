@@ -47,6 +47,11 @@ beforeAll(async () => {
 })
 
 const ref = (name: string, version: string, architecture = 'amd64') => ({name, version, architecture})
+/** The rollback of production to the first publication, with the links it changed. */
+const rolledBack = () => {
+  const place = (version: string) => ({...ref('hello', version), distribution: 'production', category: 'public'})
+  return {distribution: 'production', backend: 'local', snapshot: snaps.first, seq: 4, unlinked: [place('3.0')], relinked: [place('2.0')], unlinkedCount: 1, relinkedCount: 1, recordsRestored: 1}
+}
 
 const steps: Step[] = [
   {
@@ -227,7 +232,8 @@ const steps: Step[] = [
   {
     types: ['RolledBack'],
     run: (t) => ok(['rollback', 'production', '--sign-key', t.key], {cwd: t.dir}),
-    payloads: () => [{distribution: 'production', backend: 'local', snapshot: snaps.first, seq: 4}],
+    // The links follow: hello 3.0 (added since) unlinked, hello 2.0 (removed since) relinked with its record.
+    payloads: () => [rolledBack()],
   },
   {
     types: ['Pinned'],
@@ -309,7 +315,7 @@ describe('typed events', () => {
 
   it('audit: every rollback of production, --since/--until, --author, -n, --oneline', () => {
     const rollbacks = okJson<LogEntry[]>(['log', '--event', 'RolledBack', '--distribution', 'production', '--since', '1.day'], {cwd: s.dir})
-    expect(rollbacks.map((e) => e.payload)).toEqual([{distribution: 'production', backend: 'local', snapshot: snaps.first, seq: 4}])
+    expect(rollbacks.map((e) => e.payload)).toEqual([rolledBack()])
     expect(okJson<LogEntry[]>(['log', '--event', 'rolledback', '--until', '2000-01-01'], {cwd: s.dir})).toEqual([])
     expect(okJson<LogEntry[]>(['log', '--event', 'RolledBack', '--since', '2000-01-01T00:00:00Z', '--until', 'now'], {cwd: s.dir})).toHaveLength(1)
     expect(okJson<LogEntry[]>(['log', '--author', 'TESTS@example'], {cwd: s.dir}).length).toBeGreaterThan(10)
@@ -326,9 +332,11 @@ describe('typed events', () => {
 
   it('package history NAME lists every event that touched it, oldest first', () => {
     const h = okJson<LogEntry[]>(['package', 'history', 'hello'], {cwd: s.dir}).map((e) => z.parse(LogEntry, e))
-    expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'PackageAdded'])
+    expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'RolledBack', 'PackageAdded'])
     const inProd = okJson<LogEntry[]>(['package', 'history', 'hello', '--distribution', 'production'], {cwd: s.dir})
-    expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded', 'PackageRemoved'])
+    expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded', 'PackageRemoved', 'RolledBack'])
+    // The rollback unlinked hello 3.0 and relinked hello 2.0: narrowed to hello, it says both.
+    expect(inProd.at(-1)!.payload).toMatchObject({unlinked: [{name: 'hello', version: '3.0'}], relinked: [{name: 'hello', version: '2.0'}]})
     expect(ok(['package', 'history', 'hello'], {cwd: s.dir}).stdout.trim().split('\n')).toHaveLength(h.length)
   })
 

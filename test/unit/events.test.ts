@@ -5,6 +5,7 @@ import {
   commitEntries,
   contextFromEnv,
   decodeMessage,
+  describeEvent,
   encodeMessage,
   EVENT_TYPES,
   LogEntry,
@@ -132,5 +133,40 @@ describe('filters', () => {
     expect(parseWhen('2026-11-30', '--until', true, now)).toBe(Date.parse('2026-11-30T23:59:59Z') / 1000)
     expect(parseWhen('2026-11-30T10:00:00Z', '--since', false, now)).toBe(Date.parse('2026-11-30T10:00:00Z') / 1000)
     expect(() => parseWhen('soon', '--since', false, now)).toThrow(/--since "soon" is not a date/)
+  })
+})
+
+describe('RolledBack with the links it changed', () => {
+  const place = (i: number) => ({name: `p${i}`, version: '1.0', architecture: 'amd64', distribution: 'production', category: 'main'})
+  const base = {v: 1, type: 'RolledBack', distribution: 'production', backend: 'eu', snapshot: 'c'.repeat(40), seq: 7} as const
+
+  it('an older raptr\'s event (no link fields) still reads and reads as before', () => {
+    const [e] = decodeMessage(encodeMessage('rolled back', [base], {})).events
+    expect(e).toEqual(base)
+    expect(describeEvent(e)).toBe(`production on eu ${'c'.repeat(12)} (seq 7)`)
+  })
+
+  it('lists three packages each way and counts the rest (the event holds at most 20 of each)', () => {
+    const e: Event = {...base, unlinked: Array.from({length: 20}, (_, i) => place(i)), relinked: [], unlinkedCount: 30, relinkedCount: 0, recordsRestored: 2}
+    expect(decodeMessage(encodeMessage('rolled back', [e], {})).events).toEqual([e])
+    expect(describeEvent(e)).toBe(
+      `production on eu ${'c'.repeat(12)} (seq 7); unlinked p0 1.0 amd64 production/main, p1 1.0 amd64 production/main, p2 1.0 amd64 production/main and 27 more; relinked none; 2 records restored`,
+    )
+    const one: Event = {...base, unlinked: [], relinked: [place(1)], unlinkedCount: 0, relinkedCount: 1}
+    expect(describeEvent(one)).toBe(`production on eu ${'c'.repeat(12)} (seq 7); unlinked none; relinked p1 1.0 amd64 production/main`)
+  })
+
+  it('--package finds a rollback that unlinked or relinked it (among those it names)', () => {
+    const e: Event = {...base, unlinked: [place(1), place(2)], relinked: [place(3)], unlinkedCount: 2, relinkedCount: 1}
+    expect(narrowEvent(e, {packages: ['p2']})).toEqual({...e, unlinked: [place(2)], relinked: []})
+    expect(narrowEvent(e, {packages: ['p3'], distributions: ['production']})).toEqual({...e, unlinked: [], relinked: [place(3)]})
+    expect(narrowEvent(e, {packages: ['p3'], distributions: ['staging']})).toBeUndefined()
+    expect(narrowEvent(e, {packages: ['p9']})).toBeUndefined()
+    expect(narrowEvent(base, {packages: ['p1']})).toBeUndefined()
+  })
+
+  it('refuses link fields of the wrong shape: the commit reads as unknown', () => {
+    const bad = `rolled back\n\nRaptr-Event: ${JSON.stringify({...base, unlinked: [{name: 'x'}], unlinkedCount: 1})}`
+    expect(decodeMessage(bad)).toMatchObject({unknown: true, events: []})
   })
 })
