@@ -1,4 +1,5 @@
 import {RaptrError} from '../errors.js'
+import type {RaptrEvent} from '../core/events.js'
 import * as z from '../core/zod.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
@@ -67,6 +68,35 @@ export async function useSigningKey(archive: Archive, settings: KeyRef): Promise
 export type RotationStep = 'start' | 'finish' | 'drop-old'
 
 /**
+ * What `signing.json` becomes after a rotation step, with the commit message and event;
+ * throws when the step does not follow the one recorded. Pure: `key rotate` loads the
+ * keys of the result before anything is committed.
+ *
+ * @example nextSigningSettings({keyFile: '/k/old.asc'}, 'start', {keyFile: '/k/new.asc'}).settings.rotation?.step // 'started'
+ */
+export function nextSigningSettings(now: SigningSettings | undefined, step: RotationStep, newKey?: KeyRef): {settings: SigningSettings; event: RaptrEvent; message: string} {
+  const r = now?.rotation
+  if (step === 'start') {
+    if (!now) throw new RaptrError('NO_SIGNING_KEY', 'the archive names no signing key to rotate from', 'name the key publish signs with now: raptr key use FILE | --gpg KEYID')
+    if (r) throw new RaptrError('CONFLICT', `a key rotation is already ${r.step}`, r.step === 'started' ? 'finish it: raptr key rotate --finish' : 'end it: raptr key rotate --drop-old')
+    const old = keyRefOf(now)
+    if (!newKey) throw new RaptrError('USAGE', 'starting a rotation needs the new key', 'raptr key rotate --new FILE | --gpg KEYID')
+    if (JSON.stringify(old) === JSON.stringify(newKey)) throw new RaptrError('BAD_ARGUMENT', `the new key is the one publish signs with already (${describeKey(old)})`, 'give another key')
+    return {
+      settings: {...old, rotation: {step: 'started', old, new: newKey}},
+      event: {v: 1, type: 'KeyRotationStarted', old, new: newKey},
+      message: `key rotation started: ${describeKey(old)} and ${describeKey(newKey)} both sign`,
+    }
+  }
+  if (step === 'finish') {
+    if (r?.step !== 'started') throw new RaptrError('CONFLICT', r ? 'the key rotation is finished already' : 'no key rotation is started', r ? 'end it: raptr key rotate --drop-old' : 'start one: raptr key rotate --new FILE | --gpg KEYID')
+    return {settings: {...r.new, rotation: {...r, step: 'finished'}}, event: {v: 1, type: 'KeyRotationFinished', old: r.old, new: r.new}, message: `key rotation finished: ${describeKey(r.new)} signs alone`}
+  }
+  if (r?.step !== 'finished') throw new RaptrError('CONFLICT', r ? 'the key rotation is not finished' : 'no key rotation to end', r ? 'finish it first: raptr key rotate --finish' : 'see: raptr key status')
+  return {settings: {...r.new}, event: {v: 1, type: 'OldKeyDropped', old: r.old, new: r.new}, message: `old key dropped: ${describeKey(r.old)} is no longer published`}
+}
+
+/**
  * Moves the archive's key rotation one step, as one commit with its event: `start`
  * (with `newKey`) records both keys, `finish` makes the new key the one publish signs
  * with, `drop-old` forgets the old key. Each step checks the step before it.
@@ -76,32 +106,9 @@ export type RotationStep = 'start' | 'finish' | 'drop-old'
 export async function rotationStep(archive: Archive, step: RotationStep, newKey?: KeyRef): Promise<{commit?: string; settings: SigningSettings}> {
   const {commit, result} = await archive.transaction(async (tx) => {
     const text = await tx.read(SIGNING_PATH)
-    const now = text === undefined ? undefined : parseJsonFile(SigningSettings, text, SIGNING_PATH)
-    const r = now?.rotation
-    let next: SigningSettings
-    let event: Record<string, unknown>
-    let message: string
-    if (step === 'start') {
-      if (!now) throw new RaptrError('NO_SIGNING_KEY', 'the archive names no signing key to rotate from', 'name the key publish signs with now: raptr key use FILE | --gpg KEYID')
-      if (r) throw new RaptrError('CONFLICT', `a key rotation is already ${r.step}`, r.step === 'started' ? 'finish it: raptr key rotate --finish' : 'end it: raptr key rotate --drop-old')
-      const old = keyRefOf(now)
-      if (JSON.stringify(old) === JSON.stringify(newKey)) throw new RaptrError('BAD_ARGUMENT', `the new key is the one publish signs with already (${describeKey(old)})`, 'give another key')
-      next = {...old, rotation: {step: 'started', old, new: newKey!}}
-      event = {v: 1, type: 'KeyRotationStarted', old, new: newKey}
-      message = `key rotation started: ${describeKey(old)} and ${describeKey(newKey!)} both sign`
-    } else if (step === 'finish') {
-      if (r?.step !== 'started') throw new RaptrError('CONFLICT', r ? 'the key rotation is finished already' : 'no key rotation is started', r ? 'end it: raptr key rotate --drop-old' : 'start one: raptr key rotate --new FILE | --gpg KEYID')
-      next = {...r.new, rotation: {...r, step: 'finished'}}
-      event = {v: 1, type: 'KeyRotationFinished', old: r.old, new: r.new}
-      message = `key rotation finished: ${describeKey(r.new)} signs alone`
-    } else {
-      if (r?.step !== 'finished') throw new RaptrError('CONFLICT', r ? 'the key rotation is not finished' : 'no key rotation to end', r ? 'finish it first: raptr key rotate --finish' : 'see: raptr key status')
-      next = {...r.new}
-      event = {v: 1, type: 'OldKeyDropped', old: r.old, new: r.new}
-      message = `old key dropped: ${describeKey(r.old)} is no longer published`
-    }
-    tx.write(SIGNING_PATH, json(next))
-    return {message, events: [event as never], result: next}
+    const next = nextSigningSettings(text === undefined ? undefined : parseJsonFile(SigningSettings, text, SIGNING_PATH), step, newKey)
+    tx.write(SIGNING_PATH, json(next.settings))
+    return {message: next.message, events: [next.event], result: next.settings}
   })
   return {commit, settings: result}
 }

@@ -4,6 +4,7 @@
  * live distribution on each backend, which of those keys its InRelease is signed by —
  * checked cryptographically against each key, not read from any field.
  */
+import fs from 'node:fs'
 import type {Key} from 'openpgp'
 import {liveDir} from '../core/layout.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
@@ -12,7 +13,9 @@ import {describeKey, keyRefOf, readSigningSettings, type KeyRef} from '../archiv
 import type {Backend} from '../backends/interface.js'
 import type {ArchiveView} from '../store/archive.js'
 import {checkKeys, readKeyring} from './key-check.js'
-import fs from 'node:fs'
+
+/** Far above any real Release (Debian's largest InRelease is well under 1 MiB). */
+const MAX_INRELEASE = 32 * 1024 * 1024
 
 export interface StatusKey {
   role: 'current' | 'old' | 'new'
@@ -91,6 +94,11 @@ export async function keyStatus(view: ArchiveView, opts: {open: (b: NamedBackend
       const bytes = await backend.get(`${liveDir(d)}/InRelease`)
       if (!bytes) {
         distributions.push({backend: b.name, distribution: d, signedBy: null})
+        continue
+      }
+      // A backend's file, not ours: one too large to be a Release is reported, not parsed.
+      if (bytes.length > MAX_INRELEASE) {
+        distributions.push({backend: b.name, distribution: d, signedBy: null, error: `InRelease is ${bytes.length} bytes, more than a Release can be`})
         continue
       }
       const text = Buffer.from(bytes).toString('utf8')

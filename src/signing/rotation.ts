@@ -51,7 +51,7 @@ export function rotationSigner(rotation: Rotation, env: {passphrase?: string; ne
       const {loadGpgSigner, gpgPublicKey} = await import('./gpg-signer.js')
       signer = await loadGpgSigner(both ? [rotation.old.gpg, rotation.new.gpg] : rotation.new.gpg, {passphrase: both ? env.passphrase : newPassphrase})
       if (!both) {
-        const binary = gpgPublicKey(`${rotation.old.gpg}`)
+        const binary = gpgPublicKey(rotation.old.gpg)
         const next = signer.publicKeyBinary()
         const pgp = await import('openpgp')
         const all = new Uint8Array(binary.length + next.length)

@@ -308,3 +308,31 @@ describe('key rotation with GnuPG keys; refused pairs and keys', () => {
     expect(sh('git', ['rev-parse', 'HEAD'], {cwd: s.dir}).stdout).toBe(head)
   })
 })
+
+describe('key rotation with passphrase-protected key files', () => {
+  it('the new key\'s passphrase comes from RAPTR_SIGNING_PASSPHRASE_NEW; a wrong one is BAD_PASSPHRASE and records nothing', async () => {
+    const s = makeTestArchive()
+    const oldKey = path.join(s.work, 'old.asc')
+    const newKey = path.join(s.work, 'new.asc')
+    ok(['key', 'generate', '--name', 'old', '--email', 'old@example.org', '--out', oldKey], {cwd: s.work, env: {RAPTR_SIGNING_PASSPHRASE: 'old secret'}})
+    ok(['key', 'generate', '--name', 'new', '--email', 'new@example.org', '--out', newKey], {cwd: s.work, env: {RAPTR_SIGNING_PASSPHRASE: 'new secret'}})
+    await buildDeb(s.pkgs, {name: 'hello', version: '1.0-1', arch: 'amd64', compression: 'gzip'})
+    ok(['package', 'add', s.pkgs, '--section', 'production/public'], {cwd: s.dir})
+    ok(['key', 'use', oldKey], {cwd: s.dir})
+    ok(['publish', 'local'], {cwd: s.dir, env: {RAPTR_SIGNING_PASSPHRASE: 'old secret'}})
+    const head = sh('git', ['rev-parse', 'HEAD'], {cwd: s.dir}).stdout
+    const wrong = raptr(['key', 'rotate', '--new', newKey, '--json'], {cwd: s.dir, env: {RAPTR_SIGNING_PASSPHRASE: 'old secret', RAPTR_SIGNING_PASSPHRASE_NEW: 'nope'}})
+    expect(wrong.code).not.toBe(0)
+    expect(JSON.parse(wrong.stdout).error).toMatchObject({code: 'BAD_PASSPHRASE', hint: 'check RAPTR_SIGNING_PASSPHRASE_NEW'})
+    expect(sh('git', ['rev-parse', 'HEAD'], {cwd: s.dir}).stdout).toBe(head)
+    ok(['key', 'rotate', '--new', newKey], {cwd: s.dir, env: {RAPTR_SIGNING_PASSPHRASE: 'old secret', RAPTR_SIGNING_PASSPHRASE_NEW: 'new secret'}})
+    const rings: string[] = []
+    for (const [file, pass] of [[oldKey, 'old secret'], [newKey, 'new secret']]) {
+      const signer = await loadSigner({armoredKey: fs.readFileSync(file, 'utf8'), passphrase: pass})
+      rings.push(path.join(s.work, `${rings.length}.gpg`))
+      fs.writeFileSync(rings.at(-1)!, signer.publicKeyBinary())
+    }
+    const inRelease = path.join(s.www, 'dists', 'production', 'InRelease')
+    expect(rings.map((r) => gpgvSigners(r, inRelease).valid.length)).toEqual([1, 1])
+  })
+})

@@ -46,6 +46,10 @@ passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
       const {assertSameKind} = await import('../../signing/rotation.js')
       assertSameKind(sa.keyRefOf(current), newKey)
     }
+    // The keys of the next step are loaded (passphrases checked) before anything is recorded.
+    const planned = sa.nextSigningSettings(current, step, newKey).settings
+    const preloaded = flags.refresh ? signerFromFlags({sign: true}, planned) : undefined
+    await preloaded?.()
     const {runTeamChange} = await import('../../cli/sync-flags.js')
     const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => sa.rotationStep(archive, step, newKey))
     const r = res.settings.rotation
@@ -54,7 +58,6 @@ passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
       this.note('not re-signed (--no-refresh): the live Releases change at the next publish or: raptr publish --refresh')
       return {step, settings: res.settings, snapshot: res.commit, results: []}
     }
-    const signer = signerFromFlags({sign: true}, res.settings)
     const {refreshReleases} = await import('../../publish/refresh.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
     const {selectBackends} = await import('../../archive/backends.js')
@@ -62,6 +65,8 @@ passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
       this.note('the archive has no backend: nothing to re-sign')
       return {step, settings: res.settings, snapshot: res.commit, results: []}
     }
+    // A sync may have brought another clone's signing.json: sign as what was recorded says.
+    const signer = JSON.stringify(res.settings) === JSON.stringify(planned) ? preloaded : signerFromFlags({sign: true}, res.settings)
     const results = await refreshReleases(archive, {signer, open: openNamedBackend})
     for (const x of results) {
       if (x.action === 'refreshed') this.log(`${x.backend}/${x.distribution}: re-signed (seq ${x.seq})${x.warning ? `; ${x.warning}` : ''}`)
