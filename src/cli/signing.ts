@@ -4,6 +4,7 @@ import {RaptrError} from '../errors.js'
 import {readRegularFileSync} from '../regular-file.js'
 import type {SigningSettings} from '../archive/signing-settings.js'
 import type {Signer} from '../signing/interface.js'
+import {NEW_PASSPHRASE_ENV, rotationSigner} from '../signing/rotation.js'
 
 /** The signing flags publish, update and rollback share. */
 export interface SigningFlags {
@@ -20,7 +21,8 @@ export function expandHome(file: string): string {
 /**
  * The signing key for a publish, first found of: `--gpg KEYID` (the user's GnuPG),
  * `--sign-key FILE`, the armored key in RAPTR_SIGNING_KEY, then the key the archive
- * names (`raptr key use`). The passphrase comes from RAPTR_SIGNING_PASSPHRASE. A key is
+ * names (`raptr key use`), or, during a key rotation, the two keys it names (see
+ * signing/rotation.ts). The passphrase comes from RAPTR_SIGNING_PASSPHRASE. A key is
  * read for this process only and never stored in the archive. Returns a loader: the key
  * is parsed (and OpenPGP or gpg run) on first use, once.
  *
@@ -29,6 +31,10 @@ export function expandHome(file: string): string {
 export function signerFromFlags(flags: SigningFlags, configured?: SigningSettings): (() => Promise<Signer>) | undefined {
   if (!flags.sign) return undefined
   const passphrase = process.env.RAPTR_SIGNING_PASSPHRASE
+  // A rotation under way signs with the keys it names, unless a key is given explicitly.
+  if (configured?.rotation && !flags.gpg && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY) {
+    return rotationSigner(configured.rotation, {passphrase, newPassphrase: process.env[NEW_PASSPHRASE_ENV]}, expandHome)
+  }
   const gpg = flags.gpg ?? (!flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY && configured && 'gpg' in configured ? configured.gpg : undefined)
   if (gpg) {
     let loaded: Promise<Signer> | undefined

@@ -46,6 +46,15 @@ export const BackendAdded = v1('BackendAdded', {name: z.string(), url: z.string(
 export const BackendSet = v1('BackendSet', {name: z.string(), url: z.string(), options: z.record(z.string(), z.unknown())})
 export const BackendRemoved = v1('BackendRemoved', {name: z.string()})
 export const KeySet = v1('KeySet', {gpg: z.optional(z.string()), keyFile: z.optional(z.string())})
+/** A key as rotation events name it: a key file's path or a GnuPG fingerprint, never the key. */
+const KeyRefData = z.object({gpg: z.optional(z.string()), keyFile: z.optional(z.string())})
+const RotationKeys = {old: KeyRefData, new: KeyRefData}
+/** Both keys sign from here on, and both public keys are published. */
+export const KeyRotationStarted = v1('KeyRotationStarted', RotationKeys)
+/** The new key signs alone; the old public key is still published. */
+export const KeyRotationFinished = v1('KeyRotationFinished', RotationKeys)
+/** The old public key is no longer published: the rotation is over. */
+export const OldKeyDropped = v1('OldKeyDropped', RotationKeys)
 /** Each package with its category, whether it replaced a different file of the same name, and where it was linked. */
 export const PackageAdded = v1('PackageAdded', {
   packages: z.array(z.object({...Ref, category: z.string(), replaced: z.optional(z.boolean()), linked: z.array(z.string())})),
@@ -123,6 +132,9 @@ export const RaptrEvent = z.discriminatedUnion('type', [
   BackendSet,
   BackendRemoved,
   KeySet,
+  KeyRotationStarted,
+  KeyRotationFinished,
+  OldKeyDropped,
   PackageAdded,
   PackageRemoved,
   PackageLinked,

@@ -133,3 +133,20 @@ export function reliveRelease(pinnedText: string, liveText: string, date: Date):
   const text = suite ? withReleaseFields(pinnedText, {Suite: suite}) : pinnedText
   return redatedRelease(text, date, Number.isFinite(from) && Number.isFinite(until) ? until - from : undefined)
 }
+
+/**
+ * The same Release with `Signed-By` listing `fingerprints` (placed before
+ * Acquire-By-Hash, else before the hashes), or without the field when there are none:
+ * the keys that sign now, never those of the snapshot a rollback restores. apt lets only
+ * these keys sign the next Release, while this one's Valid-Until has not passed.
+ *
+ * @example withSignedBy(text, ['0123…', '4567…'])
+ */
+export function withSignedBy(text: string, fingerprints: string[] | undefined): string {
+  const fields = parseStanza(text).filter(([k]) => k !== 'Signed-By')
+  if (fingerprints?.length) {
+    const at = fields.findIndex(([k]) => k === 'Acquire-By-Hash' || k === 'SHA256' || k === 'MD5Sum' || k === 'SHA1' || k === 'SHA512')
+    fields.splice(at === -1 ? fields.length : at, 0, ['Signed-By', fingerprints.join(', ')])
+  }
+  return renderStanza(fields)
+}

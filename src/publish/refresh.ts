@@ -7,9 +7,12 @@ import type {Backend} from '../backends/interface.js'
 import {goLive} from '../remote/go-live.js'
 import {waitForNoLease} from '../remote/lease.js'
 import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
-import {signRelease, type SignerSource} from '../remote/pointer.js'
+import {signRelease, writePublicKey, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
 import type {Archive} from '../store/archive.js'
+
+/** Errors that stop the whole refresh: every distribution would fail the same way. */
+const SIGNING_ERRORS: ErrorCode[] = ['BAD_SIGNING_KEY', 'NO_SIGNING_KEY', 'BAD_PASSPHRASE']
 
 export interface RefreshResult {
   backend: string
@@ -45,7 +48,10 @@ export async function refreshReleases(
     let backend: Backend
     try {
       backend = await opts.open(b)
+      // The keys that check the new signatures, before any of them goes live (a key rotation changes them).
+      if (opts.signer) await writePublicKey(backend, opts.signer)
     } catch (error) {
+      if (isRaptrError(error) && SIGNING_ERRORS.includes(error.code)) throw error
       for (const d of dists) results.push(failed(b.name, d, error))
       continue
     }
@@ -55,7 +61,7 @@ export async function refreshReleases(
         const validFor = settings?.validFor ? durationMs(settings.validFor) : undefined
         results.push(await refreshOne(archive, backend, b.name, dist, validFor, opts.signer))
       } catch (error) {
-        if (isRaptrError(error) && ['BAD_SIGNING_KEY', 'NO_SIGNING_KEY', 'BAD_PASSPHRASE'].includes(error.code)) throw error
+        if (isRaptrError(error) && SIGNING_ERRORS.includes(error.code)) throw error
         results.push(failed(b.name, dist, error))
       }
     }

@@ -1,4 +1,5 @@
 import {PUBLIC_KEY_ASC, PUBLIC_KEY_GPG, liveDir} from '../core/layout.js'
+import {withSignedBy} from '../core/release.js'
 import type {Backend} from '../backends/interface.js'
 import type {Signer} from '../signing/interface.js'
 import type {PublicationEntry} from './log.js'
@@ -20,10 +21,17 @@ export async function resolveSigner(source: SignerSource | undefined): Promise<S
   return typeof source === 'function' ? source() : source
 }
 
+/**
+ * The Release files for `release`, signed by `source` (none: unsigned). Its `Signed-By`
+ * field is set to the signer's current list (a key rotation) or removed, whatever the
+ * text carried: a refreshed or rolled-back Release names the keys that sign now.
+ */
 export async function signRelease(release: string, source: SignerSource | undefined): Promise<ReleaseFiles> {
   const signer = await resolveSigner(source)
   if (!signer) return {release}
-  return {release, inRelease: await signer.clearsign(release), releaseGpg: await signer.detachSign(release)}
+  const fingerprints = signer.signedBy?.()
+  const text = fingerprints?.length || /^Signed-By:/m.test(release) ? withSignedBy(release, fingerprints) : release
+  return {release: text, inRelease: await signer.clearsign(text), releaseGpg: await signer.detachSign(text)}
 }
 
 /**

@@ -83,36 +83,42 @@ export function gpgPublicKey(keyId: string): Uint8Array {
 
 /**
  * A Signer that signs through `gpg` with the secret key `keyId` (a fingerprint, key id
- * or user id that names exactly one key).
+ * or user id that names exactly one key), or with several keys at once (a key rotation:
+ * `gpg -u A -u B` puts one signature packet per key in the same signature). gpg takes one
+ * passphrase for all of them: keys with different passphrases must be unlocked in
+ * gpg-agent first.
  *
  * @example const signer = await loadGpgSigner('0123456789ABCDEF0123456789ABCDEF01234567')
  */
-export async function loadGpgSigner(keyId: string, options: {passphrase?: string} = {}): Promise<Signer> {
-  const fingerprint = gpgFingerprint(keyId)
-  const armored = await runGpg(['--armor', '--export', '--', fingerprint], undefined)
-  const binary = await runGpg(['--export', '--', fingerprint], undefined)
-  if (armored.code !== 0 || binary.stdout.length === 0) throw new RaptrError('BAD_SIGNING_KEY', `GnuPG cannot export the public key of ${fingerprint}`, 'check it with: gpg --list-keys')
+export async function loadGpgSigner(keyId: string | string[], options: {passphrase?: string} = {}): Promise<Signer> {
+  const fingerprints = (Array.isArray(keyId) ? keyId : [keyId]).map(gpgFingerprint)
+  const fingerprint = fingerprints[0]
+  const armored = await runGpg(['--armor', '--export', '--', ...fingerprints], undefined)
+  const binary = await runGpg(['--export', '--', ...fingerprints], undefined)
+  if (armored.code !== 0 || binary.stdout.length === 0) throw new RaptrError('BAD_SIGNING_KEY', `GnuPG cannot export the public key of ${fingerprints.join(', ')}`, 'check it with: gpg --list-keys')
   const passphrase = options.passphrase || undefined
   // SHA-512: apt refuses SHA-1 signatures, and gpg's default digest depends on its version and the key.
-  const common = ['--local-user', fingerprint, '--digest-algo', 'SHA512']
+  const common = [...fingerprints.flatMap((f) => ['--local-user', f]), '--digest-algo', 'SHA512']
+  const who = fingerprints.join(', ')
 
   return {
     publicKeyArmored: () => armored.stdout.toString('utf8'),
     publicKeyBinary: () => new Uint8Array(binary.stdout),
     fingerprint: () => fingerprint,
+    signingFingerprints: () => [...fingerprints],
 
     async clearsign(text) {
       if (/[ \t]$|\r/m.test(text)) {
         throw new RaptrError('BAD_ARGUMENT', 'cannot clearsign: a line ends with whitespace or contains a carriage return', 'Release text must use LF line endings without trailing spaces')
       }
       const res = await runGpg([...common, '--clearsign'], text, passphrase)
-      if (res.code !== 0) throw signError(res.stderr, fingerprint)
+      if (res.code !== 0) throw signError(res.stderr, who)
       return res.stdout.toString('utf8')
     },
 
     async detachSign(text) {
       const res = await runGpg([...common, '--armor', '--detach-sign'], text, passphrase)
-      if (res.code !== 0) throw signError(res.stderr, fingerprint)
+      if (res.code !== 0) throw signError(res.stderr, who)
       return res.stdout.toString('utf8')
     },
   }

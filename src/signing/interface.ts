@@ -11,6 +11,13 @@ export interface Signer {
   publicKeyBinary(): Uint8Array
   /** The key's fingerprint, 40 uppercase hex digits as gpg prints it. */
   fingerprint(): string
+  /** Every key that signs (more than one during a key rotation); absent: just fingerprint(). */
+  signingFingerprints?(): string[]
+  /**
+   * The fingerprints a Release's `Signed-By` field lists (a key rotation); absent: the
+   * field is left out. apt restricts which keys may sign the next Release to these.
+   */
+  signedBy?(): string[] | undefined
   /**
    * `InRelease`: the text clearsigned, in the same layout `gpg --clearsign` writes
    * (LF line endings, `Hash:` header, no blank line before the signature). Lines must

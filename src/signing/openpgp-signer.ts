@@ -31,6 +31,61 @@ function messageOf(e: unknown): string {
  */
 export async function loadSigner(options: {armoredKey: string; passphrase?: string}): Promise<Signer> {
   const pgp = await openpgp()
+  return makeSigner(pgp, [await readSigningKey(pgp, options, PASSPHRASE_ENV)])
+}
+
+/**
+ * One Signer for several keys (a key rotation): every signature it makes carries one
+ * signature packet per key, so a client that trusts any one of them accepts it. Each key
+ * has its own passphrase (and the variable to name when it is wrong). The first key's
+ * fingerprint is the Signer's fingerprint.
+ *
+ * @example const both = await loadSigners([{armoredKey: oldKey}, {armoredKey: newKey, passphraseEnv: 'RAPTR_SIGNING_PASSPHRASE_NEW'}])
+ */
+export async function loadSigners(list: Array<{armoredKey: string; passphrase?: string; passphraseEnv?: string}>): Promise<Signer> {
+  const pgp = await openpgp()
+  const keys: PrivateKey[] = []
+  for (const k of list) keys.push(await readSigningKey(pgp, k, k.passphraseEnv ?? PASSPHRASE_ENV))
+  return makeSigner(pgp, keys)
+}
+
+/**
+ * The public keys in armored key files (private or public), as one binary keyring and one
+ * armored block: what is published while a key that no longer signs is still trusted.
+ * No passphrase is needed: only public parts are read.
+ */
+export async function publicKeysOf(armoredKeys: string[]): Promise<{armored: string; binary: Uint8Array; fingerprints: string[]}> {
+  const pgp = await openpgp()
+  const parts: Uint8Array[] = []
+  const fingerprints: string[] = []
+  for (const armoredKey of armoredKeys) {
+    let keys: import('openpgp').Key[]
+    try {
+      keys = await pgp.readKeys({armoredKeys: armoredKey})
+    } catch (e) {
+      throw new RaptrError('BAD_SIGNING_KEY', `cannot read a key: ${messageOf(e)}`, 'give an ASCII-armored OpenPGP key')
+    }
+    for (const k of keys) {
+      parts.push(k.toPublic().write())
+      fingerprints.push(k.getFingerprint().toUpperCase())
+    }
+  }
+  const binary = concat(parts)
+  return {armored: pgp.armor(pgp.enums.armor.publicKey, binary), binary, fingerprints}
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** Reads and unlocks one private key, refusing what apt could not verify. */
+async function readSigningKey(pgp: typeof import('openpgp'), options: {armoredKey: string; passphrase?: string}, passphraseEnv: string): Promise<PrivateKey> {
   let key: PrivateKey
   try {
     key = await pgp.readPrivateKey({armoredKey: options.armoredKey})
@@ -55,7 +110,7 @@ export async function loadSigner(options: {armoredKey: string; passphrase?: stri
       throw new RaptrError(
         'BAD_PASSPHRASE',
         'the signing key is protected by a passphrase and none was given',
-        `set ${PASSPHRASE_ENV} to the key's passphrase`,
+        `set ${passphraseEnv} to the key's passphrase`,
       )
     }
     try {
@@ -64,7 +119,7 @@ export async function loadSigner(options: {armoredKey: string; passphrase?: stri
       throw new RaptrError(
         'BAD_PASSPHRASE',
         /passphrase/i.test(messageOf(e)) ? 'wrong passphrase for the signing key' : `cannot decrypt the signing key: ${messageOf(e)}`,
-        `check ${PASSPHRASE_ENV}`,
+        `check ${passphraseEnv}`,
       )
     }
   }
@@ -78,20 +133,22 @@ export async function loadSigner(options: {armoredKey: string; passphrase?: stri
       'use a key (or subkey) with signing capability that has not expired or been revoked',
     )
   }
-  return makeSigner(pgp, key)
+  return key
 }
 
-function makeSigner(pgp: typeof import('openpgp'), key: PrivateKey): Signer {
-  const publicKey = key.toPublic()
-  const armored = publicKey.armor()
-  const binary = publicKey.write()
-  const fingerprint = key.getFingerprint().toUpperCase()
+function makeSigner(pgp: typeof import('openpgp'), keys: PrivateKey[]): Signer {
+  const key = keys.length === 1 ? keys[0] : keys
+  // One key: its own armor, byte for byte as before; several: one block holding them all.
+  const binary = concat(keys.map((k) => k.toPublic().write()))
+  const armored = keys.length === 1 ? keys[0].toPublic().armor() : pgp.armor(pgp.enums.armor.publicKey, binary)
+  const fingerprints = keys.map((k) => k.getFingerprint().toUpperCase())
   const config = {preferredHashAlgorithm: pgp.enums.hash.sha512}
 
   return {
     publicKeyArmored: () => armored,
     publicKeyBinary: () => binary.slice(),
-    fingerprint: () => fingerprint,
+    fingerprint: () => fingerprints[0],
+    signingFingerprints: () => [...fingerprints],
 
     async clearsign(text) {
       assertClearsignable(text)

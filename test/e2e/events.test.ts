@@ -260,6 +260,24 @@ const steps: Step[] = [
       {url: `file://${t.www}`, suite: 'production', distribution: 'imported', components: ['public'], count: expect.any(Number)},
     ],
   },
+  {
+    types: ['KeyRotationStarted'],
+    run: (t) => {
+      ok(['key', 'generate', '--name', 'raptr tests 2027', '--email', 'tests@example.org', '--out', path.join(t.work, 'signing-2027.asc')], {cwd: t.work})
+      ok(['key', 'rotate', '--new', path.join(t.work, 'signing-2027.asc'), '--no-refresh'], {cwd: t.dir})
+    },
+    payloads: (t) => [{old: {keyFile: expect.stringMatching(/signing\.asc$/)}, new: {keyFile: path.join(t.work, 'signing-2027.asc')}}],
+  },
+  {
+    types: ['KeyRotationFinished'],
+    run: (t) => ok(['key', 'rotate', '--finish', '--no-refresh'], {cwd: t.dir}),
+    payloads: (t) => [{old: {keyFile: expect.stringMatching(/signing\.asc$/)}, new: {keyFile: path.join(t.work, 'signing-2027.asc')}}],
+  },
+  {
+    types: ['OldKeyDropped'],
+    run: (t) => ok(['key', 'rotate', '--drop-old', '--no-refresh'], {cwd: t.dir}),
+    payloads: (t) => [{old: {keyFile: expect.stringMatching(/signing\.asc$/)}, new: {keyFile: path.join(t.work, 'signing-2027.asc')}}],
+  },
 ]
 
 describe('typed events', () => {
