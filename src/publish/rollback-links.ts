@@ -51,7 +51,7 @@ export async function restoreLinks(archive: Archive, tx: Transaction, dist: stri
     if (cat.type !== 'tree') continue
     const old = then.get(cat.path)
     const prefix = `${distPath(dist)}/${cat.path}`
-    for (const [p, a, b] of await diffTrees(t, cat.oid, old?.type === 'tree' ? old.oid : undefined, prefix)) {
+    for (const [p, , b] of await diffTrees(t, cat.oid, old?.type === 'tree' ? old.oid : undefined, prefix)) {
       if (p === `${prefix}/${CATEGORY_CONFIG}`) continue // settings stay current
       const place = placeOf(p)
       if (!place) continue

@@ -112,7 +112,7 @@ async function recordRollback(archive: Archive, dist: string, moved: Array<{resu
     const what = links ? `; links: ${links.unlinkedCount} unlinked, ${links.relinkedCount} relinked` : refused ? '; links NOT changed' : '; pointer only'
     return {
       message: `rolled back: ${dist} to ${shortId(winner.snapshot)} on ${where}${what}`,
-      events: moved.map(({entry, result}) => ({v: 1, type: 'RolledBack', distribution: dist, backend: result.backend, snapshot: entry.snapshot, seq: entry.seq, ...linkData(entry)}) as RaptrEvent),
+      events: moved.map(({entry, result}) => ({v: 1, type: 'RolledBack', distribution: dist, backend: result.backend, snapshot: entry.snapshot, seq: entry.seq, ...linkData(entry)})),
       result: null,
     }
   })
