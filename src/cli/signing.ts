@@ -4,7 +4,7 @@ import {RaptrError} from '../errors.js'
 import {readRegularFileSync} from '../regular-file.js'
 import type {SigningSettings} from '../archive/signing-settings.js'
 import type {Signer} from '../signing/interface.js'
-import {NEW_PASSPHRASE_ENV, rotationSigner} from '../signing/rotation.js'
+import {NEW_PASSPHRASE_ENV, rotationSigner} from '../keys/rotation.js'
 
 /** The signing flags publish, update and rollback share. */
 export interface SigningFlags {
@@ -22,7 +22,7 @@ export function expandHome(file: string): string {
  * The signing key for a publish, first found of: `--gpg KEYID` (the user's GnuPG),
  * `--sign-key FILE`, the armored key in RAPTR_SIGNING_KEY, then the key the archive
  * names (`raptr key use`), or, during a key rotation, the two keys it names (see
- * signing/rotation.ts). The passphrase comes from RAPTR_SIGNING_PASSPHRASE. A key is
+ * keys/rotation.ts). The passphrase comes from RAPTR_SIGNING_PASSPHRASE. A key is
  * read for this process only and never stored in the archive. Returns a loader: the key
  * is parsed (and OpenPGP or gpg run) on first use, once.
  *

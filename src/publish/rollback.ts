@@ -11,7 +11,6 @@ import {publisherName, readLog, type PublicationEntry} from '../remote/log.js'
 import {signRelease, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
 import type {Archive} from '../store/archive.js'
-import type {RaptrEvent} from '../core/events.js'
 import {restoreLinks, type LinkChange} from './rollback-links.js'
 
 export interface RollbackResult {

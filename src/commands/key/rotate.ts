@@ -43,7 +43,7 @@ passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
     const current = await sa.readSigningSettings(await archive.view())
     const newKey = step === 'start' ? await this.newKey(flags, archive.dir) : undefined
     if (newKey && current) {
-      const {assertSameKind} = await import('../../signing/rotation.js')
+      const {assertSameKind} = await import('../../keys/rotation.js')
       assertSameKind(sa.keyRefOf(current), newKey)
     }
     // The keys of the next step are loaded (passphrases checked) before anything is recorded.

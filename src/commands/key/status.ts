@@ -14,7 +14,7 @@ backend, which of those keys its InRelease is signed by (each signature checked)
   async run(): Promise<unknown> {
     const {flags} = await this.parse(KeyStatus)
     const archive = await this.openArchive(flags.archive)
-    const {keyStatus} = await import('../../signing/key-status.js')
+    const {keyStatus} = await import('../../keys/key-status.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
     const {expandHome} = await import('../../cli/signing.js')
     const status = await keyStatus(await archive.view(), {open: openNamedBackend, expand: expandHome, backends: flags.backend})

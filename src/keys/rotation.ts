@@ -10,7 +10,7 @@
 import fs from 'node:fs'
 import {RaptrError} from '../errors.js'
 import type {KeyRef, Rotation} from '../archive/signing-settings.js'
-import type {Signer} from './interface.js'
+import type {Signer} from '../signing/interface.js'
 
 export const NEW_PASSPHRASE_ENV = 'RAPTR_SIGNING_PASSPHRASE_NEW'
 
@@ -48,7 +48,7 @@ export function rotationSigner(rotation: Rotation, env: {passphrase?: string; ne
     let signer: Signer
     let published: {armored: string; binary: Uint8Array} | undefined
     if ('gpg' in rotation.old && 'gpg' in rotation.new) {
-      const {loadGpgSigner, gpgPublicKey} = await import('./gpg-signer.js')
+      const {loadGpgSigner, gpgPublicKey} = await import('../signing/gpg-signer.js')
       signer = await loadGpgSigner(both ? [rotation.old.gpg, rotation.new.gpg] : rotation.new.gpg, {passphrase: both ? env.passphrase : newPassphrase})
       if (!both) {
         const binary = gpgPublicKey(rotation.old.gpg)
@@ -60,7 +60,7 @@ export function rotationSigner(rotation: Rotation, env: {passphrase?: string; ne
         published = {armored: pgp.armor(pgp.enums.armor.publicKey, all), binary: all}
       }
     } else if ('keyFile' in rotation.old && 'keyFile' in rotation.new) {
-      const {loadSigners, publicKeysOf} = await import('./openpgp-signer.js')
+      const {loadSigners, publicKeysOf} = await import('../signing/openpgp-signer.js')
       const oldKey = readKeyFile(rotation.old.keyFile, 'old', expand)
       const newKey = readKeyFile(rotation.new.keyFile, 'new', expand)
       const fresh = {armoredKey: newKey, passphrase: newPassphrase, passphraseEnv: env.newPassphrase ? NEW_PASSPHRASE_ENV : undefined}

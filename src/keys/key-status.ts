@@ -12,7 +12,7 @@ import {listDistributionNames} from '../archive/settings.js'
 import {describeKey, keyRefOf, readSigningSettings, type KeyRef} from '../archive/signing-settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {ArchiveView} from '../store/archive.js'
-import {checkKeys, readKeyring} from './key-check.js'
+import {checkKeys, readKeyring} from '../signing/key-check.js'
 
 /** Far above any real Release (Debian's largest InRelease is well under 1 MiB). */
 const MAX_INRELEASE = 32 * 1024 * 1024
@@ -47,7 +47,7 @@ export interface KeyStatus {
 /** The public keys `ref` names (its file, or the GnuPG keyring). */
 async function keysOf(ref: KeyRef, expand: (f: string) => string): Promise<Key[]> {
   if ('gpg' in ref) {
-    const {gpgPublicKey} = await import('./gpg-signer.js')
+    const {gpgPublicKey} = await import('../signing/gpg-signer.js')
     return readKeyring(gpgPublicKey(ref.gpg), describeKey(ref))
   }
   let bytes: Uint8Array
