@@ -184,10 +184,16 @@ describe('publishing to a directory', () => {
     const amd = aptFor(s, 'production')
     amd.update()
     expect(amd.packageNames()).toEqual(['hello-gz', 'hello-xz', 'hello-zst', 'libfoo-doc'])
-    // publishing the current state again brings everything back
-    publishOk(s)
+    // the rollback changed the archive too: a plain publish re-releases nothing
+    expect(publishOk(s).results.map((r: any) => r.action)).toEqual(['unchanged'])
+    amd.update()
+    expect(amd.packageNames()).toEqual(['hello-gz', 'hello-xz', 'hello-zst', 'libfoo-doc'])
+    // rolling back to the newest publication brings everything back, in the archive too
+    const newest = okJson<any>(['snapshot', 'list'], {cwd: s.dir}).publications.find((p: any) => p.seq === 3).snapshot
+    okJson(['rollback', 'production', '--to', newest, '--sign-key', s.key], {cwd: s.dir})
     amd.update()
     expect(amd.packageNames()).toEqual(['hello-gz', 'hello-xz', 'hello-zst', 'libfoo-doc', 'newpkg'])
+    expect(publishOk(s).results.map((r: any) => r.action)).toEqual(['unchanged'])
     apt.cleanup()
     amd.cleanup()
   })
