@@ -10,7 +10,7 @@ import type {SyncOptions} from '../team/sync.js'
  */
 export const syncFlags = {
   sync: Flags.boolean({
-    summary: 'Fetch and merge the archive\'s git remote first, push after (default: raptr.json\'s "sync", which raptr clone turns on).',
+    summary: 'Fetch and merge the archive\'s git remote first, push after (default: on in a clone made by raptr clone).',
     allowNo: true,
     helpGroup: 'SYNC',
   }),

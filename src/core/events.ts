@@ -33,6 +33,7 @@ const Publication = z.object({distribution: z.string(), backend: z.string(), sna
 const v1 = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) => z.object({v: z.literal(1), type: z.literal(type), ...shape})
 
 export const ArchiveCreated = v1('ArchiveCreated', {})
+/** Written by raptr clone before sync became a setting of each clone (.git/raptr/local.json): read in old history, no longer written. */
 export const SyncEnabled = v1('SyncEnabled', {})
 export const SectionAdded = v1('SectionAdded', {sections: z.array(z.string()), distributionsCreated: z.array(z.string())})
 export const SectionRemoved = v1('SectionRemoved', {sections: z.array(z.string())})

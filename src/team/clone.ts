@@ -2,10 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
 import {CONFIG_PATH} from '../core/layout.js'
-import {json, readArchiveSettings} from '../archive/settings.js'
+import {initialArchiveFiles} from '../archive/settings.js'
 import {Archive} from '../store/archive.js'
 import {cloneRepository, git, gitReason} from '../store/git-remote.js'
 import {GitTrees} from '../store/git-tree.js'
+import {writeLocalSettings} from '../store/local-settings.js'
 import {checkIncomingCommit} from '../archive/tree-check.js'
 
 /** The directory `git clone URL` would pick: the URL's last part without `.git`. */
@@ -17,45 +18,80 @@ export function defaultCloneDir(url: string): string {
 }
 
 /**
- * Clones an archive from any remote the git CLI reaches and turns sync on for it
- * (`"sync": true` in raptr.json, one commit when it was off), so its commands fetch,
- * merge and push by default. The whole tree is checked before anything is checked out;
- * a clone that fails (bad URL, unsafe tree, not a raptr archive) leaves nothing behind.
+ * Clones an archive from any remote the git CLI reaches and turns sync on for this clone
+ * (`.git/raptr/local.json`, never the shared raptr.json: one person's choice must not
+ * change everyone's next pull), so its commands fetch, merge and push by default. The
+ * branch is the one the remote's HEAD names, else the remote's only branch (`main`, then
+ * `master`, when it has several); an empty remote (`git init --bare`, nothing pushed)
+ * gives a new archive whose first push creates the branch. The whole tree is checked
+ * before anything is checked out; a clone that fails (bad URL, unsafe tree, not a raptr
+ * archive) leaves nothing behind.
  *
  * @example
  *   await cloneArchive('git@example.org:team/apt.git', 'apt')
  */
-export async function cloneArchive(url: string, dir: string | undefined, cwd: string): Promise<{archive: Archive; commit?: string}> {
+export async function cloneArchive(url: string, dir: string | undefined, cwd: string): Promise<{archive: Archive; empty: boolean}> {
   const target = path.resolve(cwd, dir ?? defaultCloneDir(url))
   const existed = fs.existsSync(target)
   if (existed && (!fs.statSync(target).isDirectory() || fs.readdirSync(target).length > 0)) {
     throw new RaptrError('ALREADY_EXISTS', `${target} exists and is not empty`, 'choose another directory: raptr clone URL DIR')
   }
-  try {
-    await fetchAndCheck(url, target, cwd)
-  } catch (error) {
+  const clear = async (): Promise<void> => {
     // Nothing half-made is left: the directory goes if the clone made it, else what the clone put in it.
     if (!existed) await fs.promises.rm(target, {recursive: true, force: true})
     else for (const name of await fs.promises.readdir(target).catch(() => [] as string[])) await fs.promises.rm(path.join(target, name), {recursive: true, force: true})
+  }
+  let empty: boolean
+  try {
+    empty = await fetchAndCheck(url, target, cwd)
+    if (empty) {
+      // Nothing to clone: a new archive that pushes to the remote (its first push creates the branch).
+      await clear()
+      await Archive.init(target, initialArchiveFiles())
+      for (const args of [['remote', 'add', 'origin', url], ['config', 'branch.main.remote', 'origin'], ['config', 'branch.main.merge', 'refs/heads/main']]) {
+        const res = await git(args, target)
+        if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot set the remote of ${target}: ${gitReason(res)}`, 'check the disk space and permissions of the target directory')
+      }
+    }
+  } catch (error) {
+    await clear()
     throw error
   }
   const archive = await Archive.open(target)
-  const {commit} = await archive.transaction(async (tx) => {
-    const settings = await readArchiveSettings(tx)
-    if (settings.sync === true) return {message: '', events: [], result: null}
-    const raw = JSON.parse((await tx.read(CONFIG_PATH))!) as Record<string, unknown>
-    tx.write(CONFIG_PATH, json({...raw, sync: true}))
-    return {message: 'sync turned on: commands fetch, merge and push the archive\'s remote', events: [{v: 1, type: 'SyncEnabled'}], result: null}
-  })
-  return {archive, commit}
+  await writeLocalSettings(archive.gitDir, {sync: true})
+  return {archive, empty}
 }
 
 /**
- * Clones without a checkout, checks the whole tree of the commit it got (a pushed tree
- * is untrusted: archive/tree-check), and only then checks it out with git.
+ * The branch to take from a fresh clone: the one its HEAD names when that exists, else
+ * the remote's only branch (main, then master, of several); undefined for an empty remote.
  */
-async function fetchAndCheck(url: string, target: string, cwd: string): Promise<void> {
+async function chooseBranch(target: string, url: string): Promise<string | undefined> {
+  const head = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], target)
+  const named = head.code === 0 ? head.stdout.trim() : undefined
+  const refs = await git(['for-each-ref', '--format=%(refname:lstrip=3)', 'refs/remotes/origin/'], target)
+  const branches = refs.stdout.split('\n').map((l) => l.trim()).filter((b) => b && b !== 'HEAD')
+  if (named && branches.includes(named)) return named
+  if (branches.length === 0) return undefined
+  const chosen = branches.length === 1 ? branches[0] : ['main', 'master'].find((b) => branches.includes(b))
+  if (!chosen) {
+    throw new RaptrError('AMBIGUOUS', `${url} has ${branches.length} branches and its HEAD names none of them`, `point the remote's HEAD at the archive's branch (git symbolic-ref HEAD refs/heads/NAME in the bare repository); it has: ${branches.slice(0, 5).join(', ')}`)
+  }
+  for (const args of [['update-ref', `refs/heads/${chosen}`, `refs/remotes/origin/${chosen}`], ['symbolic-ref', 'HEAD', `refs/heads/${chosen}`], ['config', `branch.${chosen}.remote`, 'origin'], ['config', `branch.${chosen}.merge`, `refs/heads/${chosen}`]]) {
+    const res = await git(args, target)
+    if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot take branch ${chosen} of ${url}: ${gitReason(res)}`, 'check the disk space and permissions of the target directory')
+  }
+  return chosen
+}
+
+/**
+ * Clones without a checkout, picks the branch, checks the whole tree of its commit (a
+ * pushed tree is untrusted: archive/tree-check), and only then checks it out with git.
+ * True when the remote is empty (nothing to check out).
+ */
+async function fetchAndCheck(url: string, target: string, cwd: string): Promise<boolean> {
   await cloneRepository(url, target, cwd)
+  if ((await chooseBranch(target, url)) === undefined) return true
   const notArchive = (): RaptrError =>
     new RaptrError('NOT_AN_ARCHIVE', `${url} is not a raptr archive (it has no ${CONFIG_PATH})`, 'clone the git repository raptr init created, or one pushed from it')
   const head = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], target)
@@ -71,4 +107,5 @@ async function fetchAndCheck(url: string, target: string, cwd: string): Promise<
   await checkIncomingCommit(trees, undefined, commit, url)
   const res = await git(['read-tree', '--reset', '-u', commit], target)
   if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot check out the archive cloned from ${url}: ${gitReason(res)}`, 'check the disk space and permissions of the target directory')
+  return false
 }

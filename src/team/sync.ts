@@ -12,6 +12,7 @@ import {diffTrees} from '../store/git-tree.js'
 import {decodeMessage, type RaptrEvent} from '../core/events.js'
 import {fetchBranch, git, mergeBase, pushBranch, remoteOf, subjectsBetween} from '../store/git-remote.js'
 import {mergeArchiveTrees} from '../store/merge.js'
+import {readLocalSettings} from '../store/local-settings.js'
 import {checkIncoming} from '../archive/tree-check.js'
 
 /** Two minutes: long enough for a burst of CI jobs to push one after another. */
@@ -41,14 +42,17 @@ export interface SyncResult {
 }
 
 /**
- * True when commands should sync: `--sync`/`--no-sync` when given, else raptr.json's
- * `sync` (which `raptr clone` turns on).
+ * True when commands should sync: `--sync`/`--no-sync` when given, else the clone's own
+ * setting (`.git/raptr/local.json`, which `raptr clone` turns on), else raptr.json's
+ * `sync` (where older raptr versions recorded it for everyone).
  *
  * @example
  *   if (await syncWanted(archive, flags.sync)) await syncArchive(archive, {open})
  */
 export async function syncWanted(archive: Archive, flag: boolean | undefined): Promise<boolean> {
   if (flag !== undefined) return flag
+  const local = readLocalSettings(archive.gitDir).sync
+  if (local !== undefined) return local
   return (await readArchiveSettings(await archive.view())).sync === true
 }
 

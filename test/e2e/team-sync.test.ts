@@ -31,19 +31,55 @@ beforeAll(async () => {
 })
 
 describe('raptr clone and raptr sync', () => {
-  it('raptr clone turns sync on; cloning something that is not an archive fails and leaves nothing behind', () => {
+  it('raptr clone turns sync on for the clone only: raptr.json and the history are the remote\'s; cloning a repository that is not an archive fails and leaves nothing behind', () => {
     const dir = path.join(work, 'first')
     ok(['clone', remote, dir], {cwd: work})
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'raptr.json'), 'utf8'))).toMatchObject({sync: true})
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.git/raptr/local.json'), 'utf8'))).toEqual({sync: true})
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'raptr.json'), 'utf8')).sync).toBeUndefined()
     expect(archiveState(dir).status).toBe('')
-    expect(sh('git', ['log', '-1', '--format=%s'], {cwd: dir}).stdout).toMatch(/^sync turned on/)
+    expect(archiveState(dir).head).toBe(remoteHead())
+    expect(sh('git', ['show', 'main:raptr.json'], {cwd: remote}).stdout).not.toMatch(/"sync"/)
 
-    const plain = path.join(work, 'plain.git')
-    expect(sh('git', ['init', '--quiet', '--bare', plain]).code).toBe(0)
+    const plain = path.join(work, 'plain')
+    expect(sh('git', ['init', '--quiet', plain]).code).toBe(0)
+    fs.writeFileSync(path.join(plain, 'README'), 'not an archive\n')
+    expect(sh('git', ['add', 'README'], {cwd: plain}).code).toBe(0)
+    expect(sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '--quiet', '-m', 'x'], {cwd: plain}).code).toBe(0)
     const res = raptr(['clone', plain, path.join(work, 'not-an-archive')], {cwd: work})
     expect(res.code).toBe(2)
     expect(res.stderr).toMatch(/is not a raptr archive/)
     expect(fs.existsSync(path.join(work, 'not-an-archive'))).toBe(false)
+  })
+
+  it('raptr clone of an empty bare remote starts a new archive whose first push creates the branch; a remote whose HEAD names a missing branch, or master, clones too', () => {
+    const empty = path.join(work, 'empty-for-clone.git')
+    expect(sh('git', ['init', '--quiet', '--bare', '--initial-branch=master', empty]).code).toBe(0)
+    const first = path.join(work, 'from-empty')
+    const res = ok(['clone', empty, first], {cwd: work})
+    expect(res.stdout).toMatch(/is empty: a new archive/)
+    expect(fs.existsSync(path.join(first, 'raptr.json'))).toBe(true)
+    // sync is on in the clone: its first change is pushed without --sync, and creates main
+    ok(['distribution', 'add', 'production', '--architectures', 'amd64'], {cwd: first})
+    expect(sh('git', ['show', 'main:raptr.json'], {cwd: empty}).stdout).not.toMatch(/"sync"/)
+    // the first change pushed main; the remote's HEAD still names master, which does not exist
+    expect(sh('git', ['rev-parse', 'main'], {cwd: empty}).stdout.trim()).toBe(archiveState(first).head)
+    expect(sh('git', ['symbolic-ref', 'HEAD'], {cwd: empty}).stdout.trim()).toBe('refs/heads/master')
+    const second = path.join(work, 'from-dangling-head')
+    ok(['clone', empty, second], {cwd: work})
+    expect(archiveState(second).head).toBe(archiveState(first).head)
+    expect(sh('git', ['symbolic-ref', '--short', 'HEAD'], {cwd: second}).stdout.trim()).toBe('main')
+    ok(['category', 'add', 'main', '--to', 'production'], {cwd: second})
+    expect(sh('git', ['rev-parse', 'main'], {cwd: empty}).stdout.trim()).toBe(archiveState(second).head)
+
+    // a remote whose only branch, and HEAD, is master
+    const master = path.join(work, 'master.git')
+    expect(sh('git', ['init', '--quiet', '--bare', '--initial-branch=master', master]).code).toBe(0)
+    expect(sh('git', ['push', '--quiet', master, 'main:master'], {cwd: first}).code).toBe(0)
+    const third = path.join(work, 'from-master')
+    ok(['clone', master, third], {cwd: work})
+    expect(sh('git', ['symbolic-ref', '--short', 'HEAD'], {cwd: third}).stdout.trim()).toBe('master')
+    ok(['distribution', 'add', 'staging', '--architectures', 'amd64'], {cwd: third})
+    expect(sh('git', ['rev-parse', 'master'], {cwd: master}).stdout.trim()).toBe(archiveState(third).head)
   })
 
   it('raptr sync pushes an archive to a new, empty remote', () => {

@@ -49,7 +49,7 @@ async function team(): Promise<{ours: Archive; theirs: Archive; remote: string}>
   const remote = path.join(work, 'remote.git')
   expect(sh('git', ['clone', '--quiet', '--bare', origin.dir, remote]).code).toBe(0)
   const theirs = (await cloneArchive(remote, 'theirs', work)).archive
-  // They push their clone's first commit (sync turned on), so each row starts from one history.
+  // They sync once first, so each row starts from one history.
   await syncArchive(theirs, noBackends)
   const ours = (await cloneArchive(remote, 'ours', work)).archive
   return {ours, theirs, remote}
@@ -201,7 +201,7 @@ describe('merging concurrent edits of one archive', () => {
         tx.write('raptr.json', json({...s, retention: {...s.retention, graceHours: 24}}))
         return {message: 'grace 24 h', result: null}
       }),
-      expect: async (a) => expect(await settings(a, 'raptr.json')).toMatchObject({sync: true, retention: {keepLast: 9, graceHours: 24}}),
+      expect: async (a) => expect(await settings(a, 'raptr.json')).toMatchObject({retention: {keepLast: 9, graceHours: 24}}),
     },
     {
       name: 'bundles added on both sides: both bundles',
