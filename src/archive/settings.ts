@@ -7,10 +7,11 @@ import {
   CATEGORY_CONFIG,
   categoryConfigPath,
   decodeCategory,
+  encodeCategory,
   distConfigPath,
 } from '../core/layout.js'
 import type {ArchiveView} from '../store/archive.js'
-import {NAME_LIMITS, RELEASE_FIELD_LIMITS, releaseFieldProblem, shownValue, validateSuiteName, type ReleaseTextField} from '../core/names.js'
+import {NAME_LIMITS, RELEASE_FIELD_LIMITS, releaseFieldProblem, shownValue, validateComponentName, validateSuiteName, type ReleaseTextField} from '../core/names.js'
 
 /** raptr.json: archive-wide settings. */
 export const ArchiveSettings = z.object({
@@ -119,7 +120,14 @@ export async function requireDistribution(tx: ArchiveView, dist: string): Promis
 export async function listCategoryNames(tx: ArchiveView, dist: string): Promise<string[]> {
   const out: string[] = []
   for (const name of await tx.list(`${DISTS}/${dist}`)) {
-    if (await tx.read(`${DISTS}/${dist}/${name}/${CATEGORY_CONFIG}`)) out.push(decodeCategory(name))
+    if (!(await tx.read(`${DISTS}/${dist}/${name}/${CATEGORY_CONFIG}`))) continue
+    // A category's name becomes index paths: one the grammar refuses is never used (a
+    // pushed tree is checked on sync; this guards archives made before that check).
+    const cat = decodeCategory(name)
+    if (!isValidName(() => validateComponentName(cat)) || encodeCategory(cat) !== name) {
+      throw new RaptrError('CORRUPT_ARCHIVE', `${DISTS}/${dist}/${shownValue(name)} is not a valid category`, 'remove it with git (git rm -r) and commit, or restore the archive from its remote')
+    }
+    out.push(cat)
   }
   return out
 }
@@ -127,5 +135,15 @@ export async function listCategoryNames(tx: ArchiveView, dist: string): Promise<
 export async function requireCategory(tx: ArchiveView, dist: string, cat: string): Promise<void> {
   if ((await tx.read(categoryConfigPath(dist, cat))) === undefined) {
     throw new RaptrError('UNKNOWN_CATEGORY', `distribution "${dist}" has no category "${cat}"`, `add it with: raptr category add ${cat} --to ${dist}`)
+  }
+}
+
+/** True when `check` (a name validator) accepts. */
+function isValidName(check: () => unknown): boolean {
+  try {
+    check()
+    return true
+  } catch {
+    return false // the validator's refusal: not a valid name
   }
 }

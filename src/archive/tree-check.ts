@@ -1,4 +1,5 @@
-import {BACKENDS, BUNDLES, CATEGORY_CONFIG, CONFIG_PATH, CONTENTS, DISTS, DIST_CONFIG, PACKAGES, PUBLICATIONS, SNAPSHOTS, recordPath} from '../core/layout.js'
+import {BACKENDS, BUNDLES, CATEGORY_CONFIG, CONFIG_PATH, CONTENTS, DISTS, DIST_CONFIG, PACKAGES, PUBLICATIONS, SNAPSHOTS, decodeCategory, encodeCategory, recordPath} from '../core/layout.js'
+import {validateAlias, validateArchitectureSpelling, validateBackendName, validateComponentName, validatePackageName, validateSnapshotName, validateSuiteName} from '../core/names.js'
 import {getField, parseStanza} from '../core/deb822.js'
 import type * as z from '../core/zod.js'
 import type {Archive} from '../store/archive.js'
@@ -44,9 +45,62 @@ export async function checkIncomingCommit(trees: GitTrees, from: string | undefi
   const config = await trees.entryAt(newTree, CONFIG_PATH)
   if (config?.type !== 'blob') throw unsafeArchiveError(where, to, CONFIG_PATH, 'it is missing: the archive would be unusable', 'no')
   for (const f of files) {
-    const why = fileProblem(f.path, Buffer.from(await trees.readBlob(f.oid)).toString('utf8'))
+    // The size first, from the object's header: a huge blob is refused unread.
+    const max = f.path.startsWith(`${CONTENTS}/`) ? MAX_CONTENTS_BYTES : MAX_FILE_BYTES
+    const size = await trees.objects.size(f.oid)
+    if (size > max) throw unsafeArchiveError(where, to, f.path, `it is ${size} bytes, more than raptr writes there (${max})`, 'an invalid file')
+    const why = namesProblem(f.path) ?? (f.path.startsWith(`${CONTENTS}/`) ? fileProblem(f.path, '') : fileProblem(f.path, Buffer.from(await trees.readBlob(f.oid)).toString('utf8')))
     if (why) throw unsafeArchiveError(where, to, f.path, why, 'an invalid file')
   }
+}
+
+/** The most bytes of a record, a link or a settings file (real ones are a few KB). */
+export const MAX_FILE_BYTES = 1 << 20
+/** The most bytes of a package's file list (a package with 100,000 files lists a few MB). */
+export const MAX_CONTENTS_BYTES = 64 << 20
+
+/**
+ * Why a name in the path is not one raptr accepts, or undefined: the names that become
+ * paths and Release fields elsewhere (distributions, categories, backends, snapshots,
+ * bundles, architectures, packages) follow the one grammar (core/names), so a pushed
+ * `dists/stable/a%2f..%2f..` can never become a category that publishes outside.
+ */
+function namesProblem(p: string): string | undefined {
+  const parts = p.split('/')
+  const stem = (s: string): string => s.replace(/\.json$/, '')
+  return reason(() => {
+    switch (parts[0]) {
+      case BACKENDS:
+        validateBackendName(stem(parts[1]))
+        break
+      case SNAPSHOTS:
+        validateSnapshotName(stem(parts[1]))
+        break
+      case PUBLICATIONS:
+      case PINS:
+        validateBackendName(parts[1])
+        if (parts.length > 2) validateSuiteName(parts[2])
+        break
+      case BUNDLES:
+        validateAlias(parts[1])
+        break
+      case PACKAGES:
+        if (parts.length > 2) validatePackageName(parts[2])
+        break
+      case DISTS:
+        validateSuiteName(parts[1])
+        if (parts.length > 3) {
+          const cat = decodeCategory(parts[2])
+          validateComponentName(cat)
+          if (encodeCategory(cat) !== parts[2]) throw new Error(`"${parts[2]}" is not how raptr writes the category ${cat}`)
+        }
+        if (parts.length === 7) {
+          validateArchitectureSpelling(parts[3].replace(/\.(udeb|ddeb)$/, ''))
+          validatePackageName(parts[5])
+        }
+        break
+    }
+  })
 }
 
 /** {@link checkIncomingCommit} for the archive's own repository. */

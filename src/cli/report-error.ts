@@ -74,3 +74,15 @@ function safeData(value: unknown): unknown {
   if (value && typeof value === 'object' && isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeData(v)]))
   return value
 }
+
+/**
+ * Text from others (commit subjects, authors, messages pushed to the archive) as it may
+ * reach a terminal: every control and bidirectional-override character shown escaped,
+ * line breaks kept, so a pushed commit cannot retitle a terminal, clear it or recolour
+ * what follows.
+ *
+ * @example terminalSafe('hello\u001b[2J') // 'hello\\u001b[2J'
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => escapeChar(c))
+}

@@ -40,10 +40,12 @@ export default class Log extends RaptrCommand {
     // History may hold a URL with credentials recorded before raptr refused them: never print it.
     const {redactDeep} = await import('../backends/url.js')
     const shown = redactDeep(out)
+    // Subjects and authors are anyone's who pushed: shown with control characters escaped.
+    const {terminalSafe} = await import('../cli/report-error.js')
     if (flags.oneline || filtered) {
       const {oneLine} = await import('../cli/event-filter.js')
-      for (const e of shown) this.log(oneLine(e))
-    } else if (shown.length > 0) this.log(await longFormat(shown))
+      for (const e of shown) this.log(terminalSafe(oneLine(e)))
+    } else if (shown.length > 0) this.log(terminalSafe(await longFormat(shown)))
     return shown
   }
 }

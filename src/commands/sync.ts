@@ -19,7 +19,8 @@ merged and pushed again with jittered backoff, up to --sync-timeout.`
     const {syncOptionsFrom} = await import('../cli/sync-flags.js')
     const {syncArchive} = await import('../team/sync.js')
     const res = await syncArchive(archive, await syncOptionsFrom(flags, (m) => this.note(m)))
-    if (res.incoming.length) for (const s of res.incoming) this.log(`in: ${s}`)
+    const {terminalSafe} = await import('../cli/report-error.js')
+    if (res.incoming.length) for (const s of res.incoming) this.log(`in: ${terminalSafe(s)}`)
     this.log(`${res.remote}/${res.branch}: ${res.pushed ? `pushed ${res.head.slice(0, 12)}` : `up to date at ${res.head.slice(0, 12)}`}${res.uploaded ? ` (${res.uploaded} pool files uploaded first)` : ''}`)
     return res
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
+import {limit, tooLarge} from '../limits.js'
 import {RaptrError} from '../errors.js'
 import {getField, parseDeb822, parseStanza, stripSignature, valueLines, type Stanza} from '../core/deb822.js'
 import {categoryConfigPath, distConfigPath, linkPath, recordPath} from '../core/layout.js'
@@ -202,6 +203,9 @@ async function readIndex(source: RepositorySource, suite: string, p: string, ent
     const entry = entries.find((e) => e.path === p + ext)
     if (!entry) continue
     const key = `dists/${suite}/${p}${ext}`
+    // What the Release promised, and never more than the index cap: an upstream that
+    // promises a gigabyte is refused at the cap, not buffered.
+    if (entry.size > limit('index')) throw tooLarge('index', `${source.url} ${key} is listed at ${entry.size} bytes,`, limit('index'))
     const data = await source.get(key, {maxBytes: entry.size})
     if (!data) continue
     if (data.length !== entry.size || sha256(data) !== entry.sha256) {

@@ -4,7 +4,7 @@
  * live distribution on each backend, which of those keys its InRelease is signed by —
  * checked cryptographically against each key, not read from any field.
  */
-import fs from 'node:fs'
+import {readRegularFileSync} from '../regular-file.js'
 import type {Key} from 'openpgp'
 import {liveDir} from '../core/layout.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
@@ -52,9 +52,11 @@ async function keysOf(ref: KeyRef, expand: (f: string) => string): Promise<Key[]
   }
   let bytes: Uint8Array
   try {
-    bytes = new Uint8Array(fs.readFileSync(expand(ref.keyFile)))
-  } catch {
+    // A regular file of at most RAPTR_MAX_KEY_FILE bytes: the path comes from the archive.
+    bytes = new Uint8Array(readRegularFileSync(expand(ref.keyFile), 'keyFile', {what: 'the key file', missing: 'NO_SIGNING_KEY', hint: 'the archive names it; check the path on this machine'}))
+  } catch (error) {
     const {RaptrError} = await import('../errors.js')
+    if (error instanceof RaptrError && error.code !== 'NO_SIGNING_KEY') throw error
     throw new RaptrError('NO_SIGNING_KEY', `cannot read the key file ${ref.keyFile}`, 'the archive names it; check the path on this machine')
   }
   return readKeyring(bytes, ref.keyFile)

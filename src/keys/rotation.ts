@@ -7,7 +7,7 @@
  * (the old key's passphrase in RAPTR_SIGNING_PASSPHRASE, the new one's in
  * RAPTR_SIGNING_PASSPHRASE_NEW when it differs), GnuPG keys through gpg.
  */
-import fs from 'node:fs'
+import {readRegularFileSync} from '../regular-file.js'
 import {RaptrError} from '../errors.js'
 import type {KeyRef, Rotation} from '../archive/signing-settings.js'
 import type {Signer} from '../signing/interface.js'
@@ -26,11 +26,12 @@ export function assertSameKind(old: KeyRef, next: KeyRef): void {
 }
 
 function readKeyFile(file: string, role: string, expand: (f: string) => string): string {
-  try {
-    return fs.readFileSync(expand(file), 'utf8')
-  } catch {
-    throw new RaptrError('NO_SIGNING_KEY', `cannot read the ${role} signing key file ${file}`, 'the archive names it (raptr key rotate); check the path, or see: raptr key status')
-  }
+  // A regular file of at most RAPTR_MAX_KEY_FILE bytes: the path comes from the archive, so a FIFO or /dev/zero is refused, not read.
+  return readRegularFileSync(expand(file), 'keyFile', {
+    what: `the ${role} signing key file`,
+    missing: 'NO_SIGNING_KEY',
+    hint: 'the archive names it (raptr key rotate); check the path, or see: raptr key status',
+  }).toString('utf8')
 }
 
 /**

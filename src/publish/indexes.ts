@@ -4,7 +4,7 @@ import os from 'node:os'
 import {debugHooks} from '../core/debug.js'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import {RaptrError} from '../errors.js'
+import {InternalError, RaptrError} from '../errors.js'
 import {parseStanza} from '../core/deb822.js'
 import {poolRefsOfStanza, type PoolRef} from '../core/pool-refs.js'
 import {contentsPath, distPath, encodeCategory} from '../core/layout.js'
@@ -259,6 +259,10 @@ class IndexWriter {
 
   static async open(dir: string, p: string): Promise<IndexWriter> {
     const file = path.join(dir, ...p.split('/'))
+    // Index paths come from category and architecture names: never one outside the scratch directory.
+    if (!file.startsWith(`${path.resolve(dir)}${path.sep}`) || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new InternalError(`index path ${JSON.stringify(p.slice(0, 200))} is not inside the scratch directory`)
+    }
     await fs.promises.mkdir(path.dirname(file), {recursive: true})
     return new IndexWriter(await fs.promises.open(file, 'w'), file, p)
   }

@@ -19,8 +19,11 @@ export interface GitResult {
  * configuration file: nothing in a repository's own config (which a tree once planted
  * as `.git/config`, or a hand edit, could have set) runs a program. No fsmonitor
  * daemon, no hooks (a pre-push or reference-transaction hook is a program), no `ext::`
- * transport (a program named in a URL), no submodules. The user's global config stays
- * in force (credential helpers, ssh command, proxies): that is the user's own. git
+ * transport (a program named in a URL), no submodules; fetch, push and clone name the
+ * remote's programs (`git-upload-pack`, `git-receive-pack`) themselves rather than take a
+ * remote's `uploadpack`/`receivepack` setting. The user's global config stays in force
+ * (credential helpers, ssh command, proxies): that is the user's own, and so is the
+ * clone's own .git/config, which no pushed tree can write (archive tree checks). git
  * passes `-c` settings on to the git processes it starts.
  */
 const HARDENING = [
@@ -91,7 +94,7 @@ export async function remoteOf(dir: string, branch: string): Promise<string | un
  */
 export async function fetchBranch(dir: string, remote: string, branch: string): Promise<string | undefined> {
   // No automatic gc/repack during the fetch: this process may be reading the packs it would remove.
-  const res = await git(['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], dir)
+  const res = await git(['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', '--upload-pack=git-upload-pack', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], dir)
   if (res.code !== 0) {
     if (/couldn't find remote ref|no such ref/i.test(res.stderr)) return undefined
     throw new RaptrError('BACKEND_ERROR', `cannot fetch the archive from ${remote}: ${gitReason(res)}`, `check that the remote is reachable: git -C ${dir} fetch ${remote}`)
@@ -106,7 +109,7 @@ export async function fetchBranch(dir: string, remote: string, branch: string): 
  * push again. Other failures (no access, no network) throw.
  */
 export async function pushBranch(dir: string, remote: string, branch: string, commit: string): Promise<boolean> {
-  const res = await git(['push', '--quiet', '--porcelain', remote, `${commit}:refs/heads/${branch}`], dir)
+  const res = await git(['push', '--quiet', '--porcelain', '--receive-pack=git-receive-pack', remote, `${commit}:refs/heads/${branch}`], dir)
   if (res.code === 0) return true
   const text = `${res.stdout}\n${res.stderr}`
   // Rejected (not a fast-forward), or the ref was locked by a push running at the same time.
@@ -131,7 +134,7 @@ export async function subjectsBetween(dir: string, from: string, to: string): Pr
  * out: the caller checks the tree first (archive/tree-check), then checks it out.
  */
 export async function cloneRepository(url: string, dir: string, cwd: string): Promise<void> {
-  const res = await git(['clone', '--quiet', '--no-checkout', '--', url, dir], cwd)
+  const res = await git(['clone', '--quiet', '--no-checkout', '--upload-pack=git-upload-pack', '--', url, dir], cwd)
   if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot clone ${url}: ${gitReason(res)}`, 'check the URL and your access to it (git clone URL works the same way)')
 }
 

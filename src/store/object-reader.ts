@@ -47,6 +47,25 @@ export class ObjectReader {
     throw Object.assign(new Error(`git object ${oid} not found`), {code: 'NotFoundError'})
   }
 
+  /**
+   * The size of an object's data without inflating it (a delta's, from its own few header
+   * bytes): what a check of an untrusted tree asks before it reads a blob, so a 600 MB blob
+   * pushed where a 1 KB record belongs is refused without being held in memory.
+   */
+  async size(oid: string): Promise<number> {
+    for (const refresh of [false, true]) {
+      for (const pack of await this.loadPacks(refresh)) {
+        const offset = pack.find(oid)
+        if (offset !== undefined) return pack.sizeAt(offset)
+      }
+      if (!refresh) {
+        const loose = await looseSize(path.join(this.gitDir, 'objects', oid.slice(0, 2), oid.slice(2)))
+        if (loose !== undefined) return loose
+      }
+    }
+    throw Object.assign(new Error(`git object ${oid} not found`), {code: 'NotFoundError'})
+  }
+
   /** Every full object id that starts with `prefix` (hex), loose or packed. */
   async expand(prefix: string): Promise<string[]> {
     const found = new Set<string>()
@@ -170,6 +189,27 @@ class Pack {
     return this.idx.readUInt32BE(large) * 2 ** 32 + this.idx.readUInt32BE(large + 4)
   }
 
+  /** The size of the object at `offset`: from its header, or for a delta its target size (the delta is inflated, never its base). */
+  sizeAt(offset: number): number {
+    const head = this.bytes(offset, 64)
+    let pos = 0
+    let byte = head[pos++]
+    const kind = (byte >> 4) & 7
+    let size = byte & 15
+    for (let shift = 4; byte & 0x80; shift += 7) {
+      byte = head[pos++]
+      size += (byte & 0x7f) * 2 ** shift
+    }
+    if (kind !== OFS_DELTA && kind !== REF_DELTA) return size
+    // A delta's data is its instructions: a huge one stands for a huge object.
+    if (size > 64 << 20) return size
+    if (kind === OFS_DELTA) while (head[pos++] & 0x80);
+    else pos += 20
+    const sizes = varintReader(this.inflate(offset + pos, size))
+    sizes.read()
+    return sizes.read()
+  }
+
   /** The object at `offset`, its delta chain resolved (`byId` finds a REF_DELTA base). */
   async readAt(offset: number, byId: (oid: string) => Promise<GitObject>): Promise<GitObject> {
     const cached = this.recent.get(offset)
@@ -260,4 +300,24 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
   }
   if (at !== out.length) throw new Error('git delta made the wrong size')
   return out
+}
+
+/** A loose object's size, from the first inflated bytes (its "blob 123\0" header); undefined when there is no such file. */
+async function looseSize(file: string): Promise<number | undefined> {
+  let fd: fs.promises.FileHandle
+  try {
+    fd = await fs.promises.open(file, 'r')
+  } catch {
+    return undefined // not a loose object
+  }
+  try {
+    const buf = Buffer.alloc(256)
+    const {bytesRead} = await fd.read(buf, 0, buf.length, 0)
+    const head = zlib.inflateSync(buf.subarray(0, bytesRead), {finishFlush: zlib.constants.Z_SYNC_FLUSH})
+    const m = /^[a-z]+ (\d+)\0/.exec(head.subarray(0, 32).toString('latin1'))
+    if (!m) throw new Error(`git object ${file} has no header`)
+    return Number(m[1])
+  } finally {
+    await fd.close()
+  }
 }

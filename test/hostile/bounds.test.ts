@@ -266,6 +266,25 @@ describe('a file argument that is not a regular file is refused at once', () => 
       expect(state(s), `${c.name}: something changed`).toEqual(before)
     }, 30_000)
   }
+
+  it('a key file a pushed rotation names, when it is a FIFO: key status and publish refuse it at once', async () => {
+    // signing.json as a pusher could commit it: paths only, here a FIFO on this machine.
+    const old = fifo('rotation-old.asc')
+    const settings = {keyFile: old, rotation: {step: 'started', old: {keyFile: old}, new: {keyFile: fifo('rotation-new.asc')}}}
+    fs.writeFileSync(path.join(s.dir, 'signing.json'), `${JSON.stringify(settings, null, 2)}\n`)
+    expect(sh('git', ['add', 'signing.json'], {cwd: s.dir}).code).toBe(0)
+    expect(sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '--quiet', '-m', 'rotation names a FIFO'], {cwd: s.dir}).code).toBe(0)
+    try {
+      expectRefused(await run(['key', 'status'], {cwd: s.dir, killAfterMs: 10_000}), 2, /key file .* is a FIFO/, 'key status')
+      // publish reports it for each distribution it could not sign, and exits 2
+      const pub = await run(['publish'], {cwd: s.dir, killAfterMs: 10_000})
+      expect(pub.killed, pub.stderr).toBe(false)
+      expect(pub.code, `${pub.stdout}\n${pub.stderr}`).toBe(2)
+      expect(`${pub.stdout}\n${pub.stderr}`).toMatch(/key file .* is a FIFO/)
+    } finally {
+      expect(sh('git', ['reset', '--quiet', '--hard', 'HEAD~1'], {cwd: s.dir}).code).toBe(0)
+    }
+  }, 60_000)
 })
 
 describe('a hostile upstream ends an import in one line, within its timeouts and bounded memory, writing nothing', () => {

@@ -125,6 +125,20 @@ const HOSTILE: Hostile[] = [
   },
   {name: 'a backend file that fails its schema', tree: () => withEntry(remote, honestTree, ['backends'], file('local.json', '{"url": 42}\n')), shown: '"backends/local.json"'},
   {
+    name: 'a category whose name decodes to a path out of the index directory',
+    tree: () => withEntry(remote, honestTree, ['dists', 'staging'], dir(`a${'%2f..'.repeat(12)}%2ftmp%2fescaped`, [file('category.json', '{}\n')])),
+    shown: '"dists/staging/a%2f..',
+  },
+  {name: 'a backend whose name the grammar refuses', tree: () => withEntry(remote, honestTree, ['backends'], file('a b.json', '{"url": "file:///tmp/x"}\n')), shown: '"backends/a b.json"'},
+  {
+    name: 'a 2 MB file where a record belongs (refused by its size, unread)',
+    tree: () => {
+      const parts = recordPath.split('/')
+      return withEntry(remote, honestTree, parts.slice(0, -1), file(parts.at(-1)!, 'x'.repeat(2 << 20)))
+    },
+    shown: '"packages/',
+  },
+  {
     name: 'raptr.json removed',
     tree: () => rawTree(remote, lsTree(remote, honestTree).filter((e) => e.name !== 'raptr.json')),
     shown: '"raptr.json"',

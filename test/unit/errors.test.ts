@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {InternalError, RaptrError, asRaptrError, exitCodeFor, isEnvironmentError} from '../../src/errors.js'
+import {terminalSafe} from '../../src/cli/report-error.js'
 
 describe('coded errors', () => {
   it('keeps raptr errors as they are', () => {
@@ -31,5 +32,10 @@ describe('coded errors', () => {
     expect(isEnvironmentError(new TypeError('x'))).toBe(false)
     expect(isEnvironmentError(Object.assign(new Error('x'), {code: 'ERR_INVALID_ARG_TYPE'}))).toBe(false)
     expect(isEnvironmentError(Object.assign(new Error('x'), {code: 'EAI_AGAIN'}))).toBe(true)
+  })
+
+  it('shows text from others (commit subjects, authors) with control characters escaped, line breaks kept', () => {
+    expect(terminalSafe('title\u001b]0;PWNED\u0007 and\u001b[2J\nnext\u202eline')).toBe('title\\u001b]0;PWNED\\u0007 and\\u001b[2J\nnext\\u202eline')
+    expect(terminalSafe('plain text, ünïcode')).toBe('plain text, ünïcode')
   })
 })
