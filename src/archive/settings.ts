@@ -1,5 +1,6 @@
 import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
+import {closest} from '../core/closest.js'
 import {
   CONFIG_PATH,
   DISTS,
@@ -108,10 +109,16 @@ export async function requireDistribution(tx: ArchiveView, dist: string): Promis
   const d = await readDistribution(tx, dist)
   if (!d) {
     const known = await listDistributionNames(tx)
+    const near = closest(dist, known)
     throw new RaptrError(
       'UNKNOWN_DISTRIBUTION',
       `no distribution named "${shownValue(dist)}"`,
-      known.length ? `known: ${known.join(', ')}; create one with: raptr distribution add ${shownValue(dist)}` : `create it with: raptr distribution add ${shownValue(dist)}`,
+      near
+        ? `did you mean ${near}? (known: ${known.slice(0, 10).join(', ')})`
+        : known.length
+          ? `known: ${known.slice(0, 10).join(', ')}; create one with: raptr distribution add ${shownValue(dist)}`
+          : `create it with: raptr distribution add ${shownValue(dist)}`,
+      near ? {suggestion: near} : {},
     )
   }
   return d

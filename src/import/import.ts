@@ -170,12 +170,21 @@ export async function importRepository(archive: Archive, source: RepositorySourc
   }
 }
 
+/** A suite the repository does not have: most often a typo, or a URL one level off. */
+function noSuite(source: RepositorySource, dir: string): RaptrError {
+  return new RaptrError('NOT_FOUND', `${source.url} has no ${dir}/InRelease or Release`, 'check the suite name (the directory under dists/, e.g. stable or bookworm) and that the URL is the directory holding dists/')
+}
+
 async function readRelease(source: RepositorySource, suite: string, keyring: string | undefined): Promise<{fields: Stanza; entries: ReleaseEntry[]}> {
   const dir = `dists/${suite}`
   const inRelease = await source.get(`${dir}/InRelease`)
   let text: string
   if (keyring) {
-    if (!inRelease) throw new RaptrError('BAD_SIGNATURE', `${source.url} has no ${dir}/InRelease to verify`, 'leave out --keyring to import an unsigned repository')
+    if (!inRelease) {
+      // No InRelease: a mistyped suite (no Release either) or an unsigned repository.
+      if (!(await source.get(`${dir}/Release`))) throw noSuite(source, dir)
+      throw new RaptrError('BAD_SIGNATURE', `${source.url} ${dir} is not signed (it has a Release but no InRelease)`, 'leave out --keyring to import an unsigned repository')
+    }
     const {verifyClearsigned} = await import('../debian/changes.js')
     text = Buffer.from(inRelease).toString('utf8')
     await verifyClearsigned(`${dir}/InRelease`, text, keyring)
@@ -183,7 +192,7 @@ async function readRelease(source: RepositorySource, suite: string, keyring: str
     text = Buffer.from(inRelease).toString('utf8')
   } else {
     const release = await source.get(`${dir}/Release`)
-    if (!release) throw new RaptrError('NOT_FOUND', `${source.url} has no ${dir}/InRelease or Release`, 'check the URL (the directory holding dists/) and the suite name')
+    if (!release) throw noSuite(source, dir)
     text = Buffer.from(release).toString('utf8')
   }
   let fields: Stanza
