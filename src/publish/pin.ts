@@ -7,7 +7,7 @@ import {pinPath} from '../archive/pins.js'
 import {json, listCategoryNames} from '../archive/settings.js'
 import {resolveSnapshot} from '../archive/snapshots.js'
 import type {Backend} from '../backends/interface.js'
-import {publisherName, readLog, type PublicationEntry} from '../remote/log.js'
+import {readLog, type PublicationEntry} from '../remote/log.js'
 import {readPins, removePin, writePin, type PinRecord} from '../remote/pins.js'
 import type {Archive} from '../store/archive.js'
 
@@ -70,7 +70,9 @@ export async function pin(archive: Archive, backend: Backend, backendName: strin
   const source = await pinnedSource(archive, backend, backendName, ref, dist, keyPath)
   const existing = (await readPins(backend, dist)).find((p) => p.pinned === source.pinned)
   const date = existing?.date ?? new Date().toISOString()
-  if (!existing) await writePin(backend, {format: 1, distribution: dist, snapshot: source.snapshot, pinned: source.pinned, date, by: publisherName()})
+  // By whom, as the archive's log names its authors (RAPTR_AUTHOR_*, else git's user), not the machine's login.
+  const who = await archive.identity()
+  if (!existing) await writePin(backend, {format: 1, distribution: dist, snapshot: source.snapshot, pinned: source.pinned, date, by: `${who.name} <${who.email}>`})
   const {commit} = await archive.transaction(async (tx) => {
     const p = pinPath(backendName, dist, source.pinned)
     if ((await tx.read(p)) === undefined) tx.write(p, json({snapshot: source.snapshot, pinned: source.pinned, date}))

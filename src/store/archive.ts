@@ -277,7 +277,7 @@ export class Archive {
    * else git's own lookup: the archive's config, then the user's global config
    * (GIT_CONFIG_GLOBAL, or ~/.gitconfig over $XDG_CONFIG_HOME/git/config).
    */
-  private async identity(): Promise<{name: string; email: string}> {
+  async identity(): Promise<{name: string; email: string}> {
     const read = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8').catch(() => '')
     const home = process.env.HOME ?? ''
     const globals = process.env.GIT_CONFIG_GLOBAL

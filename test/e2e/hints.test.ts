@@ -65,4 +65,13 @@ describe('hints that name the likely mistake', () => {
     expect(r.message).toMatch(/dists\/production is not signed \(it has a Release but no InRelease\)/)
     expect(r.hint).toMatch(/leave out --keyring/)
   })
+
+  it('pin list says who pinned as the log names its authors, not the machine login', () => {
+    const alice = {RAPTR_AUTHOR_NAME: 'Alice Example', RAPTR_AUTHOR_EMAIL: 'alice@example.org'}
+    ok(['pin', 'HEAD', 'production'], {cwd: dir, env: alice})
+    const pins = JSON.parse(ok(['pin', 'list', '--json'], {cwd: dir}).stdout) as Array<{by: string}>
+    expect(pins.map((p) => p.by)).toEqual(['Alice Example <alice@example.org>'])
+    const log = JSON.parse(ok(['log', '-n', '1', '--json'], {cwd: dir}).stdout) as Array<{author: string}>
+    expect(log[0].author).toBe('Alice Example <alice@example.org>')
+  })
 })
