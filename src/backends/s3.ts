@@ -1,15 +1,21 @@
-import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import type {Readable} from 'node:stream'
 import type {HeadObjectCommandOutput, S3Client, StorageClass} from '@aws-sdk/client-s3'
 import {RaptrError} from '../errors.js'
 import {validateKey} from './key.js'
-import type {Backend, BackendOptions, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
+import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
 import {parseBackendUrl} from './url.js'
 import {debugHooks} from '../core/debug.js'
 import {mapLimit} from '../core/map-limit.js'
+import {describe, errorCode, isNotFound, isRetryable, retryAfterMs, s3Failure} from './s3-errors.js'
+import {defaultPublicUrl, md5, md5OfRanges} from './s3-md5.js'
+import {installRequestLog} from './s3-request-log.js'
+import type {S3BackendOptions} from './s3-options.js'
 
-// The only file that touches the AWS SDK. Values come from a dynamic import inside
+export type {S3Request} from './s3-request-log.js'
+export type {S3BackendOptions} from './s3-options.js'
+
+// The only file (with its s3-* helpers) that touches the AWS SDK. Values come from a dynamic import inside
 // createS3Backend, so `raptr --help` and file:// publishing never load it.
 type Sdk = typeof import('@aws-sdk/client-s3')
 
@@ -22,37 +28,6 @@ const MAX_PARTS = 10_000
 const DELETE_BATCH = 1000
 const PART_PARALLELISM = 4
 
-/** One HTTP request the backend sent, as the request log records it. */
-export interface S3Request {
-  /** The S3 operation without the SDK's suffix: PutObject, UploadPart, ListObjectsV2… */
-  command: string
-  bucket?: string
-  /** The key (or list prefix) relative to the backend's prefix. */
-  key?: string
-  /** DeleteObjects: how many keys the request named. */
-  count?: number
-  /** HTTP status of the answer; absent when the request failed on the network. */
-  status?: number
-  /** The S3 error code (BadDigest, NoSuchKey…) or network error code of a failed request. */
-  error?: string
-}
-
-export interface S3BackendOptions extends BackendOptions {
-  /**
-   * Explicit credentials, for embedding and tests. raptr itself never passes or stores
-   * them: the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
-   * instance roles) supplies them.
-   */
-  credentials?: {accessKeyId: string; secretAccessKey: string; sessionToken?: string}
-  /** Bodies of at least this many bytes go multipart (default 64 MiB). */
-  multipartThreshold?: number
-  /** Multipart part size (default 16 MiB, at least 5 MiB; grown to stay within 10,000 parts). */
-  partSize?: number
-  /** Called once per HTTP request sent, after its answer (or failure). */
-  onRequest?: (request: S3Request) => void
-  /** Test hook: sees the SDK client once, e.g. to add middleware that inspects or corrupts requests. */
-  instrument?: (client: S3Client) => void
-}
 
 /**
  * Opens `s3://bucket/prefix` as a backend. Credentials come from the SDK's default chain.
@@ -105,7 +80,7 @@ class S3Backend implements Backend {
       maxAttempts: 1,
       requestHandler: {connectionTimeout: 10_000, requestTimeout: 120_000},
     })
-    this.installRequestLog()
+    installRequestLog(this.client, (key) => this.relative(key), debugHooks().s3Log, this.opts.onRequest)
     opts.instrument?.(this.client)
   }
 
@@ -410,205 +385,11 @@ class S3Backend implements Backend {
     return key !== undefined && key.startsWith(this.base) ? key.slice(this.base.length) : key
   }
 
-  private installRequestLog(): void {
-    const logFile = debugHooks().s3Log
-    const onRequest = this.opts.onRequest
-    if (!logFile && !onRequest) return
-    const record = (entry: S3Request): void => {
-      onRequest?.(entry)
-      if (logFile) fs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`)
-    }
-    // The deserialize step runs after signing, right around the HTTP call: one entry per
-    // request that actually went out, with the parsed S3 error code when it failed.
-    this.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as {Bucket?: string; Key?: string; Prefix?: string; Delete?: {Objects?: unknown[]}}
-        const entry: S3Request = {command: (context.commandName ?? 'unknown').replace(/Command$/, ''), bucket: input.Bucket}
-        const key = this.relative(input.Key ?? input.Prefix)
-        if (key !== undefined) entry.key = key
-        if (input.Delete?.Objects) entry.count = input.Delete.Objects.length
-        try {
-          const out = await next(args)
-          entry.status = (out.response as {statusCode?: number}).statusCode
-          return out
-        } catch (error) {
-          const {name, status} = describe(error)
-          if (status !== undefined) entry.status = status
-          entry.error = name
-          throw error
-        } finally {
-          record(entry)
-        }
-      },
-      {step: 'deserialize', name: 'raptrRequestLog', priority: 'high'},
-    )
+  private failure(op: string, key: string, error: unknown, more = ''): RaptrError {
+    return s3Failure({name: this.properties.name, bucket: this.bucket, base: this.base}, op, key, error, more)
   }
 
   private missingSource(key: string): RaptrError {
     return new RaptrError('NOT_FOUND', `cannot copy ${key}: no such object on ${this.properties.name}`, 'publish the snapshot again, or run raptr verify --repair', {key})
   }
-
-  private failure(op: string, key: string, error: unknown, more = ''): RaptrError {
-    const {name, status, message} = describe(error)
-    const where = `${this.properties.name}: cannot ${op} ${key || '/'}`
-    const url = `s3://${this.bucket}/${this.base}`
-    if (isMissingCredentials(error)) {
-      return new RaptrError('CREDENTIALS', `${where}: no AWS credentials found`, CREDENTIALS_HINT(url), {key, op})
-    }
-    if (isBadCredentials(name, status)) {
-      return new RaptrError('CREDENTIALS', `${where}: S3 refused the credentials (${name})${more}`, CREDENTIALS_HINT(url), {key, op, s3Code: name})
-    }
-    if (name === 'NoSuchBucket') {
-      return new RaptrError(
-        'BACKEND_ERROR',
-        `${this.properties.name}: bucket ${this.bucket} does not exist`,
-        `create it (aws s3 mb s3://${this.bucket}) or fix the backend URL, endpoint and region: raptr backend add NAME s3://BUCKET/PREFIX`,
-        {key, op, s3Code: name},
-      )
-    }
-    if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || status === 301) {
-      return new RaptrError('BACKEND_ERROR', `${where}: ${name}: the bucket lives in another region`, 'set the bucket’s region: raptr backend add NAME URL --region REGION', {
-        key,
-        op,
-        s3Code: name,
-      })
-    }
-    const detail = status === undefined ? `${name}: ${message}` : `${name} (HTTP ${status})`
-    return new RaptrError('BACKEND_ERROR', `${where}: ${detail}${more}`, `check the endpoint, network and bucket permissions of ${url}, then try again`, {
-      key,
-      op,
-      s3Code: name,
-      status,
-    })
-  }
-}
-
-const CREDENTIALS_HINT = (url: string): string =>
-  `set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials that may read and write ${url}`
-
-const CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'AllAccessDisabled'])
-
-const RETRYABLE_CODES = new Set([
-  'BadDigest',
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'InternalError',
-  'ServiceUnavailable',
-  'TimeoutError',
-])
-
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'ERR_STREAM_PREMATURE_CLOSE',
-])
-
-/** What an SDK or network error says about itself, in one line. */
-function describe(error: unknown): {name: string; status?: number; message: string} {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {name?: unknown; $metadata?: {httpStatusCode?: number}; message?: unknown}
-  const code = errorCode(error)
-  const status = e.$metadata?.httpStatusCode
-  const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : (code ?? 'Error')
-  const message = (typeof e.message === 'string' ? e.message : String(error)).split('\n')[0]
-  return {name, status, message}
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined
-}
-
-function isRetryable(error: unknown): boolean {
-  const {name, status} = describe(error)
-  if (RETRYABLE_CODES.has(name) || name === 'ConditionalRequestConflict' || status === 409) return true
-  if (status !== undefined) return status >= 500 || status === 429
-  const code = errorCode(error)
-  return code !== undefined && NETWORK_CODES.has(code)
-}
-
-/**
- * How long the server asked us to wait: its Retry-After header (seconds or a date), or
- * at least half a second when it throttles without one (SlowDown, 429, 503): a quick
- * retry only prolongs throttling.
- */
-function retryAfterMs(error: unknown): number | undefined {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {$response?: {headers?: Record<string, string | undefined>}}
-  const header = e.$response?.headers?.['retry-after']
-  const seconds = header === undefined ? Number.NaN : Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 60) * 1000
-  if (header !== undefined) {
-    const at = Date.parse(header)
-    if (Number.isFinite(at)) return Math.min(Math.max(0, at - Date.now()), 60_000)
-  }
-  const {name, status} = describe(error)
-  return name === 'SlowDown' || status === 429 || status === 503 ? 500 : undefined
-}
-
-/** A missing key; a missing bucket is an error, not an absent object. */
-function isNotFound(error: unknown): boolean {
-  const {name, status} = describe(error)
-  return name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchUpload')
-}
-
-function isMissingCredentials(error: unknown): boolean {
-  const {name, message} = describe(error)
-  return name === 'CredentialsProviderError' || /could not load credentials/i.test(message)
-}
-
-/** HEAD answers carry no body, so a refused HEAD is a bare 403. */
-function isBadCredentials(name: string, status: number | undefined): boolean {
-  return CREDENTIAL_CODES.has(name) || (status === 403 && name !== 'RequestTimeTooSkewed')
-}
-
-function md5(data: Uint8Array | string): Buffer {
-  return createHash('md5').update(data).digest()
-}
-
-/** MD5 of each `partSize` range of a file, in one streaming pass. */
-async function md5OfRanges(file: string, size: number, partSize: number): Promise<Buffer[]> {
-  const digests: Buffer[] = []
-  let hash = createHash('md5')
-  let filled = 0
-  let total = 0
-  try {
-    for await (const chunk of fs.createReadStream(file, {highWaterMark: MiB}) as AsyncIterable<Buffer>) {
-      let offset = 0
-      while (offset < chunk.length) {
-        const take = Math.min(chunk.length - offset, partSize - filled)
-        hash.update(chunk.subarray(offset, offset + take))
-        offset += take
-        filled += take
-        if (filled === partSize) {
-          digests.push(hash.digest())
-          hash = createHash('md5')
-          filled = 0
-        }
-      }
-      total += chunk.length
-    }
-  } catch (error) {
-    throw new RaptrError('NOT_FOUND', `cannot read ${file}: ${errorCode(error) ?? String(error)}`, 'check that the blob cache is intact: raptr verify')
-  }
-  if (total !== size) {
-    throw new RaptrError('BAD_ARGUMENT', `${file} changed while it was being uploaded (${size} bytes, then ${total})`, 'publish again once nothing writes to the blob cache')
-  }
-  if (filled > 0 || digests.length === 0) digests.push(hash.digest())
-  return digests
-}
-
-function defaultPublicUrl(bucket: string, prefix: string, region: string, endpoint?: string): string {
-  const tail = prefix === '' ? '' : `/${prefix.split('/').map(encodeURIComponent).join('/')}`
-  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}${tail}`
-  return `https://${bucket}.s3.${region}.amazonaws.com${tail}`
 }
