@@ -1,6 +1,7 @@
 /** The filters of `raptr log` and `raptr package history`, from their flags. */
 import {RaptrError} from '../errors.js'
-import {describeEvent, entryEvent, EVENT_TYPES, type EventFilter, type EventType, type LogEntry} from '../core/events.js'
+import {EVENT_TYPES, type EventType} from '../core/events.js'
+import {describeEvent, entryEvent, type EventFilter, type LogEntry} from '../core/event-log.js'
 
 /** The filter the flags of `raptr log` (and `package history`) ask for. */
 export function eventFilter(flags: {event?: string[]; package?: string[]; distribution?: string[]; since?: string; until?: string; author?: string}): EventFilter {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
-import type {LogEntry} from '../core/events.js'
+import type {LogEntry} from '../core/event-log.js'
 
 export default class Log extends RaptrCommand {
   static override summary = 'Show the archive history as events, newest first; filters answer audit questions.'
@@ -26,7 +26,7 @@ export default class Log extends RaptrCommand {
   async run(): Promise<LogEntry[]> {
     const {flags} = await this.parse(Log)
     const archive = await this.openArchive(flags.archive)
-    const {commitEntries} = await import('../core/events.js')
+    const {commitEntries} = await import('../core/event-log.js')
     const {eventFilter} = await import('../cli/event-filter.js')
     const filter = eventFilter(flags)
     const out: LogEntry[] = []
@@ -52,7 +52,7 @@ export default class Log extends RaptrCommand {
 
 /** Each commit once, its sentence, then its author, events and context indented under it. */
 async function longFormat(entries: LogEntry[]): Promise<string> {
-  const {describeEvent, entryEvent} = await import('../core/events.js')
+  const {describeEvent, entryEvent} = await import('../core/event-log.js')
   const lines: string[] = []
   const pad = ' '.repeat(14)
   let last: string | undefined

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {ok, okJson, raptr, sh} from '../helpers/cli.js'
-import type {LogEntry} from '../../src/core/events.js'
+import type {LogEntry} from '../../src/core/event-log.js'
 import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 import {serveDirectory} from '../helpers/trixie.js'
 

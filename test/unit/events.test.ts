@@ -1,18 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {z} from 'zod/mini'
-import {
-  ciJobUrl,
-  commitEntries,
-  contextFromEnv,
-  decodeMessage,
-  describeEvent,
-  encodeMessage,
-  EVENT_TYPES,
-  LogEntry,
-  narrowEvent,
-  RaptrEvent,
-  type RaptrEvent as Event,
-} from '../../src/core/events.js'
+import {ciJobUrl, contextFromEnv, decodeMessage, encodeMessage, EVENT_TYPES, RaptrEvent, type RaptrEvent as Event} from '../../src/core/events.js'
+import {commitEntries, describeEvent, LogEntry, narrowEvent} from '../../src/core/event-log.js'
 import {parseWhen} from '../../src/cli/event-filter.js'
 
 const added: Event = {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
-import type {LogEntry} from '../../core/events.js'
+import type {LogEntry} from '../../core/event-log.js'
 
 export default class PackageHistory extends RaptrCommand {
   static override summary = 'Every event that touched a package, oldest first: added, linked, moved, unlinked, removed, in bundles.'
@@ -17,7 +17,7 @@ export default class PackageHistory extends RaptrCommand {
     const {validatePackageName} = await import('../../core/names.js')
     validatePackageName(args.name)
     const archive = await this.openArchive(flags.archive)
-    const {commitEntries} = await import('../../core/events.js')
+    const {commitEntries} = await import('../../core/event-log.js')
     const {eventFilter, oneLine} = await import('../../cli/event-filter.js')
     const filter = eventFilter({package: [args.name], distribution: flags.distribution})
     const out = (await archive.log()).reverse().flatMap((c) => commitEntries(c, filter))
