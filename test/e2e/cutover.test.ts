@@ -18,6 +18,9 @@ import {buildDeb, buildSource} from '../helpers/build-packages.js'
 import {ok, okJson, sh, tempDir} from '../helpers/cli.js'
 import {TRIXIE_BUILD_TIMEOUT, TrixieApt, trixieRoot} from '../helpers/trixie.js'
 
+/** Two real repositories, six apt clients' updates and every download: generous, for a shared machine. */
+const CUTOVER_TIMEOUT = 300_000
+
 /** The Release fields a client remembers between updates, or that change what it installs. */
 const CARRIED = ['Origin', 'Label', 'Suite', 'Codename', 'Version', 'Description', 'NotAutomatic', 'ButAutomaticUpgrades'] as const
 
@@ -203,6 +206,8 @@ interface OldRepository {
   keyring: string
   /** One client per architecture, each with the suite name it uses in its sources line. */
   clients: Array<{arch: string; suite: string}>
+  /** Uploads hello 2:1.1-1 for amd64 and arm64 with the old tool, as a CI job would during the cut-over. */
+  upload(): Promise<void>
   /** A pool file whose name has an epoch's `:` (aptly keeps the uploaded name), to check the server and apt fetch it. */
   colonFile?: string
 }
@@ -219,30 +224,43 @@ async function cutOver(work: string, old: OldRepository): Promise<void> {
   const trixie = new TrixieApt()
   try {
     // Day 0: the clients as they have been for years, trusting the old key only.
-    const before = clients.map((c) => {
+    const day0 = clients.map((c) => {
       c.trust([old.keyring])
       c.apt.update()
       return c.snapshot(['tool'])
     })
-    for (const b of before) {
+    for (const b of day0) {
       expect(b.downloads.size).toBeGreaterThanOrEqual(3)
       expect([...b.binaries.keys()]).toContain('tool-common 1.0~rc1+dfsg-1 all')
       expect(b.sources.size).toBe(1)
       // what was downloaded is what the index promised
       expect(b.downloads).toEqual(b.binaries)
     }
-    expect([...before[0].binaries.keys()]).toContain('hello 2:1.0-1 amd64')
+    expect([...day0[0].binaries.keys()]).toContain('hello 2:1.0-1 amd64')
     if (old.colonFile) expect(server.requests()).toContain(old.colonFile)
 
     // raptr imports the old repository (verifying the old key) and publishes beside it.
     const archive = path.join(work, 'archive')
     const www = path.join(work, 'www')
+    const sign = ['--sign-key', path.join(work, 'raptr.asc')]
     ok(['init', archive], {cwd: work})
     ok(['key', 'generate', '--name', 'raptr', '--email', 'raptr@example.org', '--out', path.join(work, 'raptr.asc')], {cwd: work})
     const imported = okJson<{components: string[]}>(['import', server.url, old.suite, '--to', old.suite, '--keyring', old.keyring], {cwd: archive})
     expect(imported.components).toEqual(old.components)
     ok(['backend', 'add', 'local', `file://${www}`], {cwd: archive})
-    ok(['publish', '--sign-key', path.join(work, 'raptr.asc')], {cwd: archive})
+    ok(['publish', ...sign], {cwd: archive})
+
+    // Uploads go on with the old tool meanwhile; the import again, just before the swap, takes only them.
+    await old.upload()
+    const again = okJson<{downloaded: number}>(['import', server.url, old.suite, '--to', old.suite, '--keyring', old.keyring], {cwd: archive})
+    expect(again.downloaded).toBe(2)
+    ok(['publish', ...sign], {cwd: archive})
+    const before = clients.map((c) => {
+      c.apt.update()
+      return c.snapshot(['tool'])
+    })
+    expect([...before[0].binaries.keys()]).toContain('hello 2:1.1-1 amd64')
+    expect([...before[1].binaries.keys()]).toContain('hello 2:1.1-1 arm64')
 
     // The Release fields a client remembers come across unchanged (and by-hash, if the old one offered it).
     const theirs = release(path.join(old.root, 'dists', old.suite, 'Release'))
@@ -319,10 +337,16 @@ describe('cutting over to raptr without a broken day', () => {
     const root = path.join(dir, 'root/public')
     expect(fs.existsSync(path.join(root, 'pool/main/h/hello/hello_2:1.0-1_amd64.deb'))).toBe(true)
     expect(release(path.join(root, 'dists/bookworm/Release'))).toMatchObject({Origin: '. bookworm', 'Acquire-By-Hash': 'yes'})
+    const upload = async () => {
+      const more = await Promise.all(['amd64', 'arm64'].map((arch) => buildDeb(path.join(dir, 'pkgs'), {name: 'hello', version: '2:1.1-1', arch})))
+      aptly('repo', 'add', 'old', ...more)
+      aptly('publish', 'update', `-gpg-key=${key.fingerprint}`, '-batch', 'bookworm')
+    }
     await cutOver(dir, {
       root,
       suite: 'bookworm',
       components: ['main'],
+      upload,
       keyring: key.keyring,
       clients: [
         {arch: 'amd64', suite: 'bookworm'},
@@ -330,7 +354,7 @@ describe('cutting over to raptr without a broken day', () => {
       ],
       colonFile: '/pool/main/h/hello/hello_2:1.0-1_amd64.deb',
     })
-  })
+  }, CUTOVER_TIMEOUT)
 
   it('from reprepro: a signed export with every Release field set, Suite apart from Codename, two components; apt sees no change', async () => {
     const dir = path.join(work, 'reprepro')
@@ -362,15 +386,20 @@ describe('cutting over to raptr without a broken day', () => {
     reprepro('-C', 'contrib', 'includedsc', 'bookworm', pkgs.dsc)
     reprepro('createsymlinks') // dists/stable → bookworm, as clients of the suite name need
     expect(fs.existsSync(path.join(base, 'dists/bookworm/InRelease'))).toBe(true)
+    const upload = async () => {
+      const more = await Promise.all(['amd64', 'arm64'].map((arch) => buildDeb(path.join(dir, 'pkgs'), {name: 'hello', version: '2:1.1-1', arch})))
+      reprepro('includedeb', 'bookworm', ...more)
+    }
     await cutOver(dir, {
       root: base,
       suite: 'bookworm',
       components: ['main', 'contrib'],
+      upload,
       keyring: key.keyring,
       clients: [
         {arch: 'amd64', suite: 'bookworm'},
         {arch: 'arm64', suite: 'stable'},
       ],
     })
-  })
+  }, CUTOVER_TIMEOUT)
 })
