@@ -8,9 +8,10 @@ import type {ScenarioRecord} from './results-file.js'
 /**
  * The scenarios, in report order. raptr's `incremental` is the one-process form
  * (`package add … --publish`, the documented CI step); `incremental, 2 processes` is
- * `package add` then `publish`. Peers have one incremental form each.
+ * `package add` then `publish`. Peers have one incremental form each. `import` is
+ * `raptr import` against `aptly mirror create` + `aptly mirror update` of one upstream.
  */
-export const SCENARIOS = ['full', 'incremental', 'incremental, 2 processes', 'no-change publish', 'snapshot diff'] as const
+export const SCENARIOS = ['full', 'incremental', 'incremental, 2 processes', 'no-change publish', 'snapshot diff', 'import'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
 /** The peers' scenario a raptr-only scenario is compared with. */

@@ -9,6 +9,7 @@
  *   npm run bench -- --n 1000 --runs 1    a quick run
  *   npm run bench -- --n 100000 --peers none --tag 2026-12-01   raptr only, into that tag's summary
  *   npm run bench -- --summary --tag 2026-12-01                 the summary again, measuring nothing
+ *   npm run bench -- --n 3000 --scenarios import --peers aptly   raptr import against aptly mirror
  */
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -19,6 +20,7 @@ import {parseArgs} from 'node:util'
 import {planCorpus, writeCorpus} from './corpus.js'
 import {hotFunctions} from './cpu-profile.js'
 import {createGpgKey} from './gpg-key.js'
+import {aptlyMirror, raptrImport, serveUpstream} from './import.js'
 import {ensureTools} from './install-peers.js'
 import {ScenarioTimer, type ScenarioResult} from './measure.js'
 import {type BenchContext, type Driver, PEERS, type PeerName, peerDriver, raptrDriver, toolVersion} from './peers.js'
@@ -43,7 +45,11 @@ interface Options {
   tag: string
   /** Only write the tag's summary from its result files. */
   summaryOnly: boolean
+  /** Which groups run: `publish` (full, incremental, no-change, diff) and `import`. */
+  groups: Set<'publish' | 'import'>
 }
+
+const GROUPS = ['publish', 'import'] as const
 
 function options(repoRoot: string): Options {
   const {values} = parseArgs({
@@ -56,8 +62,11 @@ function options(repoRoot: string): Options {
       out: {type: 'string'},
       tag: {type: 'string', default: new Date().toISOString().slice(0, 10)},
       summary: {type: 'boolean', default: false},
+      scenarios: {type: 'string', default: GROUPS.join(',')},
     },
   })
+  const groups = values.scenarios.split(',').map((g) => g.trim())
+  for (const g of groups) if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`unknown --scenarios ${g}; known: ${GROUPS.join(', ')}`)
   const sizes = (values.n ?? ['1000,10000']).flatMap((v) => v.split(',')).map((v) => Number(v.replace(/_/g, '')))
   const peers = values.peers
     .split(',')
@@ -76,6 +85,7 @@ function options(repoRoot: string): Options {
     resultsDir: values.out ?? (sizes.some((n) => n < TRIAL_BELOW) ? path.join(os.tmpdir(), 'raptr-bench-results') : path.join(repoRoot, 'bench', 'results')),
     tag: values.tag,
     summaryOnly: values.summary,
+    groups: new Set(groups as Array<(typeof GROUPS)[number]>),
   }
 }
 
@@ -137,6 +147,35 @@ function runTool(results: Results, driver: Driver, extras: RaptrExtras, raptr?: 
       if (!last.ok) throw new Error('skipped: incremental failed')
       raptr.diff(t, fullHead, 'HEAD')
     })
+  }
+}
+
+/**
+ * The import scenario at one N: raptr and (when it is a peer) aptly bring the same served
+ * upstream into a fresh work directory, `runs` times each.
+ */
+async function runImport(results: Results, ctx: BenchContext, tmp: string, opts: Options, unavailable: Map<string, string>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(tmp, 'upstream-'))
+  const upstream = await serveUpstream(path.join(dir, 'www'), ctx.corpusDir, ctx.gpg)
+  log(`upstream served at ${upstream.url}`)
+  try {
+    for (let run = 1; run <= opts.runs; run++) {
+      log(`import run ${run}/${opts.runs}`)
+      const work = fs.mkdtempSync(path.join(tmp, 'import-raptr-'))
+      scenario(results, 'raptr', 'import', (t) => raptrImport(t, ctx.repoRoot, work, upstream))
+      fs.rmSync(work, {recursive: true, force: true})
+      if (!opts.peers.includes('aptly')) continue
+      if (unavailable.has('aptly')) {
+        scenario(results, 'aptly', 'import', (t) => t.fail(unavailable.get('aptly')!))
+        continue
+      }
+      const aptlyWork = fs.mkdtempSync(path.join(tmp, 'import-aptly-'))
+      scenario(results, 'aptly', 'import', (t) => aptlyMirror(t, aptlyWork, upstream))
+      fs.rmSync(aptlyWork, {recursive: true, force: true})
+    }
+  } finally {
+    upstream.close()
+    fs.rmSync(dir, {recursive: true, force: true})
   }
 }
 
@@ -204,7 +243,7 @@ function summarizeTag(opts: Options): void {
   log(`wrote ${[names.markdown, names.targets, names.scenarios].map((f) => path.join(opts.resultsDir, f)).join(', ')}`)
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
   const opts = options(repoRoot)
   if (opts.summaryOnly) return summarizeTag(opts)
@@ -248,7 +287,7 @@ function main(): void {
       const results: Results = new Map()
       const extras: RaptrExtras = {filesWritten: []}
       started = Date.now()
-      for (let run = 1; run <= opts.runs; run++) {
+      for (let run = 1; opts.groups.has('publish') && run <= opts.runs; run++) {
         log(`N=${n} run ${run}/${opts.runs}`)
         // raptr and every peer in the same run, each in a fresh work directory.
         const work = fs.mkdtempSync(path.join(tmp, 'raptr-'))
@@ -270,12 +309,15 @@ function main(): void {
           }
         }
       }
+      if (opts.groups.has('import')) await runImport(results, ctx, tmp, opts, unavailable)
       const written = extras.filesWritten
-      const writtenNote = written.length
+      const writtenNote = !opts.groups.has('publish')
+        ? 'publish scenarios not run (--scenarios)'
+        : written.length
         ? `files written by raptr's incremental publish (one process, ${EXTRA} packages): ${written.map((w) => `${w.added} new + ${w.changed} changed of ${w.total}`).join('; ')}`
         : "files written by raptr's incremental publish: not measured (the publish failed)"
       let profile = ''
-      if (opts.cpuProf) {
+      if (opts.cpuProf && opts.groups.has('publish')) {
         log(`N=${n}: profiling raptr (node --cpu-prof)`)
         profile = profileRaptr(ctx, tmp, repoRoot)
       }
@@ -302,7 +344,9 @@ function main(): void {
         'raptr\'s `package add` then `publish`, with the next 10 packages, its ratios against each peer\'s incremental;',
         '**no-change publish** = publish',
         'with nothing changed (aptly: `publish switch` to the same snapshot; reprepro: `export`; apt-ftparchive: regenerate);',
-        '**snapshot diff** = `raptr snapshot diff` between the full and the incremental state. See bench/README.md.',
+        '**snapshot diff** = `raptr snapshot diff` between the full and the incremental state;',
+        '**import** = `raptr init` + `raptr import URL bench --to bench --keyring K` against `aptly mirror create` +',
+        '`aptly mirror update` (same keyring) of one signed apt-ftparchive tree of the N packages served on 127.0.0.1. See bench/README.md.',
         ...(profile ? ['', '## raptr CPU profile (one run, `node --cpu-prof`, self time)', '', profile] : []),
         '',
       ].join('\n')
@@ -330,4 +374,4 @@ function main(): void {
   }
 }
 
-main()
+await main()

@@ -69,6 +69,14 @@ export function figures(files: readonly ResultFile[]): Figure[] {
     const ratio = r.medianWall / p.medianWall
     return {value: ratio, measured: `${ratio.toFixed(2)}× (${sec(r.medianWall)} vs ${sec(p.medianWall)})`, source: `N = ${count(n)} run`}
   }
+  const rssAgainst = (n: number, scenario: string, peer: string): Check['value'] => {
+    const r = rec(n, 'raptr', scenario)
+    if (typeof r === 'string') return r
+    const p = rec(n, peer, scenario)
+    if (typeof p === 'string') return `${peer}: ${p}`
+    const ratio = r.peakRssKiB / p.peakRssKiB
+    return {value: ratio, measured: `${ratio.toFixed(2)}× (${formatMiB(r.peakRssKiB)} vs ${formatMiB(p.peakRssKiB)})`, source: `N = ${count(n)} run`}
+  }
   const growth = (scenario: string): Check['value'] => {
     const big = rec(100_000, 'raptr', scenario)
     const small = rec(10_000, 'raptr', scenario)
@@ -115,6 +123,8 @@ export function figures(files: readonly ResultFile[]): Figure[] {
     {figure: 'incremental (one process), N = 100,000 vs N = 10,000', target: '≤ 2×', limit: 2, value: growth('incremental')},
     {figure: 'incremental (two processes), N = 100,000 vs N = 10,000', target: '≤ 2×', limit: 2, value: growth('incremental, 2 processes')},
     {figure: 'peak RSS, add and publish, N = 100,000', target: '< 500 MB', limit: 500, strict: true, value: rss},
+    {figure: 'import of a served upstream, N = 3,000', target: '≤ 1.0× aptly', limit: 1, value: against(3_000, 'import', 'aptly')},
+    {figure: 'peak RSS, import, N = 3,000', target: '≤ 2.0× aptly', limit: 2, value: rssAgainst(3_000, 'import', 'aptly')},
   ]
   return checks.map(judge)
 }
@@ -182,7 +192,9 @@ export function writeSummary(dir: string, tag: string): string | undefined {
     '(`package add`, then `publish`) is kept as its own row. aptly\'s incremental is always its three processes',
     '(`repo add`, `snapshot create`, `publish switch`). "parsed" is the time since process start at which a command',
     'prints `command: parsed, opening the archive` under `RAPTR_DEBUG_TIMING=1`. Peak RSS is the largest single',
-    'process of raptr\'s full and incremental scenarios; 500 MB = 500 × 10⁶ bytes.',
+    'process of raptr\'s full and incremental scenarios; 500 MB = 500 × 10⁶ bytes. **import** is `raptr init` +',
+    '`raptr import URL bench --to bench --keyring K` against `aptly mirror create` + `aptly mirror update` (same',
+    'keyring) of one signed apt-ftparchive upstream of the corpus served on 127.0.0.1.',
     '',
     `![Each target: measured as a share of the target](${names.targets})`,
     '',

@@ -66,6 +66,15 @@ describe('bench summary', () => {
     expect(row(rows, 'peak RSS')).toMatchObject({verdict: 'met', measured: '492 MB (469 MiB)'})
   })
 
+  it('judges the import against aptly mirror at N = 3,000: time within 1.0x, RSS within 2.0x', () => {
+    const at3000 = (raptrRss: number) => file(3000, [rec('raptr', 'import', 12, raptrRss), rec('aptly', 'import', 10, 100 * 1024)])
+    const missed = figures([at3000(250 * 1024)])
+    expect(row(missed, 'import of a served upstream, N = 3,000')).toMatchObject({verdict: 'missed', measured: '1.20× (12.0 s vs 10.0 s)'})
+    expect(row(missed, 'peak RSS, import, N = 3,000')).toMatchObject({verdict: 'missed', measured: '2.50× (250 MiB vs 100 MiB)'})
+    expect(row(figures([at3000(200 * 1024)]), 'peak RSS, import')).toMatchObject({verdict: 'met', measured: '2.00× (200 MiB vs 100 MiB)'})
+    expect(row(figures(readResults(dir, TAG)), 'import of a served upstream')).toMatchObject({verdict: 'not measured', measured: 'no N = 3,000 run'})
+  })
+
   it('says what is not measured when an N is missing', () => {
     const rows = figures(readResults(dir, TAG).filter((f) => f.n !== 100000))
     expect(row(rows, 'peak RSS')).toMatchObject({verdict: 'not measured', measured: 'no N = 100,000 run'})
