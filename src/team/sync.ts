@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {debugHooks} from '../core/debug.js'
 import {cidFromSha256} from '../core/cid.js'
@@ -233,7 +234,7 @@ async function uploadNewPoolFiles(archive: Archive, remote: string | undefined, 
       if (archive.blobs.has(cid)) {
         await backend.putFile(key, archive.blobs.pathOf(cid), {contentType: contentTypeOf(key), immutable: true, batched: true, immutableSource: true})
       } else {
-        const data = await fromAnotherBackend(backends.filter((x) => x.name !== name).map((x) => x.backend), key, f.size)
+        const data = await fromAnotherBackend(backends.filter((x) => x.name !== name).map((x) => x.backend), key, f)
         if (!data) {
           throw new RaptrError('NOT_FOUND', `pool file ${key} is neither in the local blob cache nor on a backend`, 'add the package file again (raptr package add FILE) before pushing')
         }
@@ -247,10 +248,14 @@ async function uploadNewPoolFiles(archive: Archive, remote: string | undefined, 
   return uploaded
 }
 
-async function fromAnotherBackend(others: Backend[], key: string, size: number): Promise<Uint8Array | undefined> {
+/**
+ * A pool file's bytes from another backend, checked against the SHA256 the archive's record
+ * names: a damaged or tampered copy on one backend is never spread to the others.
+ */
+async function fromAnotherBackend(others: Backend[], key: string, want: {sha256: string; size: number}): Promise<Uint8Array | undefined> {
   for (const b of others) {
     const data = await b.get(key).catch(() => undefined)
-    if (data?.length === size) return data
+    if (data?.length === want.size && createHash('sha256').update(data).digest('hex') === want.sha256) return data
   }
   return undefined
 }
