@@ -132,6 +132,23 @@ class S3Backend implements Backend {
     })
   }
 
+  /**
+   * The object's bytes as a stream, with its size, or undefined when it does not exist:
+   * a reader (import) that streams to disk never holds a whole pool file in memory.
+   */
+  async openRead(key: string): Promise<{size: number; body: AsyncIterable<Uint8Array>} | undefined> {
+    validateKey(key)
+    return this.request('read', key, async () => {
+      try {
+        const res = await this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
+        return {size: res.ContentLength ?? 0, body: (res.Body as AsyncIterable<Uint8Array> | undefined) ?? (async function* () {})()}
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        throw error
+      }
+    })
+  }
+
   async put(key: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     validateKey(key)
     if (data.length >= this.threshold) {
