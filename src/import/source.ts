@@ -66,8 +66,8 @@ export async function repositorySource(
   url: string,
   opts: {backends?: NamedBackend[]; open?: (b: NamedBackend) => Promise<Backend>; timeouts?: Partial<HttpTimeouts>; s3?: S3SourceOptions},
 ): Promise<RepositorySource> {
-  // A plain path is the file:// URL of that directory.
-  const given = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : pathToFileURL(path.resolve(url)).href
+  // A plain path is the file:// URL of that directory (a backend's name comes first).
+  const given = /^[a-z][a-z0-9+.-]*:/i.test(url) || opts.backends?.some((b) => b.name === url) ? url : pathToFileURL(path.resolve(url)).href
   // No credentials, and a file:// URL resolved (what the commit records is what was read).
   const root = checkSourceUrl(given).replace(/\/+$/, '')
   if (/^https?:\/\//.test(root)) {

@@ -78,9 +78,9 @@ describe('importing a published repository', () => {
     }
     expect(fs.readFileSync(path.join(work, 'www/dists/production/main/source/Sources'), 'utf8')).toMatch(/^Package: hello\nFormat: 3\.0 \(quilt\)$/m)
 
-    // nothing new: no commit
+    // nothing new: no commit (the directory given as a plain path)
     const before = archiveState(dir)
-    const again = okJson(['import', `file://${base}`, 'bookworm', '--to', 'production'], {cwd: dir})
+    const again = okJson(['import', base, 'bookworm', '--to', 'production'], {cwd: dir})
     expect(again).toMatchObject({downloaded: 0, skipped: 4})
     expect(archiveState(dir)).toEqual(before)
     // one new package: only it is downloaded
