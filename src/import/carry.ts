@@ -65,7 +65,7 @@ export interface CarryReport {
 }
 
 /** The settings a Release's fields become, each checked; a value raptr cannot publish is not carried, with the reason. */
-export function carryFromRelease(fields: Stanza): {settings: Partial<Pick<DistributionSettings, CarriedKey>>; notCarried: NotCarriedField[]} {
+export function carryFromRelease(fields: Stanza): {settings: Partial<Pick<DistributionSettings, CarriedKey>>; notCarried: NotCarriedField[]; order: string[]} {
   const settings: Partial<Record<CarriedKey, string | boolean>> = {}
   const notCarried: NotCarriedField[] = []
   for (const [field, key] of FIELDS) {
@@ -88,7 +88,7 @@ export function carryFromRelease(fields: Stanza): {settings: Partial<Pick<Distri
     if (RECOMPUTED.has(field) || FIELDS.some(([f]) => f === field)) continue
     notCarried.push({field, value: value.split('\n')[0], reason: NOT_CARRIED[field] ?? 'raptr does not publish this field'})
   }
-  return {settings: settings as Partial<Pick<DistributionSettings, CarriedKey>>, notCarried}
+  return {settings: settings as Partial<Pick<DistributionSettings, CarriedKey>>, notCarried, order: fields.map(([k]) => k)}
 }
 
 /**
@@ -138,6 +138,9 @@ export async function carryInto(
     if ((key === 'suite' || key === 'codename') && theirs === dist) continue
     out[key] = theirs
   }
+  // In the upstream Release's order (a field it does not have last), as a reader compares them.
+  const rank = (f: string): number => (carry.order.includes(f) ? carry.order.indexOf(f) : carry.order.length)
+  report.notCarried.sort((a, b) => rank(a.field) - rank(b.field))
   return {settings: out as Partial<DistributionSettings>, report}
 }
 

@@ -66,6 +66,9 @@ describe('importing a published repository', () => {
     const res = okJson(['import', `file://${base}`, 'bookworm', '--to', 'production'], {cwd: dir})
     expect(res.components).toEqual(['main', 'contrib'])
     expect(res.downloaded).toBe(6) // three .deb, the .dsc and its two files
+    // production is neither the Suite nor the Codename: those two are not carried; reprepro does not say Acquire-By-Hash.
+    expect(res.carried).toEqual([{field: 'Origin', value: 'Old'}])
+    expect(res.notCarried.map((f: any) => f.field)).toEqual(['Suite', 'Codename', 'Date', 'Acquire-By-Hash'])
     expect(okJson<any[]>(['category', 'list'], {cwd: dir}).map((c) => c.name).sort()).toEqual(['contrib', 'main'])
     ok(['publish', '--no-sign'], {cwd: dir})
 
