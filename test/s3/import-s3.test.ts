@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {PutObjectCommand} from '@aws-sdk/client-s3'
+import {ListObjectsV2Command, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {archiveState, FIXTURES, ok, okJson, raptr, tempDir} from '../helpers/cli.js'
 import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
@@ -62,5 +62,27 @@ describe('importing from an S3 backend', () => {
     expect(requests.filter((r) => r.key === 'dists/huge/InRelease').map((r) => r.command)).toEqual(['HeadObject'])
     expect(archiveState(dir)).toEqual(before)
     expect(okJson<any[]>(['backend', 'list'], {cwd: dir})).toEqual([])
+  })
+
+  it('a pool object larger than its index says is refused after HeadObject, before a GET; nothing written', async () => {
+    const dir = path.join(s.work, 'grown')
+    ok(['init', dir], {cwd: s.work})
+    const client = s3Client()
+    const listed = await client.send(new ListObjectsV2Command({Bucket: bucket, Prefix: 'debian/pool/'}))
+    const pool = listed.Contents!.map((o) => o.Key!).filter((k) => k.endsWith('.deb'))
+    expect(pool.length).toBeGreaterThan(0)
+    // Every pool .deb grows past the size the index promised (a replaced object, or a hostile bucket).
+    for (const key of pool) await client.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: Buffer.alloc(4 * 1024 * 1024, 'B')}))
+    client.destroy()
+    const log = path.join(s.work, 's3-pool.log')
+    const before = archiveState(dir)
+    const res = raptr(['import', `s3://${bucket}/debian`, 'production', '--to', 'production', '--endpoint', endpoint, '--path-style', '--jobs', '1'], {cwd: dir, env: {RAPTR_DEBUG_S3_LOG: log}})
+    expect(res.code, res.stderr).toBe(2)
+    const lines = res.stderr.trim().split('\n').filter((l) => l.startsWith('raptr: ') && !l.startsWith('raptr: note: '))
+    expect(lines).toEqual([expect.stringMatching(/^raptr: pool\/.+\.deb: larger than the \d+ bytes the index says$/)])
+    const requests = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(requests.filter((r) => r.key?.startsWith('pool/') && r.command === 'GetObject')).toEqual([])
+    expect(requests.filter((r) => r.key?.startsWith('pool/') && r.command === 'HeadObject').length).toBeGreaterThan(0)
+    expect(archiveState(dir)).toEqual(before)
   })
 })
