@@ -32,6 +32,10 @@ export const CAPS = {
   // An imported index (Packages, Sources, Release), decompressed: Debian's largest
   // (main/binary-amd64/Packages) is about 50 MB. Held in memory while it is parsed.
   index: {env: 'RAPTR_MAX_INDEX', default: 128 * MiB, unit: 'bytes'},
+  // One pool file an upstream lists (import, mirror): the largest real packages (debug
+  // symbols, game data) are a few GB. Streamed to disk, never held in memory; a Size past
+  // this is refused before anything is downloaded.
+  poolFile: {env: 'RAPTR_MAX_POOL_FILE', default: 16 * 1024 * MiB, unit: 'bytes'},
   // An armored secret key with several subkeys is a few KB.
   keyFile: {env: 'RAPTR_MAX_KEY_FILE', default: 1 * MiB, unit: 'bytes'},
   // A keyring of public keys (--keyring): Debian's whole developer keyring is some 30 MB.

@@ -47,6 +47,8 @@ export const DistributionSettings = z.object({
   version: z.optional(releaseText('Version').check(z.minLength(1))),
   notAutomatic: z.optional(z.boolean()),
   butAutomaticUpgrades: z.optional(z.boolean()),
+  /** Whether the Release says Acquire-By-Hash: yes (default true; by-hash indexes are written either way). */
+  acquireByHash: z.optional(z.boolean()),
   /** How long a live Release is valid (Valid-Until = Date + this), e.g. `7d`, `12h`. */
   validFor: z.optional(z.string().check(z.regex(/^\d+[smhdw]$/))),
   /** Contents indices (default on). */

@@ -50,6 +50,9 @@ export interface Backend {
   /** The object's bytes, or undefined when it does not exist. */
   get(key: string): Promise<Uint8Array | undefined>
 
+  /** The object's bytes as a stream with its size, or undefined when it does not exist (where the backend can stream). */
+  openRead?(key: string): Promise<{size: number; body: AsyncIterable<Uint8Array>} | undefined>
+
   /**
    * Writes (or replaces) an object so that readers see the old bytes or the new ones,
    * never a part. The backend verifies what it stored (S3: Content-MD5).

@@ -1,6 +1,6 @@
 /** What an S3 backend can be told beyond its URL: credentials for embedding, upload sizes, request hooks. */
-import type {S3Client} from '@aws-sdk/client-s3'
-import type {BackendOptions} from './interface.js'
+import type {S3Client, StorageClass} from '@aws-sdk/client-s3'
+import type {BackendOptions, PutOptions} from './interface.js'
 import type {S3Request} from './s3-request-log.js'
 
 export interface S3BackendOptions extends BackendOptions {
@@ -18,4 +18,26 @@ export interface S3BackendOptions extends BackendOptions {
   onRequest?: (request: S3Request) => void
   /** Test hook: sees the SDK client once, e.g. to add middleware that inspects or corrupts requests. */
   instrument?: (client: S3Client) => void
+}
+
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable'
+const POINTER_CACHE = 'public, max-age=60'
+
+/** The headers of a put: content type, caching (immutable pool files, short-lived pointers), ACL, encryption, storage class. */
+export function putHeaders(backend: S3BackendOptions, opts?: PutOptions): {
+  ContentType?: string
+  CacheControl: string
+  ACL?: 'public-read' | 'private'
+  ServerSideEncryption?: 'AES256' | 'aws:kms'
+  StorageClass?: StorageClass
+} {
+  const immutable = opts?.immutable === true
+  return {
+    ContentType: opts?.contentType,
+    CacheControl: immutable ? IMMUTABLE_CACHE : (backend.cacheControl ?? POINTER_CACHE),
+    ACL: backend.acl,
+    ServerSideEncryption: backend.sse,
+    // Pointers are rewritten on every publish; a cold storage class would bill minimum durations.
+    StorageClass: immutable ? (backend.storageClass as StorageClass | undefined) : undefined,
+  }
 }

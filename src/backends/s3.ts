@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import type {Readable} from 'node:stream'
-import type {HeadObjectCommandOutput, S3Client, StorageClass} from '@aws-sdk/client-s3'
+import type {HeadObjectCommandOutput, S3Client} from '@aws-sdk/client-s3'
 import {RaptrError} from '../errors.js'
 import {validateKey} from './key.js'
 import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
@@ -10,7 +10,7 @@ import {mapLimit} from '../core/map-limit.js'
 import {describe, errorCode, isNotFound, isRetryable, retryAfterMs, s3Failure} from './s3-errors.js'
 import {defaultPublicUrl, md5, md5OfRanges} from './s3-md5.js'
 import {installRequestLog} from './s3-request-log.js'
-import type {S3BackendOptions} from './s3-options.js'
+import {putHeaders, type S3BackendOptions} from './s3-options.js'
 
 export type {S3Request} from './s3-request-log.js'
 export type {S3BackendOptions} from './s3-options.js'
@@ -20,8 +20,6 @@ export type {S3BackendOptions} from './s3-options.js'
 type Sdk = typeof import('@aws-sdk/client-s3')
 
 const MiB = 1024 * 1024
-const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable'
-const POINTER_CACHE = 'public, max-age=60'
 /** S3's limits: parts other than the last are at least 5 MiB, an upload has at most 10,000. */
 const MIN_PART = 5 * MiB
 const MAX_PARTS = 10_000
@@ -107,6 +105,23 @@ class S3Backend implements Backend {
     })
   }
 
+  /**
+   * The object's bytes as a stream, with its size, or undefined when it does not exist:
+   * a reader (import) that streams to disk never holds a whole pool file in memory.
+   */
+  async openRead(key: string): Promise<{size: number; body: AsyncIterable<Uint8Array>} | undefined> {
+    validateKey(key)
+    return this.request('read', key, async () => {
+      try {
+        const res = await this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: this.full(key)}))
+        return {size: res.ContentLength ?? 0, body: (res.Body as AsyncIterable<Uint8Array> | undefined) ?? (async function* () {})()}
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        throw error
+      }
+    })
+  }
+
   async put(key: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     validateKey(key)
     if (data.length >= this.threshold) {
@@ -121,7 +136,7 @@ class S3Backend implements Backend {
     const contentMd5 = opts?.md5Base64 ?? md5(data).toString('base64')
     await this.request('write', key, () =>
       this.client.send(
-        new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: data, ContentLength: data.length, ContentMD5: contentMd5, ...this.headers(opts)}),
+        new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: data, ContentLength: data.length, ContentMD5: contentMd5, ...putHeaders(this.opts, opts)}),
       ),
     )
   }
@@ -151,7 +166,7 @@ class S3Backend implements Backend {
       const body = fs.createReadStream(file)
       try {
         await this.client.send(
-          new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: body, ContentLength: size, ContentMD5: contentMd5, ...this.headers(opts)}),
+          new this.sdk.PutObjectCommand({Bucket: this.bucket, Key: this.full(key), Body: body, ContentLength: size, ContentMD5: contentMd5, ...putHeaders(this.opts, opts)}),
         )
       } finally {
         body.destroy()
@@ -176,7 +191,7 @@ class S3Backend implements Backend {
               ContentLength: data.length,
               ContentMD5: contentMd5,
               IfNoneMatch: '*',
-              ...this.headers(opts),
+              ...putHeaders(this.opts, opts),
             }),
           )
           return true
@@ -215,7 +230,7 @@ class S3Backend implements Backend {
             Key: this.full(toKey),
             CopySource: copySource,
             MetadataDirective: 'REPLACE',
-            ...this.headers({...opts, contentType}),
+            ...putHeaders(this.opts, {...opts, contentType}),
           }),
         )
       } catch (error) {
@@ -294,7 +309,7 @@ class S3Backend implements Backend {
   private async multipart(key: string, parts: Array<{md5: Buffer; length: number; body: () => Uint8Array | Readable}>, opts?: PutOptions): Promise<void> {
     const Key = this.full(key)
     const created = await this.request('write', key, () =>
-      this.client.send(new this.sdk.CreateMultipartUploadCommand({Bucket: this.bucket, Key, ...this.headers(opts)})),
+      this.client.send(new this.sdk.CreateMultipartUploadCommand({Bucket: this.bucket, Key, ...putHeaders(this.opts, opts)})),
     )
     const UploadId = created.UploadId
     if (!UploadId) throw this.failure('write', key, Object.assign(new Error('no UploadId'), {name: 'NoUploadId'}))
@@ -352,24 +367,6 @@ class S3Backend implements Backend {
       const failure = this.failure(op, key, error)
       if (retryable(error)) Object.assign(failure.data, {transient: true, retryAfterMs: retryAfterMs(error)})
       throw failure
-    }
-  }
-
-  private headers(opts?: PutOptions): {
-    ContentType?: string
-    CacheControl: string
-    ACL?: 'public-read' | 'private'
-    ServerSideEncryption?: 'AES256' | 'aws:kms'
-    StorageClass?: StorageClass
-  } {
-    const immutable = opts?.immutable === true
-    return {
-      ContentType: opts?.contentType,
-      CacheControl: immutable ? IMMUTABLE_CACHE : (this.opts.cacheControl ?? POINTER_CACHE),
-      ACL: this.opts.acl,
-      ServerSideEncryption: this.opts.sse,
-      // Pointers are rewritten on every publish; a cold storage class would bill minimum durations.
-      StorageClass: immutable ? (this.opts.storageClass as StorageClass | undefined) : undefined,
     }
   }
 

@@ -12,6 +12,7 @@ export const distributionFlags = {
   version: Flags.string({summary: 'Version field of the Release, e.g. 12.4.'}),
   'not-automatic': Flags.boolean({summary: 'NotAutomatic: yes (apt installs from it only when asked).', allowNo: true}),
   'but-automatic-upgrades': Flags.boolean({summary: 'ButAutomaticUpgrades: yes (with --not-automatic: upgrades of installed packages still come).', allowNo: true}),
+  'acquire-by-hash': Flags.boolean({summary: 'Acquire-By-Hash: yes in the Release (default on; by-hash indexes are written either way).', allowNo: true}),
   'valid-for': Flags.string({summary: 'Valid-Until this long after each publish on the live Release (e.g. 7d, 12h); "" for none. Pinned Releases never expire.'}),
   contents: Flags.boolean({summary: 'Contents-ARCH.gz indices (default on; --no-contents turns them off).', allowNo: true}),
   ddebs: Flags.string({summary: 'Where .ddeb packages are listed: in Packages (default) or in CATEGORY/debug/.', options: ['packages', 'debug']}),
@@ -27,6 +28,7 @@ type Parsed = {
   version?: string
   'not-automatic'?: boolean
   'but-automatic-upgrades'?: boolean
+  'acquire-by-hash'?: boolean
   'valid-for'?: string
   contents?: boolean
   ddebs?: string
@@ -44,6 +46,7 @@ export function distributionSettingsOf(flags: Parsed): Partial<DistributionSetti
     version: flags.version,
     notAutomatic: flags['not-automatic'],
     butAutomaticUpgrades: flags['but-automatic-upgrades'],
+    acquireByHash: flags['acquire-by-hash'],
     validFor: flags['valid-for'],
     contents: flags.contents,
     ddebs: flags.ddebs as DistributionSettings['ddebs'],

@@ -6,14 +6,26 @@ export default class Import extends RaptrCommand {
   static override summary = 'Bring a published APT repository (aptly, reprepro, deb-s3, a Debian mirror) into a distribution.'
   static override description = `Reads dists/SUITE/InRelease (verified when --keyring is given; Release when unsigned), the
 Packages and Sources of each component and architecture (checked against the Release's
-SHA256), then downloads every pool file not yet in the distribution (checked by size and
-SHA256) and adds them in one commit. Each component becomes the category of the same name,
-linked to DIST; DIST and the categories are created when missing. Running it again adds
-only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a backend.`
+SHA256), then downloads every pool file not yet in the distribution (streamed to disk, --jobs
+at a time, checked by size and SHA256) and adds them in one commit. Each component becomes
+the category of the same name, linked to DIST; DIST and the categories are created when
+missing. Running it again adds only what is new.
+
+The Release's Origin, Label, Suite, Codename, Version, Description, NotAutomatic,
+ButAutomaticUpgrades and Acquire-By-Hash become DIST's settings when the import creates it,
+so publishing DIST at the old URL is accepted by every apt that read the old repository. An
+existing DIST keeps its own values: the output names the fields that differ (change them
+with raptr distribution set, or import again with --carry-fields). Date, Valid-Until and
+Signed-By are not carried: raptr writes its own at each publish.
+
+URL: http(s)://, file:// or a directory, s3://BUCKET/PREFIX (AWS credential chain; with
+--endpoint, --region, --path-style for S3-compatible servers), or a backend's name. The
+source is only read: it never becomes a backend.`
   static override examples = [
     '<%= config.bin %> import https://deb.example.org/debian stable --to production',
     '<%= config.bin %> import file:///srv/reprepro bookworm --to bookworm --component main --architectures amd64',
-    '<%= config.bin %> import s3://old-bucket/apt stable --to production --keyring old-signing.gpg',
+    '<%= config.bin %> import s3://old-bucket/apt stable --to production --keyring old-signing.gpg --region eu-west-1',
+    '<%= config.bin %> import s3://old/apt stable --to stable --endpoint http://127.0.0.1:9000 --path-style --jobs 8',
   ]
   static override args = {
     url: Args.string({description: 'The repository root (the directory holding dists/ and pool/).', required: true}),
@@ -27,6 +39,11 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
     'connect-timeout': Flags.string({summary: 'Seconds to wait for an http(s) connection (default 10, or RAPTR_HTTP_CONNECT_TIMEOUT).'}),
     'idle-timeout': Flags.string({summary: 'Seconds an http(s) server may send nothing before the import gives up (default 30, or RAPTR_HTTP_IDLE_TIMEOUT).'}),
     timeout: Flags.string({summary: 'Seconds one file may take to download over http(s) (default 600, or RAPTR_HTTP_TIMEOUT).'}),
+    jobs: Flags.integer({summary: 'Pool files downloaded at once (default 4).', min: 1, max: 64}),
+    'carry-fields': Flags.boolean({summary: 'Overwrite an existing distribution\'s Origin, Label, Suite, Codename, Version, Description, NotAutomatic, ButAutomaticUpgrades with the upstream Release\'s.'}),
+    endpoint: Flags.string({summary: 's3:// sources: an S3-compatible endpoint, e.g. http://127.0.0.1:9000.'}),
+    region: Flags.string({summary: 's3:// sources: the bucket\'s region (default AWS_REGION, else us-east-1).'}),
+    'path-style': Flags.boolean({summary: 's3:// sources: address the bucket in the path (most S3-compatible servers).'}),
     ...syncFlags,
   }
 
@@ -43,7 +60,8 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
       idle: flagSeconds('--idle-timeout', flags['idle-timeout']),
       total: flagSeconds('--timeout', flags.timeout),
     }
-    const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend, timeouts})
+    const s3 = {endpoint: flags.endpoint, region: flags.region, pathStyle: flags['path-style']}
+    const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend, timeouts, s3})
     let last = ''
     // At a terminal: bars; elsewhere: the plain note lines scripts and logs read.
     const bars = await this.progress()
@@ -53,6 +71,8 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
       components: flags.component,
       architectures: flags.architectures?.split(',').map((a) => a.trim()).filter(Boolean),
       keyring: flags.keyring,
+      jobs: flags.jobs,
+      carryFields: flags['carry-fields'],
       onProgress: (p) => {
         if (bars.active && p.phase !== 'add') return bars.task(p.phase === 'indexes' ? 'reading indexes' : 'downloading')(p.done, p.total)
         if (bars.active) bars.stop()
@@ -62,7 +82,8 @@ only what is new. URL: http(s)://, file://, or the s3:// URL (or name) of a back
       },
     })).finally(() => bars.stop())
     const added = res.packages.filter((p) => p.status !== 'unchanged' || p.linked.length > 0).length
-    this.log(res.commit ? `imported ${added} packages into ${res.distribution} (${res.components.join(', ')}; ${res.skipped} already there)` : `nothing new to import into ${res.distribution} (${res.skipped} already there)`)
+    const {formatImport} = await import('../cli/format/import.js')
+    for (const line of formatImport(res, added)) this.log(line)
     return {snapshot: res.commit, ...res}
   }
 }

@@ -19,6 +19,8 @@ export interface ReleaseInput {
   validUntil?: Date
   notAutomatic?: boolean
   butAutomaticUpgrades?: boolean
+  /** Acquire-By-Hash: yes unless false (a repository imported from one that did not say it). */
+  acquireByHash?: boolean
   architectures: string[]
   components: string[]
   entries: ReleaseEntry[]
@@ -45,7 +47,7 @@ export function renderRelease(r: ReleaseInput): string {
   if (r.butAutomaticUpgrades) fields.push(['ButAutomaticUpgrades', 'yes'])
   fields.push(['Architectures', r.architectures.join(' ')], ['Components', r.components.join(' ')])
   if (r.description) fields.push(['Description', r.description])
-  fields.push(['Acquire-By-Hash', 'yes'])
+  if (r.acquireByHash !== false) fields.push(['Acquire-By-Hash', 'yes'])
   const sorted = [...r.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const width = Math.max(1, ...sorted.map((e) => String(e.size).length))
   fields.push(['SHA256', ['', ...sorted.map((e) => ` ${e.sha256} ${String(e.size).padStart(width)} ${e.path}`)].join('\n')])

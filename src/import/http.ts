@@ -10,17 +10,30 @@ import http from 'node:http'
 import https from 'node:https'
 
 import {RaptrError} from '../errors.js'
-import {tooLarge} from '../limits.js'
+import {tooLarge, type CapName} from '../limits.js'
 import type {HttpTimeouts} from './source.js'
 
 const MAX_REDIRECTS = 5
+
+/** One GET's bounds, and where the body goes. */
+export interface HttpGetOptions {
+  timeouts: HttpTimeouts
+  maxBytes: number
+  /** The cap a refusal names (default: `index`). */
+  cap?: CapName
+  /**
+   * Takes the body chunk by chunk (the response paused until each write settles) instead
+   * of it being collected: then the result is an empty array, or undefined when missing.
+   */
+  write?: (chunk: Uint8Array) => Promise<void>
+}
 
 /**
  * The body at `url`, or undefined for 404/403 (the repository has no such file).
  *
  * @example const bytes = await httpGet('http://127.0.0.1:8080/dists/stable/Release', {timeouts: {connect: 10, idle: 30, total: 600}, maxBytes: 1 << 20})
  */
-export async function httpGet(url: string, opts: {timeouts: HttpTimeouts; maxBytes: number}): Promise<Uint8Array | undefined> {
+export async function httpGet(url: string, opts: HttpGetOptions): Promise<Uint8Array | undefined> {
   let current = url
   for (let hop = 0; ; hop++) {
     const res = await getOnce(current, opts)
@@ -39,8 +52,9 @@ function timeoutError(url: string, what: string, flag: string, env: string): Rap
 }
 
 /** One request; follows nothing. Every timer is cleared and the socket destroyed on the way out. */
-function getOnce(url: string, opts: {timeouts: HttpTimeouts; maxBytes: number}): Promise<Outcome> {
-  const {timeouts, maxBytes} = opts
+function getOnce(url: string, opts: HttpGetOptions): Promise<Outcome> {
+  const {timeouts, maxBytes, write} = opts
+  const cap = opts.cap ?? 'index'
   return new Promise<Outcome>((resolve, reject) => {
     const lib = url.startsWith('https:') ? https : http
     let settled = false
@@ -90,19 +104,24 @@ function getOnce(url: string, opts: {timeouts: HttpTimeouts; maxBytes: number}):
         return finish(new RaptrError('BACKEND_ERROR', `${url}: HTTP ${status}`, 'try again later, or check the URL', {url}))
       }
       const length = Number(res.headers['content-length'])
-      if (Number.isFinite(length) && length > maxBytes) return finish(tooLarge('index', `${url} is`, maxBytes))
+      if (Number.isFinite(length) && length > maxBytes) return finish(tooLarge(cap, `${url} is`, maxBytes))
       const chunks: Buffer[] = []
       let total = 0
+      // With a writer: the chunks written so far, in order; a failed write ends the GET.
+      let written = Promise.resolve()
       res.on('data', (chunk: Buffer) => {
         if (settled) return
         idle()
         total += chunk.length
-        if (total > maxBytes) return finish(tooLarge('index', `${url} is`, maxBytes))
-        chunks.push(chunk)
+        if (total > maxBytes) return finish(tooLarge(cap, `${url} is`, maxBytes))
+        if (!write) return void chunks.push(chunk)
+        res.pause()
+        written = written.then(() => write(chunk)).then(() => void (settled || res.resume()))
+        written.catch((error: Error) => finish(error))
       })
       res.on('end', () => {
         if (!res.complete) return finish(new RaptrError('BACKEND_ERROR', `cannot fetch ${url}: the connection closed before the end of the file`, 'try again later', {url}))
-        finish(undefined, {kind: 'body', body: Buffer.concat(chunks, total)})
+        written.then(() => finish(undefined, {kind: 'body', body: write ? new Uint8Array() : Buffer.concat(chunks, total)}), (error: Error) => finish(error))
       })
       res.on('error', (error) => finish(new RaptrError('BACKEND_ERROR', `cannot fetch ${url} (${error.message})`, 'try again later, or check the URL', {url})))
       res.on('aborted', () => finish(new RaptrError('BACKEND_ERROR', `cannot fetch ${url}: the connection closed before the end of the file`, 'try again later', {url})))

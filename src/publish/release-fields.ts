@@ -3,7 +3,7 @@ import type {DistributionSettings} from '../archive/settings.js'
 
 /**
  * The Release of a distribution as its settings say: Suite and Codename (default the
- * distribution's name), Version, NotAutomatic, ButAutomaticUpgrades, and Valid-Until on
+ * distribution's name), Version, NotAutomatic, ButAutomaticUpgrades, Acquire-By-Hash, and Valid-Until on
  * the live Release only. A pinned Release (`suite` given) is valid forever and keeps the
  * Codename. Pure.
  *
@@ -26,6 +26,7 @@ export function releaseInputFor(
     validUntil: validFor === undefined ? undefined : new Date(opts.date.getTime() + validFor),
     notAutomatic: settings.notAutomatic,
     butAutomaticUpgrades: settings.butAutomaticUpgrades,
+    acquireByHash: settings.acquireByHash,
     architectures: settings.architectures,
     components: opts.categories,
     entries: opts.entries,

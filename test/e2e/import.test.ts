@@ -66,6 +66,9 @@ describe('importing a published repository', () => {
     const res = okJson(['import', `file://${base}`, 'bookworm', '--to', 'production'], {cwd: dir})
     expect(res.components).toEqual(['main', 'contrib'])
     expect(res.downloaded).toBe(6) // three .deb, the .dsc and its two files
+    // production is neither the Suite nor the Codename: those two are not carried; reprepro does not say Acquire-By-Hash.
+    expect(res.carried).toEqual([{field: 'Origin', value: 'Old'}])
+    expect(res.notCarried.map((f: any) => f.field)).toEqual(['Suite', 'Codename', 'Date', 'Acquire-By-Hash'])
     expect(okJson<any[]>(['category', 'list'], {cwd: dir}).map((c) => c.name).sort()).toEqual(['contrib', 'main'])
     ok(['publish', '--no-sign'], {cwd: dir})
 
@@ -78,9 +81,9 @@ describe('importing a published repository', () => {
     }
     expect(fs.readFileSync(path.join(work, 'www/dists/production/main/source/Sources'), 'utf8')).toMatch(/^Package: hello\nFormat: 3\.0 \(quilt\)$/m)
 
-    // nothing new: no commit
+    // nothing new: no commit (the directory given as a plain path)
     const before = archiveState(dir)
-    const again = okJson(['import', `file://${base}`, 'bookworm', '--to', 'production'], {cwd: dir})
+    const again = okJson(['import', base, 'bookworm', '--to', 'production'], {cwd: dir})
     expect(again).toMatchObject({downloaded: 0, skipped: 4})
     expect(archiveState(dir)).toEqual(before)
     // one new package: only it is downloaded

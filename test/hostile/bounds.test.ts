@@ -389,3 +389,61 @@ describe('a hostile upstream ends an import in one line, within its timeouts and
     expectRefused(res, 2, /--idle-timeout "soon" is not a positive number of seconds/, 'bad timeout flag')
   }, 30_000)
 })
+
+describe('an upstream pool file is streamed to disk while hashed', () => {
+  it('a 512 MiB pool file imported over HTTP: added, in bounded memory', async () => {
+    // A .deb written piece by piece: debian-binary, control.tar.gz, and an uncompressed data.tar holding 512 MiB of zeros.
+    const big = 512 * MiB
+    const control = gzipSync(tarArchive([{name: './', type: '5'}, {name: './control', data: GOOD_CONTROL.replace('Package: forged', 'Package: bigpool')}]))
+    const header = tarArchive([{name: './big', data: Buffer.alloc(0)}]).subarray(0, 512)
+    header.write(`${big.toString(8).padStart(11, '0')}\0`, 124, 'latin1')
+    header.write('        ', 148, 'latin1')
+    let sum = 0
+    for (const b of header) sum += b
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+    const member = (name: string, size: number): string => `${name.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(size).padEnd(10)}\`\n`
+    const file = path.join(work, 'bigpool_1.0_amd64.deb')
+    const fd = fs.openSync(file, 'w')
+    const hash = createHash('sha256')
+    const put = (b: Buffer | string): void => {
+      const buf = Buffer.from(b)
+      hash.update(buf)
+      fs.writeSync(fd, buf)
+    }
+    put('!<arch>\n')
+    put(member('debian-binary', 4))
+    put('2.0\n')
+    put(member('control.tar.gz', control.length))
+    put(control)
+    if (control.length % 2) put('\n')
+    put(member('data.tar', 512 + big + 1024))
+    put(header)
+    const zeros = Buffer.alloc(MiB)
+    for (let i = 0; i < big / MiB; i++) put(zeros)
+    put(Buffer.alloc(1024))
+    fs.closeSync(fd)
+    const size = fs.statSync(file).size
+    const packages = Buffer.from(`Package: bigpool\nVersion: 1.0\nArchitecture: amd64\nFilename: pool/main/b/bigpool/bigpool_1.0_amd64.deb\nSize: ${size}\nSHA256: ${hash.digest('hex')}\n`)
+    const release = `Suite: stable\nCodename: stable\nComponents: main\nArchitectures: amd64\nSHA256:\n ${createHash('sha256').update(packages).digest('hex')} ${packages.length} main/binary-amd64/Packages\n`
+    const server = http.createServer((req, res) => {
+      if (req.url === '/debian/dists/stable/Release') return void res.end(release)
+      if (req.url === '/debian/dists/stable/main/binary-amd64/Packages') return void res.end(packages)
+      if (req.url === '/debian/pool/main/b/bigpool/bigpool_1.0_amd64.deb') {
+        res.writeHead(200, {'content-length': size})
+        return void fs.createReadStream(file).pipe(res)
+      }
+      res.writeHead(404).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/debian`
+      const res = await run(['import', url, 'stable', '--to', 'bigpool', '--json'], {cwd: s.dir, killAfterMs: 240_000})
+      expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0)
+      expect(JSON.parse(res.stdout)).toMatchObject({downloaded: 1, packages: [{name: 'bigpool', version: '1.0'}]})
+      expectBoundedMemory(res, 'a 512 MiB pool file')
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      fs.rmSync(file, {force: true})
+    }
+  }, 300_000)
+})

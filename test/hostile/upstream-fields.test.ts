@@ -39,6 +39,8 @@ describe('importing from a hostile upstream', () => {
   let url: string
   // What the server serves now: path under the repository root → bytes.
   let served = new Map<string, Buffer>()
+  // Every path the server was asked for, in order.
+  let requested: string[] = []
 
   /** Serves a repository whose Release and one Packages stanza carry `v`'s fields over the honest ones. */
   function serve(v: Variant = {}): void {
@@ -76,6 +78,7 @@ describe('importing from a hostile upstream', () => {
     deb = fs.readFileSync(await buildDeb(work, {name: 'good', version: '1.0-1', arch: 'amd64'}))
     server = http.createServer((req, res) => {
       const p = decodeURIComponent(new URL(req.url!, 'http://x').pathname).replace(/^\/up\//, '')
+      requested.push(p)
       const body = served.get(p)
       if (!body) {
         res.writeHead(404).end()
@@ -151,6 +154,14 @@ describe('importing from a hostile upstream', () => {
     await refused('unsafe file name', {source: {'Checksums-Sha256': `\n ${'0'.repeat(64)} 10 ../good_1.0-1.dsc`}})
     await refused('Package', {source: {Package: '../good'}})
     await refused('Version', {source: {Version: '1.0 evil'}})
+  })
+
+  it('a pool file listed past the pool-file cap, or with a Size that is no size: refused before any pool file is read', async () => {
+    requested = []
+    expect(await refused('listed at 99999999999999 bytes', {stanza: {Size: '99999999999999'}})).toMatch(/more than 16 GiB$/)
+    await refused('Size', {stanza: {Size: '1e99'}})
+    await refused('Size', {stanza: {Size: '-1'}})
+    expect(requested.filter((p) => p.startsWith('pool/'))).toEqual([])
   })
 
   it('the honest repository imports, and nothing of the refused ones is in the archive', async () => {

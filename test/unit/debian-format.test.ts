@@ -66,6 +66,12 @@ describe('Release fields', () => {
     expect(text).toMatch(/^Suite: stable\nVersion: 12\.4\nCodename: bookworm\nDate: Tue, 01 Dec 2026 00:00:00 UTC\nValid-Until: Tue, 08 Dec 2026 00:00:00 UTC\nNotAutomatic: yes\nButAutomaticUpgrades: yes\nArchitectures: amd64\nComponents: main updates\/main\n/)
   })
 
+  it('says Acquire-By-Hash: yes unless the distribution turned it off', () => {
+    expect(renderRelease(base)).toMatch(/^Acquire-By-Hash: yes$/m)
+    expect(renderRelease({...base, acquireByHash: true})).toMatch(/^Acquire-By-Hash: yes$/m)
+    expect(renderRelease({...base, acquireByHash: false})).not.toMatch(/Acquire-By-Hash/)
+  })
+
   it('publishes a Suite or Codename other than the name as an alias, never a pinned suite', () => {
     expect(releaseAliases('bookworm', renderRelease(base))).toEqual(['stable'])
     expect(releaseAliases('production', renderRelease(base))).toEqual(['stable', 'bookworm'])
