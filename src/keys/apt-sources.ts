@@ -16,7 +16,7 @@ import {listCategoryNames, requireDistribution} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import {checkFlagUrl} from '../backends/url.js'
 import type {ArchiveView} from '../store/archive.js'
-import {keyringFile, readKeyringSettings} from './keyring-settings.js'
+import {keyringFile, readKeyringSettings} from '../archive/keyring-settings.js'
 
 /** Far above any Release's size: a backend's file, not ours. */
 const MAX_RELEASE = 32 * 1024 * 1024

@@ -27,7 +27,8 @@ import {addPackages, recordsOf} from '../archive/packages.js'
 import {listCategoryNames, listDistributionNames, readDistribution} from '../archive/settings.js'
 import {checkFlagUrl} from '../backends/url.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
-import {archivePublicKeyring, keyringFile, readKeyringSettings, sourcesFile, writeKeyringSettings, type KeyringSettings} from './keyring-settings.js'
+import {keyringFile, parseKeyringSettings, readKeyringSettings, sourcesFile, writeKeyringSettings, type KeyringSettings} from '../archive/keyring-settings.js'
+import {archivePublicKeyring} from './public-keyring.js'
 
 export interface KeyringPackageOptions {
   name?: string
@@ -170,7 +171,8 @@ export async function buildKeyringPackage(archive: Archive, opts: KeyringPackage
   const file = path.join(dir, `${name}_${version}_all.deb`)
   try {
     fs.writeFileSync(file, bytes)
-    const settings: KeyringSettings = {name, sections, ...record, maintainer}
+    // What is recorded is checked as it will be read back (a maintainer from git config included).
+    const settings: KeyringSettings = parseKeyringSettings(JSON.stringify({name, sections, ...record, maintainer}))
     const keys = keyring.fingerprints
     const res = await addPackages(archive, [file], {
       category: parsed[0].cat,
