@@ -66,7 +66,7 @@ export async function aptSource(
   let signed = true
   if (named) {
     const backend = await opts.open(named)
-    if (opts.backend || !url) url = backend.properties.publicUrl.replace(/\/+$/, '')
+    if (!opts.url && (opts.backend || !url)) url = backend.properties.publicUrl.replace(/\/+$/, '')
     const dir = pinned ? pinnedDir(pinned, dist) : liveDir(dist)
     const release = await backend.get(`${dir}/Release`)
     if (!release) {

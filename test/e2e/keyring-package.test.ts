@@ -207,6 +207,7 @@ describe('keyring package, key sources and the rotation that upgrades clients', 
     expect(okJson(['key', 'sources', 'production', '--url', 'https://apt.example.org/'], {cwd: s.dir})).toMatchObject({url: 'https://apt.example.org', suite: 'production', components: ['public']})
     const fromBackend = okJson(['key', 'sources', 'production', '--backend', 'local'], {cwd: s.dir})
     expect(fromBackend).toMatchObject({url: `file://${s.www}`, components: ['public'], backend: 'local'})
+    expect(okJson(['key', 'sources', 'production', '--backend', 'local', '--url', server.url], {cwd: s.dir})).toMatchObject({url: server.url, backend: 'local'})
     // trixie: the printed stanza alone, with the keyring the package installed.
     const m = new TrixieMachine()
     machines.push(m)

@@ -16,8 +16,8 @@ Signed-By is the keyring package's /usr/share/keyrings/NAME.pgp when the archive
   ]
   static override args = {dist: Args.string({description: 'Distribution, or snapshots/ID/DIST.', required: true})}
   static override flags = {
-    backend: Flags.string({summary: 'The backend clients read (default: the only one).'}),
-    url: Flags.string({summary: 'The URL clients use, instead of the backend\'s public URL.', exclusive: ['backend']}),
+    backend: Flags.string({summary: 'The backend clients read, checked for the suite (default: the keyring package\'s, else the only one).'}),
+    url: Flags.string({summary: 'The URL clients use, instead of the backend\'s public URL.'}),
     'key-path': Flags.string({summary: 'Where clients keep the public keys (default: the keyring package\'s file, else /etc/apt/keyrings/raptr.gpg).'}),
     'one-line': Flags.boolean({summary: 'The one-line sources.list form instead of the deb822 stanza.'}),
   }
