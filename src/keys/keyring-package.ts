@@ -26,6 +26,7 @@ import {listBackends, requireBackend, type NamedBackend} from '../archive/backen
 import {addPackages, recordsOf} from '../archive/packages.js'
 import {listCategoryNames, listDistributionNames, readDistribution} from '../archive/settings.js'
 import {checkFlagUrl} from '../backends/url.js'
+import type {KeyRef} from '../archive/signing-settings.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {keyringFile, parseKeyringSettings, readKeyringSettings, sourcesFile, writeKeyringSettings, type KeyringSettings} from '../archive/keyring-settings.js'
 import {archivePublicKeyring} from './public-keyring.js'
@@ -42,6 +43,8 @@ export interface KeyringPackageOptions {
   expand: (f: string) => string
   /** RAPTR_SIGNING_KEY, used when the archive names no key. */
   envKey?: string
+  /** The key given on the command line (--sign-key, --gpg), used when the archive names none. */
+  givenKey?: KeyRef
 }
 
 export interface KeyringPackageResult {
@@ -132,7 +135,7 @@ export async function buildKeyringPackage(archive: Archive, opts: KeyringPackage
   const name = opts.name ? validatePackageName(opts.name) : (recorded?.name ?? (await defaultName(view, dists[0])))
   const origin = (await readDistribution(view, dists[0]))?.origin ?? name
   const {url, record} = await sourceUrl(view, opts, recorded)
-  const keyring = await archivePublicKeyring(view, opts.expand, opts.envKey)
+  const keyring = await archivePublicKeyring(view, opts.expand, opts.envKey, opts.givenKey)
   const who = await archive.identity()
   const maintainer = recorded?.name === name ? recorded.maintainer : `${who.name} <${who.email}>`
 

@@ -27,20 +27,22 @@ async function publicKeyOf(ref: KeyRef, expand: (f: string) => string): Promise<
 /**
  * The public keyring clients need: the archive's key, or both keys while a rotation is
  * under way (started or finished, until --drop-old), old first; with no key named in the
- * archive, the one in RAPTR_SIGNING_KEY. Binary OpenPGP, as apt's Signed-By reads it.
+ * archive, the one given (--sign-key / --gpg, as publish would sign with), else the one
+ * in RAPTR_SIGNING_KEY. Binary OpenPGP, as apt's Signed-By reads it.
  *
  * @example const {binary, keys} = await archivePublicKeyring(view, expandHome, process.env.RAPTR_SIGNING_KEY)
  */
-export async function archivePublicKeyring(view: ArchiveView, expand: (f: string) => string, envKey?: string): Promise<{binary: Uint8Array; fingerprints: string[]; newest: Date}> {
+export async function archivePublicKeyring(view: ArchiveView, expand: (f: string) => string, envKey?: string, given?: KeyRef): Promise<{binary: Uint8Array; fingerprints: string[]; newest: Date}> {
   const settings = await readSigningSettings(view)
   const parts: Uint8Array[] = []
   if (settings?.rotation) parts.push(await publicKeyOf(settings.rotation.old, expand), await publicKeyOf(settings.rotation.new, expand))
   else if (settings) parts.push(await publicKeyOf(keyRefOf(settings), expand))
+  else if (given) parts.push(await publicKeyOf(given, expand))
   else if (envKey) {
     const {publicKeysOf} = await import('../signing/openpgp-signer.js')
     parts.push((await publicKeysOf([envKey])).binary)
   } else {
-    throw new RaptrError('NO_SIGNING_KEY', 'the archive names no signing key, so there is no keyring to package', 'name it first: raptr key use FILE | --gpg KEYID (or make one: raptr key generate)')
+    throw new RaptrError('NO_SIGNING_KEY', 'the archive names no signing key, so there is no keyring to package', 'name it: raptr key use FILE | --gpg KEYID (make one: raptr key generate), or give it: --sign-key FILE | --gpg KEYID')
   }
   const binary = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0

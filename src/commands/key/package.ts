@@ -8,7 +8,8 @@ export default class KeyPackage extends RaptrCommand {
 as /usr/share/keyrings/NAME.pgp (both keys during a rotation) and a deb822
 /etc/apt/sources.list.d/NAME.sources with one stanza per distribution it is added to
 (Signed-By that keyring). Its version is a count: the highest version in the archive + 1;
-building again with the same keys and sources adds nothing. Where and how it was built
+building again with the same keys and sources adds nothing. The keys are those the archive
+names (raptr key use, key rotate), else --sign-key / --gpg, else RAPTR_SIGNING_KEY. Where and how it was built
 is recorded (keyring.json), and every key rotation step builds it again, so clients get a
 new key through apt upgrade. A new client runs:
   curl -fsSLo keyring.deb URL/POOL-PATH && sudo dpkg -i keyring.deb && sudo apt update`
@@ -46,6 +47,7 @@ new key through apt upgrade. A new client runs:
           publicUrlOf: async (b) => (await openNamedBackend(b)).properties.publicUrl,
           expand: expandHome,
           envKey: process.env.RAPTR_SIGNING_KEY,
+          givenKey: flags.gpg ? {gpg: flags.gpg} : flags['sign-key'] ? {keyFile: flags['sign-key']} : undefined,
         }),
       sections?.map((s) => s.split('/')[0]),
     )
