@@ -12,6 +12,7 @@ import {PublicationRecord} from './publications.js'
 import {parseRecord} from './records.js'
 import {ArchiveSettings, CategorySettings, DistributionSettings, parseJsonFile} from './settings.js'
 import {SIGNING_PATH, SigningSettings} from './signing-settings.js'
+import {KEYRING_PATH, parseKeyringSettings} from './keyring-settings.js'
 import {NamedSnapshot} from './snapshots.js'
 
 /**
@@ -118,6 +119,7 @@ export function fileProblem(p: string, text: string): string | undefined {
   const json = <T>(schema: z.ZodMiniType<T>): string | undefined => reason(() => parseJsonFile(schema, text, p))
   if (p === CONFIG_PATH) return json(ArchiveSettings)
   if (p === SIGNING_PATH) return json(SigningSettings)
+  if (p === KEYRING_PATH) return reason(() => parseKeyringSettings(text, p))
   switch (parts[0]) {
     case BACKENDS:
       return parts.length === 2 && parts[1].endsWith('.json') ? json(BackendSettings) : 'raptr keeps only backends/<name>.json there'

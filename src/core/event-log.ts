@@ -44,6 +44,7 @@ export function distributionsOf(e: RaptrEvent): string[] {
       return [e.distribution]
     case 'CategoryAdded':
     case 'CategoryRemoved':
+    case 'KeyringPackageBuilt':
       return e.distributions
     case 'PackageAdded':
       return e.packages.flatMap((p) => p.linked.map(dist))

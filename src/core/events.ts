@@ -56,6 +56,8 @@ export const KeyRotationStarted = v1('KeyRotationStarted', RotationKeys)
 export const KeyRotationFinished = v1('KeyRotationFinished', RotationKeys)
 /** The old public key is no longer published: the rotation is over. */
 export const OldKeyDropped = v1('OldKeyDropped', RotationKeys)
+/** `raptr key package` (or a rotation step) built a keyring package: its version, the keys it holds, the distributions its .sources names. */
+export const KeyringPackageBuilt = v1('KeyringPackageBuilt', {name: z.string(), version: z.string(), keys: z.array(z.string()), distributions: z.array(z.string())})
 /** Each package with its category, whether it replaced a different file of the same name, and where it was linked. */
 export const PackageAdded = v1('PackageAdded', {
   packages: z.array(z.object({...Ref, category: z.string(), replaced: z.optional(z.boolean()), linked: z.array(z.string())})),
@@ -136,6 +138,7 @@ export const RaptrEvent = z.discriminatedUnion('type', [
   KeyRotationStarted,
   KeyRotationFinished,
   OldKeyDropped,
+  KeyringPackageBuilt,
   PackageAdded,
   PackageRemoved,
   PackageLinked,

@@ -38,9 +38,9 @@ export const CONTENTS = 'contents'
  * Every name raptr writes at the top of an archive tree (files and directories). A
  * tree from the archive's remote holding anything else is refused (store/tree-check):
  * a new kind of archive file adds its name here. `signing.json` and `pins` are named in
- * archive/signing-settings and archive/pins.
+ * archive/signing-settings and archive/pins, `keyring.json` in archive/keyring-settings.
  */
-export const ARCHIVE_TOP_LEVEL: ReadonlySet<string> = new Set([CONFIG_PATH, 'signing.json', DISTS, PACKAGES, CONTENTS, BUNDLES, SNAPSHOTS, BACKENDS, PUBLICATIONS, 'pins'])
+export const ARCHIVE_TOP_LEVEL: ReadonlySet<string> = new Set([CONFIG_PATH, 'signing.json', 'keyring.json', DISTS, PACKAGES, CONTENTS, BUNDLES, SNAPSHOTS, BACKENDS, PUBLICATIONS, 'pins'])
 
 /** Versions may hold ':' (epoch), which some file systems refuse in names; '%' never occurs in a version. */
 export function encodeVersion(version: string): string {

@@ -9,7 +9,9 @@
  */
 import {readRegularFileSync} from '../regular-file.js'
 import {RaptrError} from '../errors.js'
-import type {KeyRef, Rotation} from '../archive/signing-settings.js'
+import {rotationStep, type KeyRef, type Rotation, type RotationStep} from '../archive/signing-settings.js'
+import type {Archive} from '../store/archive.js'
+import type {KeyringPackageOptions, KeyringPackageResult} from './keyring-package.js'
 import type {Signer} from '../signing/interface.js'
 
 export const NEW_PASSPHRASE_ENV = 'RAPTR_SIGNING_PASSPHRASE_NEW'
@@ -76,4 +78,24 @@ export function rotationSigner(rotation: Rotation, env: {passphrase?: string; ne
     }
   }
   return () => (loaded ??= load())
+}
+
+/**
+ * One rotation step (archive/signing-settings' rotationStep), then, when the archive has a
+ * keyring package (keyring.json), that package built again with a higher version holding
+ * the keys clients need from this step on: publishing it before `--finish` is how clients
+ * that installed it learn the new key through apt upgrade.
+ *
+ * @example const {result, keyring} = await rotationStepWithKeyring(archive, 'start', {keyFile: '/keys/2027.asc'}, keyringOpts)
+ */
+export async function rotationStepWithKeyring(
+  archive: Archive,
+  step: RotationStep,
+  newKey: KeyRef | undefined,
+  keyringOpts: Omit<KeyringPackageOptions, 'name' | 'sections' | 'url' | 'backend'>,
+): Promise<Awaited<ReturnType<typeof rotationStep>> & {keyring?: KeyringPackageResult}> {
+  const res = await rotationStep(archive, step, newKey)
+  const {rebuildKeyringPackage} = await import('./keyring-package.js')
+  const keyring = await rebuildKeyringPackage(archive, keyringOpts)
+  return {...res, ...(keyring ? {keyring} : {})}
 }

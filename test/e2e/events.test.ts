@@ -279,6 +279,14 @@ const steps: Step[] = [
     run: (t) => ok(['key', 'rotate', '--drop-old', '--no-refresh'], {cwd: t.dir}),
     payloads: (t) => [{old: {keyFile: expect.stringMatching(/signing\.asc$/)}, new: {keyFile: path.join(t.work, 'signing-2027.asc')}}],
   },
+  {
+    types: ['PackageAdded', 'KeyringPackageBuilt'],
+    run: (t) => ok(['key', 'package', '--name', 'tests-archive-keyring', '--section', 'production/public', '--url', 'https://apt.example.org'], {cwd: t.dir}),
+    payloads: () => [
+      {packages: [{...ref('tests-archive-keyring', '1', 'all'), category: 'public', linked: ['production/public']}]},
+      {name: 'tests-archive-keyring', version: '1', keys: [expect.stringMatching(/^[0-9A-F]{40}$/)], distributions: ['production']},
+    ],
+  },
 ]
 
 describe('typed events', () => {

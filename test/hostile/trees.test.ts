@@ -129,6 +129,16 @@ const HOSTILE: Hostile[] = [
     tree: () => withEntry(remote, honestTree, ['dists', 'staging'], dir(`a${'%2f..'.repeat(12)}%2ftmp%2fescaped`, [file('category.json', '{}\n')])),
     shown: '"dists/staging/a%2f..',
   },
+  {
+    name: 'a keyring.json whose package name would escape /usr/share/keyrings',
+    tree: () => top(file('keyring.json', `${JSON.stringify({name: '../../etc/cron.d/x', sections: ['production/main'], maintainer: 'a <a@example.org>'})}\n`)),
+    shown: '"keyring.json"',
+  },
+  {
+    name: 'a keyring.json whose maintainer would add a control field',
+    tree: () => top(file('keyring.json', `${JSON.stringify({name: 'acme-archive-keyring', sections: ['production/main'], maintainer: 'a\nPre-Depends: evil'})}\n`)),
+    shown: '"keyring.json"',
+  },
   {name: 'a backend whose name the grammar refuses', tree: () => withEntry(remote, honestTree, ['backends'], file('a b.json', '{"url": "file:///tmp/x"}\n')), shown: '"backends/a b.json"'},
   {
     name: 'a 2 MB file where a record belongs (refused by its size, unread)',

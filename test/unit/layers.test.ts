@@ -28,7 +28,7 @@ const ALLOWED: Record<string, string[]> = {
   purge: ['archive', 'backends', 'core', 'publish', 'remote', 'store', ...BASE],
   verify: ['archive', 'backends', 'core', 'publish', 'remote', 'signing', 'store', ...BASE],
   import: ['archive', 'backends', 'core', 'debian', 'store', ...BASE],
-  keys: ['archive', 'backends', 'core', 'signing', 'store', ...BASE],
+  keys: ['archive', 'backends', 'core', 'debian', 'signing', 'store', ...BASE],
   team: ['archive', 'backends', 'core', 'publish', 'remote', 'store', ...BASE],
   cli: ['archive', 'backends', 'core', 'keys', 'publish', 'signing', 'store', 'team', ...BASE],
   commands: ['archive', 'backends', 'cli', 'core', 'import', 'keys', 'publish', 'purge', 'remote', 'signing', 'store', 'team', 'verify', ...BASE],

@@ -12,6 +12,9 @@ next publish or refresh:
                             raptr.gpg / raptr.asc hold both public keys
   --finish                  the new key signs alone; both public keys stay published
   --drop-old                only the new public key is published; the rotation is over
+With a keyring package (raptr key package), each step builds its next version with the
+keys clients need from then on, and publishes its distributions, so clients that installed
+it get the new key through apt upgrade before --finish.
 Between start and finish give clients the new key (wait as long as your slowest client
 takes to update). Both keys must be key files, or both GnuPG keys. The new key's
 passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
@@ -51,22 +54,39 @@ passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
     const preloaded = flags.refresh ? signerFromFlags({sign: true}, planned) : undefined
     await preloaded?.()
     const {runTeamChange} = await import('../../cli/sync-flags.js')
-    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => sa.rotationStep(archive, step, newKey))
+    const {openNamedBackend} = await import('../../cli/open-backend.js')
+    const {rotationStepWithKeyring} = await import('../../keys/rotation.js')
+    const {expandHome} = await import('../../cli/signing.js')
+    // With a keyring package, the step also builds its next version (the keys clients need from now on).
+    const keyringOpts = {publicUrlOf: async (b: import('../../archive/backends.js').NamedBackend) => (await openNamedBackend(b)).properties.publicUrl, expand: expandHome}
+    const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => rotationStepWithKeyring(archive, step, newKey, keyringOpts))
     const r = res.settings.rotation
     this.log(step === 'start' ? `rotation started: ${sa.describeKey(r!.old)} and ${sa.describeKey(r!.new)} sign` : step === 'finish' ? `rotation finished: ${sa.describeKey(r!.new)} signs alone; the old public key is still published` : `old key dropped: only ${sa.describeKey(sa.keyRefOf(res.settings))} is published`)
+    const kp = res.keyring
+    if (kp) this.log(`keyring package ${kp.name} ${kp.version}: ${kp.status === 'built' ? `built with ${kp.keys.length} key${kp.keys.length === 1 ? '' : 's'}` : 'unchanged'}`)
+    const snapshot = kp?.commit ?? res.commit
     if (!flags.refresh) {
-      this.note('not re-signed (--no-refresh): the live Releases change at the next publish or: raptr publish --refresh')
-      return {step, settings: res.settings, snapshot: res.commit, results: []}
+      this.note(`not re-signed (--no-refresh): the live Releases change at the next publish or: raptr publish --refresh${kp?.status === 'built' ? `; publish ${kp.distributions.join(', ')} to deliver the keyring package` : ''}`)
+      return {step, settings: res.settings, snapshot, keyring: kp, results: []}
     }
     const {refreshReleases} = await import('../../publish/refresh.js')
-    const {openNamedBackend} = await import('../../cli/open-backend.js')
     const {selectBackends} = await import('../../archive/backends.js')
     if ((await selectBackends(await archive.view(), undefined)).length === 0) {
       this.note('the archive has no backend: nothing to re-sign')
-      return {step, settings: res.settings, snapshot: res.commit, results: []}
+      return {step, settings: res.settings, snapshot, keyring: kp, results: []}
     }
     // A sync may have brought another clone's signing.json: sign as what was recorded says.
     const signer = JSON.stringify(res.settings) === JSON.stringify(planned) ? preloaded : signerFromFlags({sign: true}, res.settings)
+    if (kp?.status === 'built') {
+      // The new keyring package reaches clients only in a publication: its distributions are published, not only re-signed.
+      const {publishMaybeSynced} = await import('../../cli/sync-flags.js')
+      const {formatPublish} = await import('../../cli/format/publish.js')
+      const pub = await publishMaybeSynced(archive, flags, (m) => this.note(m), {distributions: kp.distributions, signer, open: openNamedBackend})
+      const report = formatPublish(pub.results)
+      for (const n of report.notes) this.note(n)
+      for (const l of report.lines) this.log(l)
+      if (report.exitCode) process.exitCode = report.exitCode
+    }
     const results = await refreshReleases(archive, {signer, open: openNamedBackend})
     for (const x of results) {
       if (x.action === 'refreshed') this.log(`${x.backend}/${x.distribution}: re-signed (seq ${x.seq})${x.warning ? `; ${x.warning}` : ''}`)
@@ -76,7 +96,7 @@ passphrase is RAPTR_SIGNING_PASSPHRASE_NEW when it differs from the old one's.`
     const {exitCodeFor} = await import('../../errors.js')
     const failedCodes = results.filter((x) => x.error).map((x) => exitCodeFor(x.error!.code))
     if (failedCodes.length) process.exitCode = Math.max(...failedCodes)
-    return {step, settings: res.settings, snapshot: res.commit, results}
+    return {step, settings: res.settings, snapshot, keyring: kp, results}
   }
 
   /** The key to start with: readable, private, outside the archive, and one apt's sqv accepts (key check). */

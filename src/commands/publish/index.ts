@@ -71,7 +71,22 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
     for (const n of report.notes) this.note(n)
     for (const l of report.lines) this.log(l)
     if (report.exitCode) process.exitCode = report.exitCode
+    if (signer && !flags['dry-run']) await this.keyWarnings(archive.gitDir, signer)
     return {snapshot: res.results[0]?.snapshot ?? snapshot, recorded: res.commit, results: res.results.map(({plan, ...r}) => (flags['dry-run'] ? {...r, plan} : r))}
+  }
+
+  /** What key check warns about the signing keys, on stderr (also under --json), at most once a day per clone. */
+  private async keyWarnings(gitDir: string, signer: SignerSource): Promise<void> {
+    const {keyWarningDue, dailyKeyWarnings} = await import('../../keys/key-warning.js')
+    const now = new Date()
+    if (!keyWarningDue(gitDir, now)) return
+    try {
+      const {resolveSigner} = await import('../../remote/pointer.js')
+      const keys = (await resolveSigner(signer))!.publicKeyBinary()
+      for (const line of await dailyKeyWarnings(gitDir, keys, now)) process.stderr.write(`warning: ${line}\n`)
+    } catch {
+      // Advisory: a key that cannot be loaded here already failed the publish, or was not needed.
+    }
   }
 
   private async refresh(backends: string[], distributions: string[] | undefined, signer: SignerSource | undefined, archive: Archive): Promise<unknown> {
