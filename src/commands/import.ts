@@ -62,8 +62,7 @@ source is only read: it never becomes a backend.`
     }
     const s3 = {endpoint: flags.endpoint, region: flags.region, pathStyle: flags['path-style']}
     const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend, timeouts, s3})
-    let last = ''
-    // At a terminal: bars; elsewhere: the plain note lines scripts and logs read.
+    // Progress only at a terminal (bars); a pipe or a log gets the result alone.
     const bars = await this.progress()
     const {runTeamChange} = await import('../cli/sync-flags.js')
     const {out: {result: res}} = await runTeamChange((m) => this.note(m), archive, flags, () => importRepository(archive, source, args.suite, {
@@ -74,11 +73,9 @@ source is only read: it never becomes a backend.`
       jobs: flags.jobs,
       carryFields: flags['carry-fields'],
       onProgress: (p) => {
-        if (bars.active && p.phase !== 'add') return bars.task(p.phase === 'indexes' ? 'reading indexes' : 'downloading')(p.done, p.total)
-        if (bars.active) bars.stop()
-        const line = p.phase === 'indexes' ? `reading indexes ${p.done}/${p.total}` : p.phase === 'download' ? `downloading ${p.done}/${p.total}` : `adding ${p.total} packages`
-        if (line !== last && (p.phase !== 'download' || p.done === p.total || p.done % 50 === 0 || p.done === 1)) this.note(line)
-        last = line
+        if (!bars.active) return
+        if (p.phase !== 'add') bars.task(p.phase === 'indexes' ? 'reading indexes' : 'downloading')(p.done, p.total)
+        else bars.stop()
       },
     })).finally(() => bars.stop())
     const added = res.packages.filter((p) => p.status !== 'unchanged' || p.linked.length > 0).length

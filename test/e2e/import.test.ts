@@ -130,7 +130,7 @@ describe('importing a published repository', () => {
       expect(archiveState(dir)).toEqual(before)
       const res = await raptrAsync(['import', url, 'jammy', '--to', 'jammy', '--keyring', keys.archive], {cwd: dir})
       expect(res.code, res.stdout + res.stderr).toBe(0)
-      expect(res.stderr).toMatch(/downloading 1\/1/)
+      expect(res.stderr).not.toMatch(/downloading/)
       const apt = new AptClient()
       clients.push(apt)
       apt.configure(`deb [signed-by=/etc/apt/keyrings/theirs.gpg] ${url} jammy main`, keys.archive)
