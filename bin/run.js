@@ -30,5 +30,25 @@ process.emitWarning = (warning, ...rest) => {
 // Help is wrapped at the terminal's width; in a pipe COLUMNS (when exported) says it.
 if (!process.stdout.isTTY && process.env.COLUMNS && !process.env.OCLIF_COLUMNS) process.env.OCLIF_COLUMNS = process.env.COLUMNS
 
+// `raptr [COMMAND] --help` into a pipe (scripts, CI, the bench) at oclif's default width,
+// with colours off: the text oclif rendered at build time (scripts/help-cache.mjs), with
+// no oclif loaded. At a terminal oclif renders it, for its width and with colours.
+const argv = process.argv.slice(2)
+const last = argv.at(-1)
+if ((last === '--help' || last === '-h') && !process.stdout.isTTY && !process.env.FORCE_COLOR && (Number.parseInt(process.env.OCLIF_COLUMNS ?? '', 10) || 80) === 80) {
+  const {readFileSync} = await import('node:fs')
+  let cached
+  try {
+    cached = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8')).help[argv.slice(0, -1).join(' ')]
+  } catch {
+    // no cache (a development build): oclif answers
+  }
+  if (typeof cached === 'string') {
+    const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    process.stdout.write(cached.replaceAll('\u0000agent\u0000', `${name}/${version} ${process.platform}-${process.arch} node-${process.version}`))
+    process.exit(0)
+  }
+}
+
 const {main} = await import('../dist/raptr.js')
 await main(process.argv.slice(2))
