@@ -2,10 +2,11 @@
  * The physical floor: what the same bytes cost native tools in one pass, measured in the
  * same run as raptr and the peers. Every package file is hashed (`sha256sum`), its
  * data.tar decoded (`dpkg-deb --fsys-tarfile`, whatever its compression, on every core
- * as raptr reads on every core) and copied into a pool directory (`cat >`, then `sync`
- * of the copies). No index is rendered, nothing is signed: no tool can publish the files
- * faster than it can read, decode and write them once. A process per package, as
- * `xargs` batches them, is part of the floor's cost (about a millisecond each).
+ * as raptr reads on every core) and copied into a pool directory (`cp`, then `sync` of
+ * the copies). No index is rendered, nothing is signed: no tool can publish the files
+ * faster than it can read, decode and write them once. A `dpkg-deb` process per package
+ * is part of the floor's cost (a millisecond or two each on an idle machine, far more on
+ * a loaded one); hashing and copying take one process per batch of files.
  */
 import os from 'node:os'
 import path from 'node:path'
@@ -18,8 +19,8 @@ cd "$src"
 ls | grep '[.]deb$' > "$dst.list"
 xargs -a "$dst.list" -d '\\n' sha256sum -- > /dev/null
 xargs -a "$dst.list" -d '\\n' -P "$cpus" -n 32 sh -c 'for f; do dpkg-deb --fsys-tarfile "$f" > /dev/null; done' _
-xargs -a "$dst.list" -d '\\n' -n 64 sh -c 'd=$0; for f; do cat -- "$f" > "$d/$f"; done' "$dst"
-cd "$dst" && ls | xargs -d '\\n' sync --
+xargs -a "$dst.list" -d '\\n' cp -t "$dst" --
+cd "$dst" && xargs -a "$dst.list" -d '\\n' sync --
 rm -f "$dst.list"
 `
 
