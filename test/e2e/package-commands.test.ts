@@ -107,7 +107,7 @@ describe('archive and package commands', () => {
     expect(okJson<any[]>(['package', 'list', '--distribution', 'staging'], {cwd: dir})).toEqual([])
     expect(fs.readdirSync(dir)).toEqual(['.git'])
     // the archive tree holds one stanza file per package, sharded
-    const files = sh('git', ['ls-files', 'dists/production/public/amd64'], {cwd: dir}).stdout.trim().split('\n')
+    const files = sh('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'dists/production/public/amd64'], {cwd: dir}).stdout.trim().split('\n')
     expect(files.every((f) => /^dists\/production\/public\/amd64\/[0-9a-f]{2}\/[a-z0-9.+-]+\/[^/]+$/.test(f))).toBe(true)
   })
 
@@ -163,7 +163,7 @@ describe('archive and package commands', () => {
     const replaced = okJson(['package', 'add', file, '--category', 'public', '--replace'], {cwd: dir})
     expect(replaced.packages[0].status).toBe('replaced')
     // the link in staging now carries the new stanza
-    const stanza = sh('git', ['show', `HEAD:${sh('git', ['ls-files', 'dists/staging/public/amd64'], {cwd: dir}).stdout.trim()}`], {cwd: dir}).stdout
+    const stanza = sh('git', ['show', `HEAD:${sh('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'dists/staging/public/amd64'], {cwd: dir}).stdout.trim()}`], {cwd: dir}).stdout
     expect(stanza).toContain(`SHA256: ${replaced.packages[0].sha256}`)
   })
 
