@@ -72,8 +72,8 @@ const times = (a: number, b: number) => (a / b).toFixed(2) + '×'
 /** The results table. Example: `resultsTable(records(results), 1000, ['raptr', 'aptly'])` */
 export function resultsTable(recs: readonly ScenarioRecord[], n: number, tools: readonly string[]): string {
   const lines = [
-    '| tool | scenario | N | median wall | peak RSS | raptr / tool (wall) | raptr / tool (RSS) |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| tool | scenario | N | median wall | peak RSS | raptr / tool (wall) | raptr / tool (RSS) | tool / floor (wall) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ]
   for (const scenario of SCENARIOS) {
     const raptr = find(recs, 'raptr', scenario)
@@ -82,13 +82,16 @@ export function resultsTable(recs: readonly ScenarioRecord[], n: number, tools: 
       const s = find(recs, tool, scenario)
       if (!s) continue
       if (!s.ok) {
-        lines.push(`| ${tool} | ${scenario} | ${n} | failed | — | — | — |`)
-        lines.push(`| | | | \`${cell(s.error ?? 'unknown error')}\` | | | |`)
+        lines.push(`| ${tool} | ${scenario} | ${n} | failed | — | — | — | — |`)
+        lines.push(`| | | | \`${cell(s.error ?? 'unknown error')}\` | | | | |`)
         continue
       }
       let ratio = '—'
       let rssRatio = '—'
-      if (tool !== 'raptr' && raptr?.ok) {
+      // The physical floor of the same packages (the incremental one for raptr's second form).
+      const floor = find(recs, 'floor', compared ?? scenario)
+      const overFloor = tool !== 'floor' && floor?.ok && floor.medianWall > 0 ? times(s.medianWall, floor.medianWall) : '—'
+      if (tool !== 'raptr' && tool !== 'floor' && raptr?.ok) {
         if (s.medianWall > 0) ratio = times(raptr.medianWall, s.medianWall)
         if (s.peakRssKiB > 0) rssRatio = times(raptr.peakRssKiB, s.peakRssKiB)
       }
@@ -96,7 +99,7 @@ export function resultsTable(recs: readonly ScenarioRecord[], n: number, tools: 
         // A raptr-only form: its ratios against each peer's own form of the scenario.
         const against = (pick: (r: ScenarioRecord) => number) =>
           tools
-            .filter((t) => t !== 'raptr')
+            .filter((t) => t !== 'raptr' && t !== 'floor')
             .map((t) => [t, find(recs, t, compared)] as const)
             .filter(([, p]) => p?.ok && pick(p) > 0)
             .map(([t, p]) => `${t} ${times(pick(s), pick(p!))}`)
@@ -104,7 +107,7 @@ export function resultsTable(recs: readonly ScenarioRecord[], n: number, tools: 
         ratio = against((r) => r.medianWall)
         rssRatio = against((r) => r.peakRssKiB)
       }
-      lines.push(`| ${tool} | ${scenario} | ${n} | ${seconds(s.medianWall)} | ${mib(s.peakRssKiB)} | ${ratio} | ${rssRatio} |`)
+      lines.push(`| ${tool} | ${scenario} | ${n} | ${seconds(s.medianWall)} | ${mib(s.peakRssKiB)} | ${ratio} | ${rssRatio} | ${overFloor} |`)
     }
   }
   return lines.join('\n')

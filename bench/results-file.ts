@@ -24,6 +24,8 @@ export type ScenarioRecord = z.infer<typeof ScenarioRecordSchema>
 export const StartupSchema = z.object({
   /** Median wall of `raptr --help`, whole process. */
   help: z.object({medianSeconds: z.number().nonnegative(), runs: z.number().int().positive()}).nullable(),
+  /** Median wall of `node -e ''` on the same Node, measured between the `--help` runs: start-up's floor. */
+  node: z.optional(z.object({medianSeconds: z.number().positive(), runs: z.number().int().positive()})),
   /** Per command: median time since process start at `command: parsed, opening the archive`. */
   parsed: z.array(
     z.object({

@@ -10,6 +10,7 @@
  *   npm run bench -- --n 100000 --peers none --tag 2026-12-01   raptr only, into that tag's summary
  *   npm run bench -- --summary --tag 2026-12-01                 the summary again, measuring nothing
  *   npm run bench -- --n 3000 --scenarios import --peers aptly   raptr import against aptly mirror
+ *   npm run bench -- --ci                 N = 1,000, one run, every peer (~2 minutes): the CI-sized run
  */
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -19,6 +20,7 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {planCorpus, writeCorpus} from './corpus.js'
 import {hotFunctions} from './cpu-profile.js'
+import {floorDriver} from './floor.js'
 import {createGpgKey} from './gpg-key.js'
 import {aptlyMirror, raptrImport, serveUpstream} from './import.js'
 import {ensureTools} from './install-peers.js'
@@ -63,10 +65,16 @@ function options(repoRoot: string): Options {
       tag: {type: 'string', default: new Date().toISOString().slice(0, 10)},
       summary: {type: 'boolean', default: false},
       scenarios: {type: 'string', default: GROUPS.join(',')},
+      ci: {type: 'boolean', default: false},
     },
   })
   const groups = values.scenarios.split(',').map((g) => g.trim())
   for (const g of groups) if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`unknown --scenarios ${g}; known: ${GROUPS.join(', ')}`)
+  // --ci: the run a CI job can afford, N = 1,000 once (an explicit --n or --runs wins).
+  if (values.ci) {
+    values.n ??= ['1000']
+    if (!process.argv.some((a) => a === '--runs' || a.startsWith('--runs='))) values.runs = '1'
+  }
   const sizes = (values.n ?? ['1000,10000']).flatMap((v) => v.split(',')).map((v) => Number(v.replace(/_/g, '')))
   const peers = values.peers
     .split(',')
@@ -294,6 +302,10 @@ async function main(): Promise<void> {
         const raptr = raptrDriver(ctx, work)
         runTool(results, raptr, extras, raptr)
         fs.rmSync(work, {recursive: true, force: true})
+        // The physical floor of the same bytes, in the same run.
+        const floorWork = fs.mkdtempSync(path.join(tmp, 'floor-'))
+        runTool(results, floorDriver(ctx, floorWork), extras)
+        fs.rmSync(floorWork, {recursive: true, force: true})
         for (const peer of opts.peers) {
           if (unavailable.has(peer)) {
             scenario(results, peer, 'full', (t) => t.fail(unavailable.get(peer)!))
@@ -321,7 +333,7 @@ async function main(): Promise<void> {
         log(`N=${n}: profiling raptr (node --cpu-prof)`)
         profile = profileRaptr(ctx, tmp, repoRoot)
       }
-      const tools = ['raptr', ...opts.peers]
+      const tools = ['raptr', 'floor', ...opts.peers]
       const recs = records(results)
       const date = new Date().toISOString()
       const report = [
@@ -344,7 +356,9 @@ async function main(): Promise<void> {
         'raptr\'s `package add` then `publish`, with the next 10 packages, its ratios against each peer\'s incremental;',
         '**no-change publish** = publish',
         'with nothing changed (aptly: `publish switch` to the same snapshot; reprepro: `export`; apt-ftparchive: regenerate);',
-        '**snapshot diff** = `raptr snapshot diff` between the full and the incremental state;',
+        '**snapshot diff** = `raptr snapshot diff` between the full and the incremental state; **floor** = the physical floor,',
+        'hashing (sha256sum), decoding (dpkg-deb --fsys-tarfile) and copying the same package files once, natively (bench/floor.ts),',
+        'and "tool / floor" each wall over the floor\'s (for the incremental forms, the floor of their 10 packages);',
         '**import** = `raptr init` + `raptr import URL bench --to bench --keyring K` against `aptly mirror create` +',
         '`aptly mirror update` (same keyring) of one signed apt-ftparchive tree of the N packages served on 127.0.0.1. See bench/README.md.',
         ...(profile ? ['', '## raptr CPU profile (one run, `node --cpu-prof`, self time)', '', profile] : []),

@@ -47,8 +47,12 @@ export function measureStartup(runJs: string, tmp: string, runs: number, raptrKe
     raptr('category', 'add', 'main', '--to', 'bench')
     raptr('backend', 'add', 'local', `file://${path.join(work, 'www')}`)
 
+    // Node's own start-up, run between the --help runs so both see the same machine.
     const helpRuns: number[] = []
+    const nodeRuns: number[] = []
     for (let i = 0; i <= runs; i++) {
+      const n = measure({label: "node -e ''", command: process.execPath, args: ['-e', ''], cwd: work})
+      if (i > 0 && n.ok) nodeRuns.push(n.wallSeconds)
       const r = measure({label: 'raptr --help', command: process.execPath, args: [runJs, '--help'], cwd: work})
       if (!r.ok && moduleMissing(r)) i--
       else if (i > 0 && r.ok) helpRuns.push(r.wallSeconds)
@@ -68,7 +72,11 @@ export function measureStartup(runJs: string, tmp: string, runs: number, raptrKe
       }
       return {command: name, medianSeconds: values.length ? median(values) : null, runs: values.length, ...(error ? {error} : {})}
     })
-    return {help: helpRuns.length ? {medianSeconds: median(helpRuns), runs: helpRuns.length} : null, parsed}
+    return {
+      help: helpRuns.length ? {medianSeconds: median(helpRuns), runs: helpRuns.length} : null,
+      ...(nodeRuns.length ? {node: {medianSeconds: median(nodeRuns), runs: nodeRuns.length}} : {}),
+      parsed,
+    }
   } finally {
     fs.rmSync(work, {recursive: true, force: true})
   }

@@ -91,6 +91,15 @@ export function figures(files: readonly ResultFile[]): Figure[] {
   const help: Check['value'] = startupFile?.startup?.help
     ? {value: startupFile.startup.help.medianSeconds, measured: sec(startupFile.startup.help.medianSeconds), source: startupSource}
     : 'not measured'
+  const nodeStart = startupFile?.startup?.node
+  const helpOverNode: Check['value'] =
+    startupFile?.startup?.help && nodeStart
+      ? {
+          value: startupFile.startup.help.medianSeconds / nodeStart.medianSeconds,
+          measured: `${(startupFile.startup.help.medianSeconds / nodeStart.medianSeconds).toFixed(2)}× (${sec(startupFile.startup.help.medianSeconds)} vs ${sec(nodeStart.medianSeconds)})`,
+          source: startupSource,
+        }
+      : 'not measured'
   const parsedList = startupFile?.startup?.parsed ?? []
   const parsedOk = parsedList.filter((p) => p.medianSeconds !== null)
   const parsed: Check['value'] =
@@ -112,6 +121,7 @@ export function figures(files: readonly ResultFile[]): Figure[] {
 
   const checks: Check[] = [
     {figure: '`raptr --help`', target: '≤ 0.12 s', limit: 0.12, value: help},
+    {figure: "`raptr --help` / `node -e ''` (same Node, same minutes)", target: '≤ 1.8×', limit: 1.8, value: helpOverNode},
     {figure: 'any command reaching "parsed" (slowest of those measured)', target: '≤ 0.10 s', limit: 0.1, value: parsed},
     {figure: 'no-change publish, N = 10,000', target: '≤ 0.20 s', limit: 0.2, value: seconds(10_000, 'no-change publish')},
     {figure: 'full, N = 1,000', target: '≤ 1.0× reprepro', limit: 1, value: against(1_000, 'full', 'reprepro')},

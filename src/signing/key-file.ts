@@ -37,7 +37,8 @@ export function refuseKeyInArchive(out: string): void {
   const abs = path.resolve(out)
   for (const candidate of new Set([abs, realPathOf(abs)])) {
     for (let dir = path.dirname(candidate); ; dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, '.git')) && fs.existsSync(path.join(dir, CONFIG_PATH))) {
+      // An archive: .git with raptr's own directory in it, or raptr.json beside it (as store/repo-files finds one).
+      if (fs.existsSync(path.join(dir, '.git')) && (fs.existsSync(path.join(dir, '.git', 'raptr')) || fs.existsSync(path.join(dir, CONFIG_PATH)))) {
         throw new RaptrError(
           'BAD_ARGUMENT',
           `--out ${out} is inside the raptr archive at ${dir}: the private key could be committed and shared with it`,

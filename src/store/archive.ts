@@ -1,23 +1,20 @@
-import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
 import {mark} from '../core/timing.js'
-import {CONFIG_PATH} from '../core/layout.js'
 import {BlobCache} from './blob-cache.js'
 import {fsyncDir, writeFileAtomic} from './atomic-file.js'
 import {commitStep} from './kill-point.js'
-import {GitTrees, blobOid, diffFiles, diffTrees, type TreeChanges} from './git-tree.js'
+import {GitTrees, diffTrees} from './git-tree.js'
 import {acquireLock} from './lock.js'
-import {gitArgs, gitEnv} from './git-remote.js'
 import {UnsafeEntryError, checkTreeChange, unsafeArchiveError} from './tree-check.js'
-import {WorkTreeWriter} from './work-tree-writer.js'
+import {ArchiveView, Transaction, compressPaths} from './transaction.js'
+import {findArchiveRoot, gitConfigSection, parseCommit, type CommitInfo} from './repo-files.js'
+import {WorkTreeSync, checkOut, hasWorkTree, setBare} from './work-tree.js'
 import {contextFromEnv, encodeMessage, type RaptrEvent} from '../core/events.js'
 
-const FILE_MODE = '100644'
-// Above this many changed files a commit's work-tree sync is left to git read-tree.
-const MAX_FILES_SYNCED = 2000
-
+export {ArchiveView, Transaction} from './transaction.js'
+export type {CommitInfo} from './repo-files.js'
 
 /** What a transaction's body returns: the commit's message and events, and the caller's result. */
 export interface TransactionResult<T> {
@@ -26,16 +23,6 @@ export interface TransactionResult<T> {
   result: T
   /** Commit even when no file changed (an event worth keeping, e.g. a purge of the blob cache). */
   record?: boolean
-}
-
-export interface CommitInfo {
-  id: string
-  tree: string
-  parents: string[]
-  message: string
-  author: string
-  /** Seconds since the epoch. */
-  timestamp: number
 }
 
 /**
@@ -73,9 +60,12 @@ export class Archive {
     if (fs.existsSync(path.join(abs, '.git'))) {
       throw new RaptrError('ALREADY_EXISTS', `${dir} is a git repository but not a raptr archive`, 'choose an empty directory for the archive')
     }
-    const git = await isomorphicGit()
+    const git = (await import('isomorphic-git')).default
     await git.init({fs, dir: abs, defaultBranch: 'main'})
     const archive = new Archive(abs)
+    // No work tree: commits write objects and the ref only (raptr checkout writes one).
+    setBare(archive.gitDir, true)
+    await fs.promises.mkdir(path.join(archive.gitDir, 'raptr'), {recursive: true})
     await fs.promises.writeFile(path.join(archive.gitDir, 'info', 'exclude'), '# raptr keeps its blob cache inside .git\n', {flag: 'a'})
     await archive.transaction((tx) => {
       for (const [p, content] of Object.entries(initialFiles)) tx.write(p, content)
@@ -295,10 +285,11 @@ export class Archive {
   }
 
   /**
-   * Moves the branch to `commit` (temp file + rename: the one atomic step of a
-   * commit), then brings the work tree and git's index up to date for the changed
-   * paths, so `git status` stays clean and `git pull` can merge. The paths are noted
-   * first, so a crash between the two steps is finished by the next open.
+   * Moves the branch to `commit` (temp file + rename: the one atomic step of a commit).
+   * An archive without a work tree (the default: {@link hasWorkTree}) is done then. One
+   * with a work tree (`raptr checkout`) has it and git's index brought up to date for
+   * the changed paths, so `git status` stays clean and `git pull` can merge; those paths
+   * are noted first, so a crash between the two steps is finished by the next open.
    *
    * Durability (a power loss, not only a crash): every object, pack and the commit
    * were fsynced with their directories when written (GitTrees), so they are on disk
@@ -314,331 +305,54 @@ export class Archive {
     written?: (p: string) => Uint8Array | undefined,
   ): Promise<void> {
     const branch = await this.branch()
+    const keep = hasWorkTree(this.gitDir)
     const pending = path.join(this.gitDir, 'raptr', 'sync-pending')
-    const paths = compressPaths(changed)
+    const paths = keep ? compressPaths(changed) : []
     commitStep(3)
-    await writeFileAtomic(pending, JSON.stringify(paths))
+    if (keep) await writeFileAtomic(pending, JSON.stringify(paths))
     const refFile = path.join(this.gitDir, 'refs', 'heads', branch)
     commitStep(4)
     await writeFileAtomic(refFile, `${commit}\n`)
     commitStep(5)
-    // Thousands of files are checked out faster by git itself, in C.
-    const synced = oldTree !== undefined && changedCount <= MAX_FILES_SYNCED && (await this.syncChangedFiles(oldTree, newTree, written))
-    if (!synced && !readTreeWithGit(this.dir, oldTree, newTree)) await this.syncWorkTree(paths)
+    if (keep) await new WorkTreeSync(this.dir, this.gitDir, this.trees).sync(branch, oldTree, newTree, paths, changedCount, written)
     commitStep(6)
+    if (!keep) return
     await fs.promises.rm(pending, {force: true})
     await fsyncDir(path.dirname(pending))
   }
 
   /**
-   * Brings the work tree and git's index from `oldTree` to `newTree` touching only the
-   * files that differ: they are written (or removed) here, then `git update-index` records
-   * just those paths. `git read-tree -m -u` reads both whole trees and merges them with
-   * the whole index, about a second at 200,000 files however small the change. `written`
-   * gives the bytes of a path the caller has at hand. False when git is missing or
-   * refuses, or a changed file is not a plain one (executable, symlink): the caller then
-   * syncs the slower way.
+   * Writes the work tree of the branch's commit and makes git's index match
+   * (`raptr checkout`), under the archive lock; commits keep it in step from then on.
+   * Returns the commit written.
    */
-  private async syncChangedFiles(oldTree: string, newTree: string, written?: (p: string) => Uint8Array | undefined): Promise<boolean> {
-    if (!fs.existsSync(path.join(this.gitDir, 'index'))) return false
-    const changes = await diffFiles(this.trees, oldTree, newTree)
-    if (changes.length === 0) return true
-    if (changes.length > MAX_FILES_SYNCED) return false
-    if (changes.some((c) => (c.new && c.new.mode !== FILE_MODE) || (c.old && c.old.mode !== FILE_MODE))) return false
-    // Only inside the archive, never through a symlink found on disk.
-    const out = new WorkTreeWriter(this.dir)
-    const abs = (p: string): string => out.abs(p)
-    // Removals first: a file may give way to a directory of the same name, or the reverse.
-    const emptied = new Set<string>()
-    for (const c of changes) {
-      if (c.new) continue
-      await out.remove(c.path)
-      emptied.add(path.posix.dirname(c.path))
+  async checkout(): Promise<string> {
+    const release = acquireLock(this.gitDir)
+    try {
+      const head = await this.head()
+      if (!head) throw new RaptrError('CORRUPT_ARCHIVE', 'the archive has no commit', 'run: raptr init')
+      await checkOut(this.dir, this.gitDir, await this.branch(), head)
+      await fs.promises.rm(path.join(this.gitDir, 'raptr', 'sync-pending'), {force: true})
+      return head
+    } finally {
+      release()
     }
-    // Directories left empty go, deepest first, as git removes them.
-    for (const dir of [...emptied].sort((a, b) => b.length - a.length)) {
-      for (let d = dir; d !== '.'; d = path.posix.dirname(d)) {
-        try {
-          await fs.promises.rmdir(abs(d))
-        } catch {
-          break // not empty (or already gone)
-        }
-      }
-    }
-    const writes = changes.filter((c) => c.new)
-    for (let i = 0; i < writes.length; i += 64) {
-      await Promise.all(
-        writes.slice(i, i + 64).map(async (c) => {
-          const oid = c.new!.oid
-          let data = written?.(c.path)
-          if (!data) {
-            const o = await this.trees.objects.read(oid)
-            if (o.type !== 'blob') throw new Error(`git object ${oid} is a ${o.type}, not a blob`)
-            data = o.data
-          }
-          await out.write(c.path, data)
-        }),
-      )
-    }
-    const res = spawnSync('git', gitArgs(['update-index', '--add', '--remove', '--replace', '-z', '--stdin']), {
-      cwd: this.dir,
-      env: gitEnv(),
-      // Removed paths first: a path that was a file and is now a directory leaves the
-      // index before the files under it enter (the other order is a conflict to git).
-      input: [...changes.filter((c) => !c.new), ...writes].map((c) => `${c.path}\0`).join(''),
-      stdio: ['pipe', 'ignore', 'ignore'],
-    })
-    if (!res.error && res.status === 0) return true
-    // The work tree has already moved on: make the index the new tree, whole.
-    if (res.error) return false
-    const reset = spawnSync('git', gitArgs(['read-tree', '--reset', '-u', newTree]), {cwd: this.dir, env: gitEnv(), stdio: 'ignore'})
-    return !reset.error && reset.status === 0
   }
 
-  private async syncWorkTree(paths: string[]): Promise<void> {
-    const branch = await this.branch()
-    const git = await isomorphicGit()
-    await git.checkout({fs, dir: this.dir, ref: branch, filepaths: paths, force: true, cache: {}})
-  }
-
+  /** Finishes the work-tree sync a crash interrupted (only an archive with a work tree has one to finish). */
   private async finishPendingSync(): Promise<void> {
     const pending = path.join(this.gitDir, 'raptr', 'sync-pending')
     if (!fs.existsSync(pending)) return
     const release = acquireLock(this.gitDir)
     try {
       if (!fs.existsSync(pending)) return
-      const paths = JSON.parse(fs.readFileSync(pending, 'utf8')) as string[]
-      await this.syncWorkTree(paths)
+      if (hasWorkTree(this.gitDir)) {
+        const paths = JSON.parse(fs.readFileSync(pending, 'utf8')) as string[]
+        await new WorkTreeSync(this.dir, this.gitDir, this.trees).checkoutPaths(await this.branch(), paths)
+      }
       await fs.promises.rm(pending, {force: true})
     } finally {
       release()
     }
-  }
-}
-
-/** isomorphic-git, loaded only by the commands that write: reading needs none of it. */
-async function isomorphicGit(): Promise<typeof import('isomorphic-git').default> {
-  return (await import('isomorphic-git')).default
-}
-
-/** The keys of one `[section]` of a git config file (the simple `key = value` form). */
-function gitConfigSection(text: string, section: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  let inside = false
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim()
-    const header = /^\[([^\]\s"]+)(?:\s+"[^"]*")?\]$/.exec(line)
-    if (header) {
-      inside = header[1].toLowerCase() === section && !line.includes('"')
-      continue
-    }
-    const kv = /^([A-Za-z][\w-]*)\s*=\s*(.*)$/.exec(line)
-    if (inside && kv) out[kv[1].toLowerCase()] = kv[2].replace(/^"(.*)"$/, '$1')
-  }
-  return out
-}
-
-/** A commit object's text as raptr uses it. */
-function parseCommit(id: string, text: string): CommitInfo {
-  const end = text.indexOf('\n\n')
-  const headers = (end < 0 ? text : text.slice(0, end)).split('\n')
-  let tree = ''
-  const parents: string[] = []
-  let author = ''
-  let timestamp = 0
-  for (const line of headers) {
-    if (line.startsWith('tree ')) tree = line.slice(5)
-    else if (line.startsWith('parent ')) parents.push(line.slice(7))
-    else if (line.startsWith('author ')) author = line.slice(7).replace(/ \d+ [+-]\d{4}$/, '')
-    else if (line.startsWith('committer ')) timestamp = Number(/ (\d+) [+-]\d{4}$/.exec(line)?.[1] ?? 0)
-  }
-  return {id, tree, parents, message: end < 0 ? '' : text.slice(end + 2).trimEnd(), author, timestamp}
-}
-
-/**
- * A snapshot's tree, read-only: what every function that only reads takes, so a view
- * can never be handed something that writes (a transaction is a view too).
- */
-export class ArchiveView {
-  protected readonly trees: GitTrees
-  readonly base: string | undefined
-
-  constructor(trees: GitTrees, base: string | undefined) {
-    this.trees = trees
-    this.base = base
-  }
-
-  async read(p: string): Promise<string | undefined> {
-    if (!this.base) return undefined
-    return this.trees.readText(this.base, p)
-  }
-
-  /** The git blob id of file `p`, or undefined when there is none: equal ids, equal bytes, without reading them. */
-  async oidAt(p: string): Promise<string | undefined> {
-    if (!this.base) return undefined
-    const e = await this.trees.entryAt(this.base, p)
-    return e?.type === 'blob' ? e.oid : undefined
-  }
-
-  /** The names directly under directory `p`. */
-  async list(p: string): Promise<string[]> {
-    if (!this.base) return []
-    return (await this.trees.list(this.base, p)).map((e) => e.path).sort()
-  }
-}
-
-/**
- * Pending changes on top of a base tree. Reads see the pending writes, so a command
- * can make several dependent changes in one commit.
- *
- * A large transaction (a bulk add of tens of thousands of packages) does not hold every
- * change until its commit: at a `checkpoint` its pending changes are written into a tree
- * of their own (trees and blobs in one packfile), which reads see from then on as their
- * base, and only the changes after it are held. The branch still moves only at the
- * commit, to the last tree: the trees of a transaction that never commits are
- * unreferenced garbage (`git gc` removes them).
- */
-export class Transaction extends ArchiveView {
-  readonly changes: TreeChanges = new Map()
-  /** The tree the changes apply to: the commit's at first, the last checkpoint's after. */
-  private root: string | undefined
-  /** What checkpoints applied: how many paths, and their top directories (for the work-tree sync). */
-  private applied = 0
-  private readonly appliedDirs = new Set<string>()
-
-  constructor(trees: GitTrees, base: string | undefined) {
-    super(trees, base)
-    this.root = base
-  }
-
-  write(p: string, content: string | Uint8Array): void {
-    this.changes.set(p, typeof content === 'string' ? Buffer.from(content, 'utf8') : content)
-  }
-
-  /** Sets file `p` to a blob already written (GitTrees.writeHashedBlobs): a bulk add stages ids, not bytes. */
-  writeBlobId(p: string, oid: string): void {
-    this.changes.set(p, {oid})
-  }
-
-  /**
-   * Writes the pending changes into a tree now, when there are at least `atLeast` of
-   * them, and lets go of them. Call it between steps, never while another read or write
-   * of this transaction is under way.
-   */
-  async checkpoint(atLeast = 0): Promise<void> {
-    if (this.changes.size === 0 || this.changes.size < atLeast) return
-    this.root = await this.trees.apply(this.root, this.changes)
-    this.applied += this.changes.size
-    for (const d of compressPaths([...this.changes.keys()])) this.appliedDirs.add(d)
-    this.changes.clear()
-  }
-
-  /** True when something was written (the tree may still come out the same). */
-  get changed(): boolean {
-    return this.applied > 0 || this.changes.size > 0
-  }
-
-  /** How many paths were written, checkpoints included. */
-  get changedCount(): number {
-    return this.applied + this.changes.size
-  }
-
-  /** The changed paths, or after a checkpoint their top directories: what a work-tree sync covers. */
-  changedPaths(): string[] {
-    const paths = [...this.changes.keys()]
-    return this.applied === 0 ? paths : [...new Set([...this.appliedDirs, ...compressPaths(paths)])]
-  }
-
-  /** The transaction's tree: the last checkpoint's with the pending changes applied. */
-  async tree(): Promise<string | undefined> {
-    return this.changes.size === 0 ? this.root : this.trees.apply(this.root, this.changes)
-  }
-
-  /** Deletes a file or a whole directory. */
-  remove(p: string): void {
-    for (const k of [...this.changes.keys()]) if (k.startsWith(`${p}/`)) this.changes.delete(k)
-    this.changes.set(p, null)
-  }
-
-  private deletedAbove(p: string): boolean {
-    const parts = p.split('/')
-    for (let i = 1; i < parts.length; i++) {
-      if (this.changes.get(parts.slice(0, i).join('/')) === null) return true
-    }
-    return false
-  }
-
-  override async read(p: string): Promise<string | undefined> {
-    if (this.changes.has(p)) {
-      const c = this.changes.get(p)
-      if (!c) return undefined
-      if (c instanceof Uint8Array) return Buffer.from(c).toString('utf8')
-      // Staged by id: read back, not cached (a bulk add reads each of its files once).
-      const o = await this.trees.objects.read(c.oid)
-      return o.data.toString('utf8')
-    }
-    if (this.deletedAbove(p) || !this.root) return undefined
-    return this.trees.readText(this.root, p)
-  }
-
-  override async oidAt(p: string): Promise<string | undefined> {
-    if (this.changes.has(p)) {
-      const c = this.changes.get(p)
-      if (!c) return undefined
-      return c instanceof Uint8Array ? blobOid(c) : c.oid
-    }
-    if (this.deletedAbove(p) || !this.root) return undefined
-    const e = await this.trees.entryAt(this.root, p)
-    return e?.type === 'blob' ? e.oid : undefined
-  }
-
-  /** The names directly under directory `p`, including pending writes. */
-  override async list(p: string): Promise<string[]> {
-    const names = new Set<string>()
-    if (this.changes.get(p) !== null && !this.deletedAbove(p) && this.root) {
-      for (const e of await this.trees.list(this.root, p)) names.add(e.path)
-    }
-    const prefix = p === '' ? '' : `${p}/`
-    for (const [k, v] of this.changes) {
-      if (!k.startsWith(prefix)) continue
-      const rest = k.slice(prefix.length)
-      const [head, ...tail] = rest.split('/')
-      if (v === null && tail.length === 0) names.delete(head)
-      else if (v !== null) names.add(head)
-    }
-    return [...names].sort()
-  }
-}
-
-/**
- * Updates the work tree and index from one tree to the next with the git CLI when it is
- * there (`git read-tree -m -u`: a fast-forward of the index, in C, thousands of files in
- * milliseconds). False when git is missing or refuses (say, a file edited by hand), and
- * the caller falls back to isomorphic-git's slower checkout of the changed paths.
- */
-function readTreeWithGit(dir: string, oldTree: string | undefined, newTree: string): boolean {
-  const args = oldTree ? ['read-tree', '-m', '-u', oldTree, newTree] : ['read-tree', '--reset', '-u', newTree]
-  const res = spawnSync('git', gitArgs(args), {cwd: dir, env: gitEnv(), stdio: 'ignore'})
-  return !res.error && res.status === 0
-}
-
-/**
- * Many changed paths collapse to their top directories so the work-tree sync stays a
- * few prefix matches instead of thousands.
- */
-function compressPaths(paths: string[]): string[] {
-  if (paths.length <= 64) return paths
-  const tops = new Set(paths.map((p) => p.split('/').slice(0, 2).join('/')))
-  if (tops.size <= 64) return [...tops]
-  return [...new Set(paths.map((p) => p.split('/')[0]))]
-}
-
-function findArchiveRoot(start: string): string | undefined {
-  let dir = start
-  for (;;) {
-    if (fs.existsSync(path.join(dir, '.git')) && fs.existsSync(path.join(dir, CONFIG_PATH))) return dir
-    const parent = path.dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
   }
 }

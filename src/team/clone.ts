@@ -7,6 +7,7 @@ import {Archive} from '../store/archive.js'
 import {cloneRepository, git, gitReason} from '../store/git-remote.js'
 import {GitTrees} from '../store/git-tree.js'
 import {writeLocalSettings} from '../store/local-settings.js'
+import {setBare} from '../store/work-tree.js'
 import {checkIncomingCommit} from '../archive/tree-check.js'
 
 /** The directory `git clone URL` would pick: the URL's last part without `.git`. */
@@ -24,7 +25,7 @@ export function defaultCloneDir(url: string): string {
  * branch is the one the remote's HEAD names, else the remote's only branch (`main`, then
  * `master`, when it has several); an empty remote (`git init --bare`, nothing pushed)
  * gives a new archive whose first push creates the branch. The whole tree is checked
- * before anything is checked out; a clone that fails (bad URL, unsafe tree, not a raptr
+ * before the clone is kept; a clone that fails (bad URL, unsafe tree, not a raptr
  * archive) leaves nothing behind.
  *
  * @example
@@ -86,8 +87,8 @@ async function chooseBranch(target: string, url: string): Promise<string | undef
 
 /**
  * Clones without a checkout, picks the branch, checks the whole tree of its commit (a
- * pushed tree is untrusted: archive/tree-check), and only then checks it out with git.
- * True when the remote is empty (nothing to check out).
+ * pushed tree is untrusted: archive/tree-check), and leaves it without a work tree
+ * (raptr checkout writes one). True when the remote is empty (nothing to check out).
  */
 async function fetchAndCheck(url: string, target: string, cwd: string): Promise<boolean> {
   await cloneRepository(url, target, cwd)
@@ -105,7 +106,8 @@ async function fetchAndCheck(url: string, target: string, cwd: string): Promise<
   const config = await trees.entryAt(tree, CONFIG_PATH).catch((error: unknown) => ((error as RaptrError).data?.entry === undefined ? undefined : 'unsafe'))
   if (config !== 'unsafe' && config?.type !== 'blob') throw notArchive()
   await checkIncomingCommit(trees, undefined, commit, url)
-  const res = await git(['read-tree', '--reset', '-u', commit], target)
-  if (res.code !== 0) throw new RaptrError('BACKEND_ERROR', `cannot check out the archive cloned from ${url}: ${gitReason(res)}`, 'check the disk space and permissions of the target directory')
+  // No work tree, as for an archive raptr init made: raptr reads and writes git objects only (raptr checkout writes one).
+  setBare(path.join(target, '.git'), true)
+  await fs.promises.mkdir(path.join(target, '.git', 'raptr'), {recursive: true})
   return false
 }

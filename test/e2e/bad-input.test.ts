@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb, buildSource} from '../helpers/build-packages.js'
-import {archiveState, FIXTURES, ok, raptr, sh, tempDir, type RunResult} from '../helpers/cli.js'
+import {archiveState, resetArchive, FIXTURES, ok, raptr, sh, tempDir, type RunResult} from '../helpers/cli.js'
 import {arMembers, forgeDeb, GOOD_CONTROL} from '../helpers/deb-forge.js'
 import {fileTree, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
@@ -198,9 +198,19 @@ const cases: Case[] = [
     // purge is what reads the archive's settings
     prepare: () => {
       const head = archiveState(s.dir).head
+      ok(['checkout'], {cwd: s.dir})
       fs.writeFileSync(path.join(s.dir, 'raptr.json'), '{"format": 1, "retention": ')
       expect(sh('git', ['commit', '-qam', 'corrupt raptr.json'], {cwd: s.dir}).code).toBe(0)
-      return {args: ['purge', '--dry-run'], cleanup: () => void sh('git', ['reset', '-q', '--hard', head], {cwd: s.dir})}
+      return {
+        args: ['purge', '--dry-run'],
+        // back to no work tree, as the other cases expect
+        cleanup: () => {
+          resetArchive(s.dir, head)
+          for (const n of fs.readdirSync(s.dir)) if (n !== '.git') fs.rmSync(path.join(s.dir, n), {recursive: true})
+          fs.rmSync(path.join(s.dir, '.git', 'index'))
+          expect(sh('git', ['config', 'core.bare', 'true'], {cwd: s.dir}).code).toBe(0)
+        },
+      }
     },
   },
   ...(['publish', 'verify'] as const).map(
@@ -257,7 +267,7 @@ const cases: Case[] = [
       const head = archiveState(s.dir).head
       const cleanup = (): void => {
         sh('umount', [mnt])
-        sh('git', ['reset', '-q', '--hard', head], {cwd: s.dir})
+        resetArchive(s.dir, head)
       }
       try {
         ok(['backend', 'add', 'small', `file://${mnt}`], {cwd: s.dir})
@@ -348,7 +358,7 @@ describe('bad input is refused in one line, with a hint and the documented exit 
         expect(state(p.backends ?? []), `${c.name}: something changed`).toEqual(before)
       } finally {
         // a case that got through must not spoil the next ones
-        if (archiveState(s.dir).head !== head) sh('git', ['reset', '-q', '--hard', head], {cwd: s.dir})
+        if (archiveState(s.dir).head !== head) resetArchive(s.dir, head)
         p.cleanup?.()
       }
     })
@@ -374,7 +384,7 @@ describe('bad input is refused in one line, with a hint and the documented exit 
         expect(raptr(['verify'], {cwd: s.dir}).code).toBe(0)
       }
     } finally {
-      if (archiveState(s.dir).head !== head) sh('git', ['reset', '-q', '--hard', head], {cwd: s.dir})
+      if (archiveState(s.dir).head !== head) resetArchive(s.dir, head)
     }
   })
 })

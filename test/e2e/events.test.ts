@@ -370,6 +370,7 @@ describe('typed events', () => {
   it('a commit written by an older raptr (plain git commit) lists as unknown without error', () => {
     const dir = path.join(tempDir(), 'repo')
     ok(['init', dir], {cwd: path.dirname(dir)})
+    ok(['checkout'], {cwd: dir})
     fs.writeFileSync(path.join(dir, 'NOTES'), 'by hand\n')
     const env = {GIT_AUTHOR_NAME: 'Old Raptr', GIT_AUTHOR_EMAIL: 'old@example.org', GIT_COMMITTER_NAME: 'Old Raptr', GIT_COMMITTER_EMAIL: 'old@example.org'}
     expect(sh('git', ['add', 'NOTES'], {cwd: dir}).code).toBe(0)

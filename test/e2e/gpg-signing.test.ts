@@ -9,7 +9,7 @@ import {gpgv} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {RaptrError} from '../../src/errors.js'
 import {loadGpgSigner} from '../../src/signing/gpg-signer.js'
-import {ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
+import {archiveFile, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
 import {aptForDirectory, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
 const PASSPHRASE = 'open sesame'
@@ -48,7 +48,7 @@ describe('signing with GnuPG', () => {
   it('key use --gpg records the fingerprint, and update --sign signs through gpg: gpgv and apt accept it', () => {
     const env = {GNUPGHOME: plain.home}
     expect(okJson(['key', 'use', '--gpg', 'gpg@example.org'], {cwd: s.dir, env})).toMatchObject({gpg: plain.fingerprint})
-    expect(JSON.parse(fs.readFileSync(path.join(s.dir, 'signing.json'), 'utf8'))).toEqual({gpg: plain.fingerprint})
+    expect(JSON.parse(archiveFile(s.dir, 'signing.json'))).toEqual({gpg: plain.fingerprint})
     ok(['update', '--sign'], {cwd: s.dir, env})
     const dists = path.join(s.www, 'dists', 'production')
     const keyring = path.join(s.work, 'gpg-keyring.gpg')
@@ -91,7 +91,7 @@ describe('signing with GnuPG', () => {
 
   it('key use FILE stores the path, never the key, and refuses a key inside the archive', () => {
     ok(['key', 'use', s.key], {cwd: s.dir})
-    const stored = fs.readFileSync(path.join(s.dir, 'signing.json'), 'utf8')
+    const stored = archiveFile(s.dir, 'signing.json')
     expect(JSON.parse(stored)).toEqual({keyFile: s.key})
     expect(stored).not.toMatch(/PRIVATE KEY/)
     fs.copyFileSync(s.key, path.join(s.dir, 'inside.asc'))

@@ -12,7 +12,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
-import {ok, okJson, raptr, sh, tempDir, type RunResult} from '../helpers/cli.js'
+import {archiveFile, ok, okJson, raptr, sh, tempDir, type RunResult} from '../helpers/cli.js'
 import {makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 import {TRIXIE_BUILD_TIMEOUT, TrixieApt, serveDirectory, trixieRoot} from '../helpers/trixie.js'
 import {loadSigner} from '../../src/signing/openpgp-signer.js'
@@ -234,7 +234,7 @@ describe('key rotation with openpgp.js key files, seen by apt (gpgv) and apt 3 (
     expect(st.step).toBe('none')
     expect(st.keys.map((k: any) => [k.role, k.fingerprint])).toEqual([['current', fpr.new]])
     expect(st.distributions[0].signedBy).toEqual([fpr.new])
-    expect(JSON.parse(fs.readFileSync(path.join(s.dir, 'signing.json'), 'utf8'))).toEqual({keyFile: newKey})
+    expect(JSON.parse(archiveFile(s.dir, 'signing.json'))).toEqual({keyFile: newKey})
     expect(okJson<any[]>(['log', '--event', 'OldKeyDropped'], {cwd: s.dir})).toEqual([expect.objectContaining({payload: {old: {keyFile: s.key}, new: {keyFile: newKey}}})])
     const again = raptr(['key', 'rotate', '--drop-old'], {cwd: s.dir})
     expect(again.code).toBe(3)

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
-import {archiveState, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
+import {archiveFile, archiveState, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
 
 // raptr clone, raptr sync and --sync/--no-sync from the command line, against a bare git
 // remote and a directory backend.
@@ -35,7 +35,7 @@ describe('raptr clone and raptr sync', () => {
     const dir = path.join(work, 'first')
     ok(['clone', remote, dir], {cwd: work})
     expect(JSON.parse(fs.readFileSync(path.join(dir, '.git/raptr/local.json'), 'utf8'))).toEqual({sync: true})
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'raptr.json'), 'utf8')).sync).toBeUndefined()
+    expect(JSON.parse(archiveFile(dir, 'raptr.json')).sync).toBeUndefined()
     expect(archiveState(dir).status).toBe('')
     expect(archiveState(dir).head).toBe(remoteHead())
     expect(sh('git', ['show', 'main:raptr.json'], {cwd: remote}).stdout).not.toMatch(/"sync"/)
@@ -57,7 +57,7 @@ describe('raptr clone and raptr sync', () => {
     const first = path.join(work, 'from-empty')
     const res = ok(['clone', empty, first], {cwd: work})
     expect(res.stdout).toMatch(/is empty: a new archive/)
-    expect(fs.existsSync(path.join(first, 'raptr.json'))).toBe(true)
+    expect(archiveFile(first, 'raptr.json')).toMatch(/"format"/)
     // sync is on in the clone: its first change is pushed without --sync, and creates main
     ok(['distribution', 'add', 'production', '--architectures', 'amd64'], {cwd: first})
     expect(sh('git', ['show', 'main:raptr.json'], {cwd: empty}).stdout).not.toMatch(/"sync"/)

@@ -71,9 +71,27 @@ export function sh(cmd: string, args: string[], opts: {cwd?: string; env?: Recor
   return {code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr}
 }
 
-/** The archive's state as a test compares it: HEAD and the work tree's git status. */
-export function archiveState(dir: string): {head: string; status: string} {
+/**
+ * The archive's state as a test compares it: HEAD, git status (empty for an archive
+ * without a work tree, which git refuses to show) and the names beside .git.
+ */
+export function archiveState(dir: string): {head: string; status: string; files: string} {
   const head = sh('git', ['rev-parse', 'HEAD'], {cwd: dir}).stdout.trim()
   const status = sh('git', ['status', '--porcelain'], {cwd: dir}).stdout
-  return {head, status}
+  const files = fs.readdirSync(dir).filter((n) => n !== '.git').sort().join('\n')
+  return {head, status, files}
+}
+
+/** File `p` of the archive's current snapshot (archives have no work tree unless checked out). */
+export function archiveFile(dir: string, p: string): string {
+  const res = sh('git', ['show', `HEAD:${p}`], {cwd: dir})
+  if (res.code !== 0) throw new Error(`git show HEAD:${p} in ${dir}: ${res.stderr}`)
+  return res.stdout
+}
+
+/** Moves the archive's branch back to `head`: git reset --hard with a work tree, the ref alone without. */
+export function resetArchive(dir: string, head: string): void {
+  if (sh('git', ['reset', '-q', '--hard', head], {cwd: dir}).code === 0) return
+  const res = sh('git', ['update-ref', 'HEAD', head], {cwd: dir})
+  if (res.code !== 0) throw new Error(`cannot reset ${dir} to ${head}: ${res.stderr}`)
 }

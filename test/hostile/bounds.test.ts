@@ -9,7 +9,7 @@ import {pathToFileURL} from 'node:url'
 import {gzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {buildSource} from '../helpers/build-packages.js'
-import {archiveState, BIN, sh, tempDir} from '../helpers/cli.js'
+import {archiveState, BIN, ok, sh, tempDir} from '../helpers/cli.js'
 import {arArchive, GOOD_CONTROL, tarArchive} from '../helpers/deb-forge.js'
 import {fileTree, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
@@ -271,6 +271,7 @@ describe('a file argument that is not a regular file is refused at once', () => 
     // signing.json as a pusher could commit it: paths only, here a FIFO on this machine.
     const old = fifo('rotation-old.asc')
     const settings = {keyFile: old, rotation: {step: 'started', old: {keyFile: old}, new: {keyFile: fifo('rotation-new.asc')}}}
+    ok(['checkout'], {cwd: s.dir})
     fs.writeFileSync(path.join(s.dir, 'signing.json'), `${JSON.stringify(settings, null, 2)}\n`)
     expect(sh('git', ['add', 'signing.json'], {cwd: s.dir}).code).toBe(0)
     expect(sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '--quiet', '-m', 'rotation names a FIFO'], {cwd: s.dir}).code).toBe(0)

@@ -80,6 +80,8 @@ beforeAll(async () => {
   expect(sh('git', ['clone', '--quiet', '--bare', origin, remote]).code).toBe(0)
   victim = path.join(work, 'victim')
   ok(['clone', remote, victim], {cwd: work})
+  // With a work tree, as a person reading the files has: every refusal must leave it too.
+  ok(['checkout'], {cwd: victim})
   ok(['sync'], {cwd: victim})
   honestHead = gitIn(remote, ['rev-parse', 'main'])
   honestTree = gitIn(remote, ['rev-parse', 'main^{tree}'])
@@ -210,6 +212,7 @@ describe('the work tree writer and the lock', () => {
   it('a symlink planted in the work tree is replaced, never written through', () => {
     const other = path.join(work, 'writer')
     ok(['clone', remote, other], {cwd: work})
+    ok(['checkout'], {cwd: other})
     // Someone replaced the snapshots directory with a symlink out of the clone.
     fs.rmSync(path.join(other, 'snapshots'), {recursive: true, force: true})
     fs.symlinkSync(outside, path.join(other, 'snapshots'))
@@ -245,6 +248,7 @@ describe('the work tree writer and the lock', () => {
   it('a record with a non-hex SHA256 already in the local archive: CORRUPT_ARCHIVE, one line naming the path', () => {
     const local = path.join(work, 'corrupt')
     ok(['clone', remote, local], {cwd: work})
+    ok(['checkout'], {cwd: local})
     const rec = path.join(local, ...recordPath.split('/'))
     fs.writeFileSync(rec, fs.readFileSync(rec, 'utf8').replace(/^SHA256: .*$/m, 'SHA256: NOT-HEX'))
     expect(sh('git', ['commit', '--quiet', '-am', 'corrupt', '--no-verify'], {cwd: local, env: {GIT_AUTHOR_NAME: 'x', GIT_AUTHOR_EMAIL: 'x@x', GIT_COMMITTER_NAME: 'x', GIT_COMMITTER_EMAIL: 'x@x'}}).code).toBe(0)
