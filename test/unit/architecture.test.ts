@@ -31,4 +31,12 @@ describe('the shape of the source', () => {
     expect(read.length).toBeGreaterThan(5)
     for (const name of read) expect(text).toContain(`| \`${name}`)
   })
+
+  it('keeps every file under src/ within 400 lines, unless its header says why ("Over 400 lines: …")', () => {
+    const lines = (text: string): number => text.split('\n').length - (text.endsWith('\n') ? 1 : 0)
+    const over = sources()
+      .filter(([, text]) => lines(text) > 400 && !/^\s*(\*|\/\/)\s*Over 400 lines: \S/m.test(text.slice(0, 3000)))
+      .map(([file, text]) => `${file}: ${lines(text)} lines`)
+    expect(over).toEqual([])
+  })
 })
