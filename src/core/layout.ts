@@ -37,10 +37,10 @@ export const CONTENTS = 'contents'
 /**
  * Every name raptr writes at the top of an archive tree (files and directories). A
  * tree from the archive's remote holding anything else is refused (store/tree-check):
- * a new kind of archive file adds its name here. `signing.json` and `pins` are named in
- * archive/signing-settings and archive/pins.
+ * a new kind of archive file adds its name here. `signing.json`, `pins` and `mirrors` are named in
+ * archive/signing-settings, archive/pins and archive/mirrors.
  */
-export const ARCHIVE_TOP_LEVEL: ReadonlySet<string> = new Set([CONFIG_PATH, 'signing.json', DISTS, PACKAGES, CONTENTS, BUNDLES, SNAPSHOTS, BACKENDS, PUBLICATIONS, 'pins'])
+export const ARCHIVE_TOP_LEVEL: ReadonlySet<string> = new Set([CONFIG_PATH, 'signing.json', DISTS, PACKAGES, CONTENTS, BUNDLES, SNAPSHOTS, BACKENDS, PUBLICATIONS, 'pins', 'mirrors'])
 
 /** Versions may hold ':' (epoch), which some file systems refuse in names; '%' never occurs in a version. */
 export function encodeVersion(version: string): string {

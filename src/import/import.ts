@@ -50,7 +50,7 @@ export interface ImportResult {
 }
 
 /** One pool file to fetch: where it is in the repository, its size and SHA256, and the name it is saved under. */
-interface Wanted {
+export interface Wanted {
   key: string
   name: string
   size: number
@@ -58,7 +58,7 @@ interface Wanted {
 }
 
 /** One package of the repository: its files (a .deb, or a .dsc and what it lists), by component. */
-interface Candidate {
+export interface Candidate {
   component: string
   files: Wanted[]
   /** The file raptr adds: the .deb, or the .dsc. */
@@ -175,7 +175,7 @@ function noSuite(source: RepositorySource, dir: string): RaptrError {
   return new RaptrError('NOT_FOUND', `${source.url} has no ${dir}/InRelease or Release`, 'check the suite name (the directory under dists/, e.g. stable or bookworm) and that the URL is the directory holding dists/')
 }
 
-async function readRelease(source: RepositorySource, suite: string, keyring: string | undefined): Promise<{fields: Stanza; entries: ReleaseEntry[]}> {
+export async function readRelease(source: RepositorySource, suite: string, keyring: string | undefined): Promise<{fields: Stanza; entries: ReleaseEntry[]}> {
   const dir = `dists/${suite}`
   const inRelease = await source.get(`${dir}/InRelease`)
   let text: string
@@ -207,7 +207,7 @@ async function readRelease(source: RepositorySource, suite: string, keyring: str
 }
 
 /** An index as text, from whichever compressed form the Release lists, checked against its SHA256; undefined when the Release lists none. */
-async function readIndex(source: RepositorySource, suite: string, p: string, entries: ReleaseEntry[]): Promise<string | undefined> {
+export async function readIndex(source: RepositorySource, suite: string, p: string, entries: ReleaseEntry[]): Promise<string | undefined> {
   for (const ext of ['.xz', '.gz', '']) {
     const entry = entries.find((e) => e.path === p + ext)
     if (!entry) continue
@@ -229,7 +229,7 @@ async function readIndex(source: RepositorySource, suite: string, p: string, ent
  * Runs the name check `check` on a field of an upstream file, so a refusal is one line
  * naming the file (its URL) and the field: `http://… dists/stable/Release: Architectures: invalid architecture "../x"`.
  */
-function upstreamField<T>(where: string, field: string, check: () => T): T {
+export function upstreamField<T>(where: string, field: string, check: () => T): T {
   try {
     return check()
   } catch (error) {
@@ -239,7 +239,7 @@ function upstreamField<T>(where: string, field: string, check: () => T): T {
 }
 
 /** An index's package is imported only when its name, version, architecture and file names fit the grammar of what they become. */
-function checkCandidate(where: string, c: Candidate): void {
+export function checkCandidate(where: string, c: Candidate): void {
   upstreamField(where, 'Package', () => validatePackageName(c.name))
   upstreamField(where, `${c.name} Version`, () => parseVersion(c.version))
   if (c.arch !== 'source') upstreamField(where, `${c.name} Architecture`, () => validateArchitectureSpelling(c.arch))
@@ -259,14 +259,14 @@ function safeKey(key: string, field: string): string {
   return key
 }
 
-function binaryCandidate(stanza: Stanza, component: string): Candidate {
+export function binaryCandidate(stanza: Stanza, component: string): Candidate {
   const key = safeKey(need(stanza, 'Filename', 'Packages'), 'Filename')
   const name = path.posix.basename(key)
   const id = {name: need(stanza, 'Package', 'Packages'), version: need(stanza, 'Version', 'Packages'), arch: need(stanza, 'Architecture', 'Packages')}
   return {component, main: name, ...id, files: [{key, name, size: Number(need(stanza, 'Size', 'Packages')), sha256: need(stanza, 'SHA256', 'Packages').toLowerCase()}]}
 }
 
-function sourceCandidate(stanza: Stanza, component: string): Candidate {
+export function sourceCandidate(stanza: Stanza, component: string): Candidate {
   const dir = safeKey(need(stanza, 'Directory', 'Sources'), 'Directory')
   const files = valueLines(need(stanza, 'Checksums-Sha256', 'Sources')).map((line): Wanted => {
     const [sha, size, name] = line.split(/\s+/)
@@ -279,7 +279,7 @@ function sourceCandidate(stanza: Stanza, component: string): Candidate {
 }
 
 /** Whether the distribution links this package already, with the same bytes. */
-async function alreadyThere(view: ArchiveView, dist: string, c: Candidate): Promise<boolean> {
+export async function alreadyThere(view: ArchiveView, dist: string, c: Candidate): Promise<boolean> {
   const main = c.files.find((f) => f.name === c.main)!
   const rp = recordPath(c.name, c.version, c.arch)
   const text = await view.read(rp)
@@ -289,7 +289,7 @@ async function alreadyThere(view: ArchiveView, dist: string, c: Candidate): Prom
   return (await view.read(linkPath(dist, c.component, r.arch, r.name, r.version, r.kind))) !== undefined
 }
 
-async function download(source: RepositorySource, f: Wanted): Promise<Uint8Array> {
+export async function download(source: RepositorySource, f: Wanted): Promise<Uint8Array> {
   const data = await source.get(f.key, {maxBytes: f.size}).catch((error) => {
     throw (error as RaptrError).code === 'TOO_LARGE' ? new RaptrError('DSC_FILE_MISMATCH', `${f.key}: larger than the ${f.size} bytes the index says`, 'the repository is damaged or being published; import again later') : error
   })
@@ -300,7 +300,7 @@ async function download(source: RepositorySource, f: Wanted): Promise<Uint8Array
 }
 
 /** Creates the distribution (with the architectures imported) and its categories when missing. */
-async function ensureTarget(tx: import('../store/archive.js').Transaction, dist: string, components: string[], architectures: string[]): Promise<void> {
+export async function ensureTarget(tx: import('../store/archive.js').Transaction, dist: string, components: string[], architectures: string[]): Promise<void> {
   const existing = await readDistribution(tx, dist)
   const archs = [...new Set([...(existing?.architectures ?? (architectures.length ? [] : DEFAULT_ARCHITECTURES)), ...architectures])]
   if (!existing || archs.length !== existing.architectures.length) tx.write(distConfigPath(dist), json({...existing, architectures: archs}))
