@@ -333,6 +333,12 @@ export function narrowEvent(e: RaptrEvent, filter: {packages?: string[]; distrib
     const [unlinked, relinked] = [keep(e.unlinked), keep(e.relinked)]
     return unlinked.length + relinked.length === 0 ? undefined : {...e, unlinked, relinked}
   }
+  if (e.type === 'MirrorUpdated' && packages) {
+    // Like a rollback: the packages a mirror update linked and unlinked answer --package.
+    if (distributions && !distributions.includes(e.distribution)) return undefined
+    const [added, removed] = [e.added.filter((p) => packages.includes(p.name)), e.removed.filter((p) => packages.includes(p.name))]
+    return added.length + removed.length === 0 ? undefined : {...e, added, removed}
+  }
   const inDist = (p: {distribution?: string; linked?: string[]; unlinked?: string[]; from?: string; to?: string}): boolean =>
     !distributions ||
     [p.distribution, ...(p.linked ?? []), ...(p.unlinked ?? []), p.from, p.to].some((s) => s !== undefined && distributions.includes(s.split('/')[0]))

@@ -123,6 +123,8 @@ function aptlyVersion(): number {
 function raptrSelection(dir: string, name: string, url: string, args: string[]): string[] {
   ok(['mirror', 'add', name, url, 'stable', '--to', name, '--architectures', ARCHS.join(','), ...args], {cwd: dir})
   ok(['mirror', 'update', name], {cwd: dir})
+  // Every kind (binaries, all, udebs, sources) is recognised as there on the next run.
+  expect(ok(['mirror', 'update', name], {cwd: dir}).stdout).toMatch(/already matches the upstream/)
   return okJson<Array<{name: string; version: string; architecture: string}>>(['package', 'list', '-d', name], {cwd: dir})
     .map((p) => `${p.name}_${p.version}_${p.architecture}`)
     .sort()
@@ -258,6 +260,15 @@ describe('raptr mirror update follows an upstream that changes', () => {
     const unknown = raptr(['mirror', 'update', 'nope'], {cwd: dir})
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/no mirror named "nope"/)
+    // package search takes the same expressions; today's name globs keep working beside it.
+    const search = (args: string[]): string[] => okJson<Array<{name: string; version: string; architecture: string}>>(['package', 'search', ...args], {cwd: dir}).map((p) => `${p.name}_${p.version}_${p.architecture}`)
+    expect(search(['--filter', 'Name (% lib*), !libb', '-d', 'stable'])).toEqual(['liba_1.1_amd64', 'liba_1.1_arm64', 'libc_1_amd64', 'libd_1_all'])
+    expect(search(['app', '--filter', '$Version (>> 1.0), $Architecture (arm64)'])).toEqual(['app_3.0_arm64'])
+    expect(search(['lib?'])).toEqual(['liba_0.9_amd64', 'liba_1.1_amd64', 'liba_1.1_arm64', 'libb_1_amd64', 'libc_1_amd64', 'libd_1_all'])
+    const badSearch = raptr(['package', 'search', '--filter', 'Name (% lib*'], {cwd: dir})
+    expect(badSearch.code).toBe(2)
+    expect(badSearch.stderr).toMatch(/invalid filter at column 13/)
+    expect(raptr(['package', 'search'], {cwd: dir}).code).toBe(2)
     ok(['mirror', 'remove', 'up'], {cwd: dir})
     expect(okJson<unknown[]>(['mirror', 'list'], {cwd: dir})).toEqual([])
     expect(ok(['mirror', 'remove', 'up'], {cwd: dir}).stdout).toMatch(/nothing to do/)
