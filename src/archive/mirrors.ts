@@ -1,14 +1,11 @@
 import * as z from '../core/zod.js'
 import {RaptrError} from '../errors.js'
+import {MIRRORS, mirrorPath} from '../core/layout.js'
 import {NAME_LIMITS, shownValue, validateArchitecture, validateComponentName, validateMirrorName, validateSuiteName} from '../core/names.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {parseFilter} from '../filter/parse.js'
 import {checkSourceUrl} from '../backends/url.js'
 import {json, parseJsonFile} from './settings.js'
-
-/** Archive tree: `mirrors/<name>.json`, one upstream followed into one distribution. */
-export const MIRRORS = 'mirrors'
-export const mirrorPath = (name: string): string => `${MIRRORS}/${name}.json`
 
 // The grammars of names.ts, for values read back from a pushed tree.
 const componentName = z.string().check(z.maxLength(NAME_LIMITS.category), z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/))
