@@ -220,6 +220,16 @@ describe('raptr mirror update follows an upstream that changes', () => {
     const expected = [...before.filter((p) => !/^(liba_0\.9|libb_1)_/.test(p)), 'libc_1_amd64', 'app_3.0_arm64', 'libd_1_all'].sort()
 
     const h0 = head()
+    // A run that fails half-way (a pool file the index lists is missing) changes nothing; once it is back, the update goes through.
+    const libc = fs.readdirSync(pool).find((f) => f.startsWith('libc_'))!
+    fs.renameSync(path.join(pool, libc), path.join(work, libc))
+    const broken = raptr(['mirror', 'update', 'up'], {cwd: dir})
+    expect(broken.code, broken.stderr).toBe(2)
+    expect(broken.stderr).toMatch(/libc_1_amd64\.deb is missing/)
+    expect(head()).toBe(h0)
+    expect(listed()).toEqual(before)
+    fs.renameSync(path.join(work, libc), path.join(pool, libc))
+
     const dry = okJson<{added: Array<{name: string; version: string}>; removed: Array<{name: string; version: string}>; dryRun: boolean}>(['mirror', 'update', 'up', '--dry-run'], {cwd: dir})
     expect(dry.dryRun).toBe(true)
     expect(dry.added.map((p) => `${p.name} ${p.version}`)).toEqual(['app 3.0', 'libc 1', 'libd 1'])
