@@ -151,6 +151,20 @@ describe('selection with dependencies', () => {
     expect(selectPackages(up, {architectures: ['amd64']})).toHaveLength(up.length)
   })
 
+  it('satisfies a virtual package by what Provides it, and a dependency only within its architecture', () => {
+    const up = [
+      pkg('mailer', '1', 'amd64', {Depends: 'mail-transport-agent, helper:any'}),
+      pkg('postfix', '3.7', 'amd64', {Provides: 'mail-transport-agent'}),
+      pkg('helper', '1', 'arm64'),
+      pkg('helper', '1', 'amd64'),
+      pkg('mailer', '1', 'arm64', {Depends: 'helper'}),
+    ]
+    const sel = (archs: string[]): string[] => selectPackages(up, {query: parseFilter('mailer {amd64}'), followDependencies: true, architectures: archs}).map((p) => `${p.name}_${p.architecture}`)
+    expect(sel(['amd64'])).toEqual(['mailer_amd64', 'postfix_amd64', 'helper_amd64'])
+    // Dependencies are followed for the architectures mirrored only: mailer amd64 is not arm64's to follow.
+    expect(sel(['arm64'])).toEqual(['mailer_amd64'])
+  })
+
   it('adds the source of a binary named otherwise, with sources', () => {
     const up = [pkg('bin', '1.0', 'amd64', {Source: 'src (0.9)'}), pkg('src', '0.9', 'source', {}, 'source'), pkg('src', '1.0', 'source', {}, 'source')]
     expect(selectPackages(up, {query: parseFilter('bin'), withSources: true, architectures: ['amd64']}).map((p) => `${p.name}_${p.version}_${p.architecture}`)).toEqual(['bin_1.0_amd64', 'src_0.9_source'])
