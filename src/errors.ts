@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'AMBIGUOUS'
   | 'BAD_ARGUMENT'
+  | 'BAD_FILTER'
+  | 'UNKNOWN_MIRROR'
   // publishing
   | 'BAD_URL'
   | 'NO_SIGNING_KEY'

@@ -4,6 +4,8 @@
  * from one distribution to another in one commit.
  */
 import {RaptrError} from '../errors.js'
+import {matches} from '../filter/evaluate.js'
+import {parseFilter} from '../filter/parse.js'
 import {cidFromSha256} from '../core/cid.js'
 import {getField, parseStanza} from '../core/deb822.js'
 import {linkPath, PACKAGES} from '../core/layout.js'
@@ -91,14 +93,17 @@ export interface SearchHit {
 }
 
 /**
- * Packages whose name matches `query` (a glob, or /regex/), whose fields match every
- * `F=VALUE` (VALUE a glob or /regex/, case-insensitive), and (with `distribution`)
- * that are linked there.
+ * Packages whose name matches `query` (a glob, or /regex/; default every name), whose
+ * fields match every `F=VALUE` (VALUE a glob or /regex/, case-insensitive), that
+ * `filter` (aptly's filter language, as mirrors use it) selects, and (with
+ * `distribution`) that are linked there.
  *
  * @example await searchPackages(view, {query: 'lib*', fields: ['Section=libs'], distribution: 'production'})
  */
-export async function searchPackages(view: ArchiveView, opts: {query: string; fields?: string[]; distribution?: string}): Promise<SearchHit[]> {
-  const nameMatches = matcher(opts.query)
+export async function searchPackages(view: ArchiveView, opts: {query?: string; fields?: string[]; distribution?: string; filter?: string}): Promise<SearchHit[]> {
+  const nameMatches = matcher(opts.query ?? '*')
+  // aptly's filter language (the one mirrors use), checked before anything is read.
+  const query = opts.filter === undefined ? undefined : parseFilter(opts.filter)
   const fieldTests = (opts.fields ?? []).map((f) => {
     const eq = f.indexOf('=')
     if (eq < 1) throw new RaptrError('BAD_ARGUMENT', `--field ${f} is not FIELD=VALUE`, 'e.g. --field Maintainer=*acme* or --field Section=/^lib/')
@@ -115,6 +120,7 @@ export async function searchPackages(view: ArchiveView, opts: {query: string; fi
       for (const r of await recordsOf(view, name)) {
         const stanza = parseStanza(r.stanza)
         if (!fieldTests.every((t) => t(stanza))) continue
+        if (query && !matches(query, {name: r.name, version: r.version, architecture: r.arch, type: r.kind === 'dsc' ? 'source' : r.kind === 'udeb' ? 'udeb' : 'deb', stanza})) continue
         const linked = await linksOf(view, r)
         if (dist && !linked.some((l) => l === `${dist.dist}/${dist.cat}` || (!dist.cat && l.startsWith(`${dist.dist}/`)))) continue
         const description = (getField(stanza, 'Description') ?? '').split('\n')[0].trim()

@@ -1,4 +1,4 @@
-import {BACKENDS, BUNDLES, CATEGORY_CONFIG, CONFIG_PATH, CONTENTS, DISTS, DIST_CONFIG, PACKAGES, PUBLICATIONS, SNAPSHOTS, decodeCategory, encodeCategory, recordPath} from '../core/layout.js'
+import {BACKENDS, BUNDLES, CATEGORY_CONFIG, CONFIG_PATH, CONTENTS, DISTS, DIST_CONFIG, MIRRORS, PACKAGES, PUBLICATIONS, SNAPSHOTS, decodeCategory, encodeCategory, recordPath} from '../core/layout.js'
 import {validateAlias, validateArchitectureSpelling, validateBackendName, validateComponentName, validatePackageName, validateSnapshotName, validateSuiteName} from '../core/names.js'
 import {getField, parseStanza} from '../core/deb822.js'
 import type * as z from '../core/zod.js'
@@ -7,6 +7,7 @@ import type {GitTrees} from '../store/git-tree.js'
 import {UnsafeEntryError, checkTreeChange, unsafeArchiveError} from '../store/tree-check.js'
 import {BackendSettings} from './backends.js'
 import {BundleFile} from './bundles.js'
+import {mirrorFileProblem} from './mirrors.js'
 import {ArchivePin, PINS} from './pins.js'
 import {PublicationRecord} from './publications.js'
 import {parseRecord} from './records.js'
@@ -131,6 +132,8 @@ export function fileProblem(p: string, text: string): string | undefined {
       return parts.length === 4 ? json(ArchivePin) : 'raptr keeps only pins/<backend>/<dist>/<snapshot>.json there'
     case BUNDLES:
       return parts.length === 3 ? json(BundleFile) : 'raptr keeps only bundles/<alias>/<version> there'
+    case MIRRORS:
+      return mirrorFileProblem(p, text)
     case CONTENTS:
       return parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[2]) && parts[2].startsWith(parts[1]) ? undefined : 'raptr keeps only contents/<xx>/<sha256> there'
     case PACKAGES:

@@ -41,6 +41,7 @@ export function distributionsOf(e: RaptrEvent): string[] {
     case 'Refreshed':
     case 'RolledBack':
     case 'Imported':
+    case 'MirrorUpdated':
       return [e.distribution]
     case 'CategoryAdded':
     case 'CategoryRemoved':
@@ -75,6 +76,12 @@ export function narrowEvent(e: RaptrEvent, filter: {packages?: string[]; distrib
     const keep = (ps: PackagePlace[] | undefined): PackagePlace[] => (ps ?? []).filter((p) => packages.includes(p.name))
     const [unlinked, relinked] = [keep(e.unlinked), keep(e.relinked)]
     return unlinked.length + relinked.length === 0 ? undefined : {...e, unlinked, relinked}
+  }
+  if (e.type === 'MirrorUpdated' && packages) {
+    // Like a rollback: the packages a mirror update linked and unlinked answer --package.
+    if (distributions && !distributions.includes(e.distribution)) return undefined
+    const [added, removed] = [e.added.filter((p) => packages.includes(p.name)), e.removed.filter((p) => packages.includes(p.name))]
+    return added.length + removed.length === 0 ? undefined : {...e, added, removed}
   }
   const inDist = (p: {distribution?: string; linked?: string[]; unlinked?: string[]; from?: string; to?: string}): boolean =>
     !distributions ||
@@ -139,6 +146,8 @@ export function describeEvent(e: RaptrEvent): string {
     case 'Pinned':
     case 'Unpinned':
       return `${e.distribution} ${e.pinned} on ${e.backend}`
+    case 'MirrorUpdated':
+      return `${e.name} into ${e.distribution}: added ${e.added.length ? refs(e.added) : 'none'}; removed ${e.removed.length ? refs(e.removed) : 'none'}`
     case 'Merged':
       return `${e.remote}/${e.branch}: ${e.commits.length} commit${e.commits.length === 1 ? '' : 's'} came in`
     default: {

@@ -109,6 +109,19 @@ export const RolledBack = v1('RolledBack', {
 /** What a local purge deleted from the blob cache (content ids). */
 export const Purged = v1('Purged', {objects: z.number(), bytes: z.number(), blobs: z.array(z.string())})
 export const Imported = v1('Imported', {url: z.string(), suite: z.string(), distribution: z.string(), components: z.array(z.string()), count: z.number()})
+/** A mirror's settings (mirrors/<name>.json), recorded whole. */
+const MirrorSettingsData = z.record(z.string(), z.unknown())
+export const MirrorAdded = v1('MirrorAdded', {name: z.string(), settings: MirrorSettingsData})
+export const MirrorRemoved = v1('MirrorRemoved', {name: z.string()})
+/** What a mirror update changed in its distribution: the packages linked from the upstream and those unlinked because the upstream (or its filter) no longer has them. */
+export const MirrorUpdated = v1('MirrorUpdated', {
+  name: z.string(),
+  url: z.string(),
+  suite: z.string(),
+  distribution: z.string(),
+  added: z.array(PackagePlace),
+  removed: z.array(PackagePlace),
+})
 /**
  * A sync merge: the commits it brought in from the other side (since the merge base),
  * each with its event types. Their events are counted on those commits, not here.
@@ -158,6 +171,9 @@ export const RaptrEvent = z.discriminatedUnion('type', [
   RolledBack,
   Purged,
   Imported,
+  MirrorAdded,
+  MirrorRemoved,
+  MirrorUpdated,
   Merged,
 ])
 export type RaptrEvent = z.infer<typeof RaptrEvent>

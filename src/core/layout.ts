@@ -15,6 +15,7 @@ import {cidFromSha256} from './cid.js'
  *   bundles/<alias>/<ver>                        a bundle's members
  *   snapshots/<name>.json                        a named snapshot
  *   backends/<name>.json                         a publishing target
+ *   mirrors/<name>.json                          an upstream a distribution follows
  *   publications/<backend>/<dist>/<stamp>        what was published where
  *
  * `<xx>` shards by a hash of the package name so no tree holds tens of thousands of
@@ -33,6 +34,8 @@ export const PUBLICATIONS = 'publications'
 export const DIST_CONFIG = 'distribution.json'
 export const CATEGORY_CONFIG = 'category.json'
 export const CONTENTS = 'contents'
+/** `mirrors/<name>.json`: an upstream a distribution follows (archive/mirrors). */
+export const MIRRORS = 'mirrors'
 
 /**
  * Every name raptr writes at the top of an archive tree (files and directories). A
@@ -40,7 +43,7 @@ export const CONTENTS = 'contents'
  * a new kind of archive file adds its name here. `signing.json` and `pins` are named in
  * archive/signing-settings and archive/pins, `keyring.json` in archive/keyring-settings.
  */
-export const ARCHIVE_TOP_LEVEL: ReadonlySet<string> = new Set([CONFIG_PATH, 'signing.json', 'keyring.json', DISTS, PACKAGES, CONTENTS, BUNDLES, SNAPSHOTS, BACKENDS, PUBLICATIONS, 'pins'])
+export const ARCHIVE_TOP_LEVEL: ReadonlySet<string> = new Set([CONFIG_PATH, 'signing.json', 'keyring.json', DISTS, PACKAGES, CONTENTS, BUNDLES, SNAPSHOTS, BACKENDS, PUBLICATIONS, 'pins', MIRRORS])
 
 /** Versions may hold ':' (epoch), which some file systems refuse in names; '%' never occurs in a version. */
 export function encodeVersion(version: string): string {
@@ -102,6 +105,7 @@ export const bundleDir = (alias: string): string => `${BUNDLES}/${alias}`
 export const bundlePath = (alias: string, version: string): string => `${BUNDLES}/${alias}/${encodeVersion(version)}`
 export const snapshotNamePath = (name: string): string => `${SNAPSHOTS}/${name}.json`
 export const backendPath = (name: string): string => `${BACKENDS}/${name}.json`
+export const mirrorPath = (name: string): string => `${MIRRORS}/${name}.json`
 export const publicationDir = (backend: string, dist: string): string => `${PUBLICATIONS}/${backend}/${dist}`
 
 /** Published pool key of a binary package: purely hash-derived, so no `+` or `~` reaches a URL. */

@@ -1,4 +1,4 @@
-import {BACKENDS, BUNDLES, CATEGORY_CONFIG, CONFIG_PATH, DISTS, DIST_CONFIG, PACKAGES, SNAPSHOTS, categoryConfigPath, decodeVersion, distConfigPath, recordPath} from './layout.js'
+import {BACKENDS, BUNDLES, CATEGORY_CONFIG, CONFIG_PATH, DISTS, DIST_CONFIG, MIRRORS, PACKAGES, SNAPSHOTS, categoryConfigPath, decodeVersion, distConfigPath, recordPath} from './layout.js'
 
 /**
  * raptr's three-way merge, decided path by path. Archive paths are keys (one file per
@@ -31,7 +31,7 @@ export type PathDecision = {content: Uint8Array | undefined} | {conflict: MergeC
 export function classifyPath(path: string): PathKind {
   const parts = path.split('/')
   if (path === CONFIG_PATH) return 'settings'
-  if (parts[0] === BACKENDS && parts.length === 2 && parts[1].endsWith('.json')) return 'settings'
+  if ((parts[0] === BACKENDS || parts[0] === MIRRORS) && parts.length === 2 && parts[1].endsWith('.json')) return 'settings'
   if (parts[0] === DISTS && parts.length === 3 && parts[2] === DIST_CONFIG) return 'settings'
   if (parts[0] === DISTS && parts.length === 4 && parts[3] === CATEGORY_CONFIG) return 'settings'
   if (parts[0] === DISTS && parts.length === 7) return 'link'
@@ -189,6 +189,7 @@ function settingName(path: string): string {
   if (path === CONFIG_PATH) return CONFIG_PATH
   const parts = path.split('/')
   if (parts[0] === BACKENDS) return `backend ${parts[1].slice(0, -'.json'.length)}`
+  if (parts[0] === MIRRORS) return `mirror ${parts[1].slice(0, -'.json'.length)}`
   if (parts.length === 3) return `distribution ${parts[1]}`
   return `category ${parts[2]} of ${parts[1]}`
 }

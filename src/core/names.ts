@@ -49,6 +49,7 @@ export const NAME_LIMITS = {
   backend: 64,
   snapshot: 64,
   alias: 64,
+  mirror: 64,
   architecture: 32,
   packageName: 96,
   /** As stored: each `:` counts 3 (`%3a`). */
@@ -186,6 +187,15 @@ export function validateAlias(alias: string): string {
  */
 export function validateBackendName(name: string): string {
   return validateSegment('backend name', name, NAME_LIMITS.backend, 'local, s3-eu')
+}
+
+/**
+ * Return `name` if it can name a mirror (`mirrors/<name>.json`); else throw RaptrError('BAD_NAME').
+ *
+ * @example validateMirrorName('debian-bookworm') // 'debian-bookworm'
+ */
+export function validateMirrorName(name: string): string {
+  return validateSegment('mirror name', name, NAME_LIMITS.mirror, 'debian-bookworm, nginx-stable')
 }
 
 /**

@@ -159,7 +159,7 @@ async function alreadyThere(view: ArchiveView, dist: string, c: UpstreamPackage)
  * fields) and its categories when missing; an existing one gains the architectures and
  * categories, and the Release fields only with `overwrite`.
  */
-async function ensureTarget(tx: Transaction, dist: string, components: string[], architectures: string[], carry: ReturnType<typeof carryFromRelease>, overwrite: boolean): Promise<CarryReport> {
+export async function ensureTarget(tx: Transaction, dist: string, components: string[], architectures: string[], carry: ReturnType<typeof carryFromRelease>, overwrite: boolean): Promise<CarryReport> {
   const existing = await readDistribution(tx, dist)
   const {settings, report} = await carryInto(tx, dist, existing, carry, overwrite)
   const archs = [...new Set([...(existing?.architectures ?? (architectures.length ? [] : DEFAULT_ARCHITECTURES)), ...architectures])]

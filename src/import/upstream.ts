@@ -227,7 +227,7 @@ export function upstreamField<T>(where: string, field: string, check: () => T): 
 }
 
 /** An index's package is imported only when its name, version, architecture, file names and sizes fit the grammar and caps of what they become. */
-function checkCandidate(where: string, c: UpstreamPackage): void {
+export function checkCandidate(where: string, c: UpstreamPackage): void {
   upstreamField(where, 'Package', () => validatePackageName(c.name))
   upstreamField(where, `${c.name} Version`, () => parseVersion(c.version))
   if (c.arch !== 'source') upstreamField(where, `${c.name} Architecture`, () => validateArchitectureSpelling(c.arch))
@@ -259,14 +259,14 @@ function sizeOf(v: string): number {
   return /^\d{1,20}$/.test(v) ? Number(v) : Number.NaN
 }
 
-function binaryCandidate(stanza: Stanza, component: string): UpstreamPackage {
+export function binaryCandidate(stanza: Stanza, component: string): UpstreamPackage {
   const key = safeKey(need(stanza, 'Filename', 'Packages'), 'Filename')
   const name = path.posix.basename(key)
   const id = {name: need(stanza, 'Package', 'Packages'), version: need(stanza, 'Version', 'Packages'), arch: need(stanza, 'Architecture', 'Packages')}
   return {component, main: name, ...id, files: [{key, name, size: sizeOf(need(stanza, 'Size', 'Packages')), sha256: need(stanza, 'SHA256', 'Packages').toLowerCase()}]}
 }
 
-function sourceCandidate(stanza: Stanza, component: string): UpstreamPackage {
+export function sourceCandidate(stanza: Stanza, component: string): UpstreamPackage {
   const dir = safeKey(need(stanza, 'Directory', 'Sources'), 'Directory')
   const files = valueLines(need(stanza, 'Checksums-Sha256', 'Sources')).map((line): PoolFile => {
     const [sha, size, name] = line.split(/\s+/)

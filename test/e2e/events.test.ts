@@ -262,6 +262,24 @@ const steps: Step[] = [
     ],
   },
   {
+    types: ['MirrorAdded'],
+    run: (t) => ok(['mirror', 'add', 'prod', `file://${t.www}`, 'production', '--to', 'mirrored', '--component', 'public', '--architectures', 'amd64', '--filter', 'Name (% hel*)'], {cwd: t.dir}),
+    payloads: (t) => [{name: 'prod', settings: {url: `file://${t.www}`, suite: 'production', distribution: 'mirrored', components: ['public'], architectures: ['amd64'], filter: 'Name (% hel*)'}}],
+  },
+  {
+    types: ['PackageAdded', 'MirrorUpdated'],
+    run: (t) => ok(['mirror', 'update', 'prod'], {cwd: t.dir}),
+    payloads: (t) => [
+      {packages: [{...ref('hello', '2.0'), category: 'public', linked: ['mirrored/public']}]},
+      {name: 'prod', url: `file://${t.www}`, suite: 'production', distribution: 'mirrored', added: [{...ref('hello', '2.0'), distribution: 'mirrored', category: 'public'}], removed: []},
+    ],
+  },
+  {
+    types: ['MirrorRemoved'],
+    run: (t) => ok(['mirror', 'remove', 'prod'], {cwd: t.dir}),
+    payloads: () => [{name: 'prod'}],
+  },
+  {
     types: ['KeyRotationStarted'],
     run: (t) => {
       ok(['key', 'generate', '--name', 'raptr tests 2027', '--email', 'tests@example.org', '--out', path.join(t.work, 'signing-2027.asc')], {cwd: t.work})
@@ -334,10 +352,10 @@ describe('typed events', () => {
     const moved = okJson<LogEntry[]>(['log', '--package', 'hello', '--distribution', 'production', '--event', 'PackageMoved'], {cwd: s.dir})
     expect(moved).toHaveLength(1)
     expect(moved[0]).toMatchObject({author: 'raptr tests <tests@example.org>', payload: {packages: [{...ref('hello', '2.0'), to: 'production/public'}]}})
-    // The bulk add of hello 2.0 and other 1.0 is narrowed to hello.
+    // The bulk add of hello 2.0 and other 1.0 is narrowed to hello; the newest is the mirror's (hello 2.0 into mirrored).
     const added = okJson<LogEntry[]>(['log', '--package', 'hello', '--event', 'PackageAdded'], {cwd: s.dir})
     for (const e of added) expect((e.payload.packages as Array<{name: string}>).map((p) => p.name).every((n) => n === 'hello')).toBe(true)
-    expect(added.map((e) => (e.payload.packages as Array<{version: string}>).map((p) => p.version))).toEqual([['2.0'], ['3.0'], ['2.0'], ['1.0']])
+    expect(added.map((e) => (e.payload.packages as Array<{version: string}>).map((p) => p.version))).toEqual([['2.0'], ['2.0'], ['3.0'], ['2.0'], ['1.0']])
   })
 
   it('audit: every rollback of production, --since/--until, --author, -n, --oneline', () => {
@@ -359,7 +377,7 @@ describe('typed events', () => {
 
   it('package history NAME lists every event that touched it, oldest first', () => {
     const h = okJson<LogEntry[]>(['package', 'history', 'hello'], {cwd: s.dir}).map((e) => z.parse(LogEntry, e))
-    expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'RolledBack', 'PackageAdded'])
+    expect(h.map((e) => e.type)).toEqual(['PackageAdded', 'PackageAdded', 'PackageLinked', 'PackageMoved', 'PackageUnlinked', 'PackageRemoved', 'PackageAdded', 'PackageRemoved', 'RolledBack', 'PackageAdded', 'PackageAdded', 'MirrorUpdated'])
     const inProd = okJson<LogEntry[]>(['package', 'history', 'hello', '--distribution', 'production'], {cwd: s.dir})
     expect(inProd.map((e) => e.type)).toEqual(['PackageAdded', 'PackageMoved', 'PackageUnlinked', 'PackageAdded', 'PackageRemoved', 'RolledBack'])
     // The rollback unlinked hello 3.0 and relinked hello 2.0: narrowed to hello, it says both.

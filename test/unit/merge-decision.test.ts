@@ -8,6 +8,7 @@ describe('the per-path merge decision', () => {
   it('knows each kind of archive path', () => {
     expect(classifyPath('raptr.json')).toBe('settings')
     expect(classifyPath('backends/eu.json')).toBe('settings')
+    expect(classifyPath('mirrors/bookworm.json')).toBe('settings')
     expect(classifyPath('dists/staging/distribution.json')).toBe('settings')
     expect(classifyPath('dists/staging/main/category.json')).toBe('settings')
     expect(classifyPath('dists/staging/main/amd64/3f/hello/2.10-3')).toBe('link')
@@ -48,6 +49,11 @@ describe('the per-path merge decision', () => {
     expect(mergeJson({arch: ['amd64']}, {arch: ['amd64', 'arm64']}, {arch: ['amd64', 'riscv64']})).toMatchObject({conflicts: ['arch']})
     const d = decidePath('dists/staging/distribution.json', b('{"architectures":["amd64"]}'), b('{"architectures":["amd64"],"origin":"A"}'), b('{"architectures":["amd64"],"origin":"B"}'))
     expect('conflict' in d && d.conflict.message).toBe('setting distribution staging: origin set two ways ("A" here, "B" there)')
+    // A mirror's filter changed two ways is a conflict that names the mirror; different keys merge.
+    const m = (o: Record<string, unknown>): Uint8Array => b(JSON.stringify({url: 'http://u', suite: 's', distribution: 'd', ...o}))
+    const mc = decidePath('mirrors/up.json', m({}), m({filter: 'a'}), m({filter: 'b'}))
+    expect('conflict' in mc && mc.conflict.message).toBe('setting mirror up: filter set two ways ("a" here, "b" there)')
+    expect(JSON.parse(text(decidePath('mirrors/up.json', m({}), m({filter: 'a'}), m({withSources: true})))!)).toMatchObject({filter: 'a', withSources: true})
   })
 
   it('a path raptr does not know, changed two ways, takes what the remote has', () => {
