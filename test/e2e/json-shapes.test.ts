@@ -98,6 +98,16 @@ describe('the --json interface of every command', () => {
     json('unpin', ['unpin', 'first', 'production', '--backend', 'local'])
     json('rollback', ['rollback', 'production', '--backend', 'local'])
     json('verify', ['verify', 'local'])
+    json('import', ['import', `file://${s.www}`, 'production', '--to', 'imported'])
+    json('mirror add', ['mirror', 'add', 'upstream', `file://${s.www}`, 'production', '--to', 'mirrored', '--filter', 'hello | tool'])
+    json('mirror update --dry-run', ['mirror', 'update', 'upstream', '--dry-run'])
+    json('mirror update', ['mirror', 'update', 'upstream'])
+    json('mirror list', ['mirror', 'list'])
+    json('mirror show', ['mirror', 'show', 'upstream'])
+    json('mirror remove', ['mirror', 'remove', 'upstream'])
+    json('key package', ['key', 'package', '--section', 'production/public', '--url', 'https://apt.example.org/debian'])
+    json('key sources', ['key', 'sources', 'production', '--url', 'https://apt.example.org/debian'])
+    json('checkout', ['checkout'])
     json('purge', ['purge', 'local', '--dry-run'])
     json('log', ['log', '-n', '3'])
     json('publish drop', ['publish', 'drop', 'production', 'local'])
@@ -112,7 +122,7 @@ describe('the --json interface of every command', () => {
     // The snapshot must name every command run above, so a command dropped from it shows too.
     const recorded = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '__snapshots__', 'json-shapes.json'), 'utf8')) as Record<string, unknown>
     expect(Object.keys(recorded).sort()).toEqual(Object.keys(shapes).sort())
-  })
+   }, 600_000)
 
   it('shapeOf keeps keys and types, and merges array elements', () => {
     expect(shapeOf({b: 1, a: [{x: 's'}, {x: 't', y: true}], c: null})).toEqual({a: [{x: 'string', 'y?': 'boolean'}], b: 'number', c: 'null'})
