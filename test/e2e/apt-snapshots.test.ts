@@ -105,7 +105,7 @@ describe('apt --snapshot selects raptr snapshots', () => {
   })
 
   it('verify reports a root link that names no pinned copy and a live snapshot without its root; --repair mends both', () => {
-    const [live] = okJson<any[]>(['publish', '--sign-key', s.key, '--json'], {cwd: s.dir}).results.map((r: any) => r.pinned)
+    const [live] = okJson(['publish', '--sign-key', s.key, '--json'], {cwd: s.dir}).results.map((r: any) => r.pinned)
     expect(ok(['verify'], {cwd: s.dir}).stdout).toMatch(/^web: healthy/)
     fs.mkdirSync(path.join(s.www, 'snapshots/stale/dists'), {recursive: true})
     fs.symlinkSync('../../../dists/snapshots/000000000000/production', path.join(s.www, 'snapshots/stale/dists/production'))
