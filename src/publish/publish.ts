@@ -22,6 +22,7 @@ import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type Sign
 import {settle} from '../remote/settle.js'
 import {releaseInputFor} from './release-fields.js'
 import {snapshotRootsAfter, snapshotsField} from './snapshot-roots.js'
+import {poolAliasesAfter} from './pool-aliases.js'
 import type {RaptrEvent} from '../core/events.js'
 
 export interface PublishProgress {
@@ -264,6 +265,7 @@ async function publishOne(
       result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
       if (live.warning) result.warning = live.warning
       await snapshotRootsAfter(archive, backend, backendName, snap, plan.pinnedId, plan.seq === 1, opts.onWarning)
+      if (snap.settings.poolAliases) await poolAliasesAfter(backend, `${backendName}/${snap.dist}`, await indexesOf(snap.dist), opts.onWarning)
       return result
     }
     // Another publisher took this sequence number, or a purge started: plan again

@@ -7,6 +7,7 @@ import {listNamedSnapshots} from '../archive/snapshots.js'
 import type {Backend, ObjectInfo} from '../backends/interface.js'
 import {blobsOfTree} from '../publish/indexes.js'
 import {deadRootLinks} from '../publish/snapshot-roots.js'
+import {aliasesOfPackages, categoryOfPackagesIndex} from '../publish/pool-aliases.js'
 import {acquireLease} from '../remote/lease.js'
 import {loggedDistributions, readHead, readLog} from '../remote/log.js'
 import {readPins} from '../remote/pins.js'
@@ -172,6 +173,10 @@ async function gatherReferences(archive: Archive, backend: Backend, retained: Re
       const text = await fetchIndex(backend, idx.keys, idx.sha256)
       if (text !== undefined) {
         for (const p of poolRefsOfIndex(text)) referenced.add(p.key)
+        // A retained package keeps its conventional path too (--pool-aliases); the
+        // alias of a purged one goes with it.
+        const category = categoryOfPackagesIndex(idx.path)
+        if (category) for (const [alias] of aliasesOfPackages(category, text)) referenced.add(alias)
         parsed.add(idx.sha256)
       } else if (!fromArchive) {
         // The backend lost the index; the archive may still know what it listed.
