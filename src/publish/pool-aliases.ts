@@ -63,8 +63,9 @@ export function aliasesOfPackages(category: string, text: string): Array<[string
 /**
  * The aliases of a distribution, read from the Packages files a publish rendered (`dir`
  * holds them at their paths), a run of stanzas at a time. When two packages claim one
- * alias path (the same name, version and architecture with different bytes, which only
- * happens across distributions sharing a category name), the smaller hash-named key
+ * alias path (the same name, version and architecture with different bytes: an archive
+ * holds one package per name, version and architecture and the path names the category,
+ * so only two archives publishing to one backend can), the smaller hash-named key
  * wins, so the answer does not depend on which was published first.
  */
 export async function aliasesOfIndexes(dir: string, files: IndexFile[]): Promise<Map<string, string>> {
