@@ -120,8 +120,9 @@ export async function listRootLinks(backend: Backend): Promise<RootLink[]> {
  * Release (purged) or that points anywhere but a pinned copy, and a `pool` link of a
  * root with no `dists/` link left. What purge removes and verify reports. `gone`: pinned
  * directories (`dists/snapshots/<id>/<dist>`) to count as purged already (purge's plan).
+ * `names`: the archive's snapshot names; given, the root of a name no longer there is dead.
  */
-export async function deadRootLinks(backend: Backend, opts: {links?: RootLink[]; gone?: ReadonlySet<string>} = {}): Promise<RootLink[]> {
+export async function deadRootLinks(backend: Backend, opts: {links?: RootLink[]; gone?: ReadonlySet<string>; names?: ReadonlySet<string>} = {}): Promise<RootLink[]> {
   const all = opts.links ?? (await listRootLinks(backend))
   const dead: RootLink[] = []
   const live = new Set<string>()
@@ -129,7 +130,8 @@ export async function deadRootLinks(backend: Backend, opts: {links?: RootLink[];
     if (l.dist === undefined) continue
     const target = path.posix.normalize(path.posix.join(path.posix.dirname(l.key), l.target))
     const m = /^dists\/snapshots\/([^/]+)\/([^/]+)$/.exec(target)
-    if (m && m[2] === l.dist && !opts.gone?.has(target) && (await backend.stat(`${target}/Release`))) live.add(l.id)
+    const named = !opts.names || /^[0-9a-f]{12}$/.test(l.id) || opts.names.has(l.id)
+    if (named && m && m[2] === l.dist && !opts.gone?.has(target) && (await backend.stat(`${target}/Release`))) live.add(l.id)
     else dead.push(l)
   }
   for (const l of all) if (l.dist === undefined && (!live.has(l.id) || l.target !== relativeTo(l.key, 'pool'))) dead.push(l)

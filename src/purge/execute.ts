@@ -79,9 +79,9 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
         if ((await logHeads(backend)) === planned.heads) break
       }
       const {retained, plan} = planned!
-      // Snapshot roots (apt --snapshot) of the pinned copies that go, and any already
-      // dead: removed first, so no root ever names a copy that is half gone.
-      const roots = (await deadRootLinks(backend, {gone: new Set(plan.pinned.map((p) => p.dir))})).map((l) => l.key)
+      // Snapshot roots (apt --snapshot) of the pinned copies that go, of names removed
+      // since, and any already dead: removed first, so no root ever names a copy that is half gone.
+      const roots = (await deadRootLinks(backend, {gone: new Set(plan.pinned.map((p) => p.dir)), names: new Set(named.map((n) => n.name))})).map((l) => l.key)
       if (!opts.dryRun && roots.length) await backend.remove(roots)
       if (!opts.dryRun) {
         const order = deletionOrder(plan)

@@ -126,6 +126,14 @@ describe('apt --snapshot selects raptr snapshots', () => {
     expect(fs.existsSync(path.join(s.www, 'snapshots/stale'))).toBe(false)
     expect(fs.readlinkSync(path.join(s.www, `snapshots/${live}/dists/production`))).toBe(`../../../dists/snapshots/${live}/production`)
   })
+
+  it("a purge removes the root of a snapshot name removed since, and keeps the id's root while its copy is retained", () => {
+    ok(['snapshot', 'remove', 'release-1'], {cwd: s.dir})
+    const [res] = okJson<any[]>(['purge', '--keep-last', '1', '--keep-days', '1', '--grace', '0'], {cwd: s.dir})
+    expect(res.deleted.roots).toEqual(['snapshots/release-1/dists/production', 'snapshots/release-1/pool'])
+    expect(fs.existsSync(path.join(s.www, 'snapshots/release-1'))).toBe(false)
+    expect(fs.existsSync(path.join(s.www, `snapshots/${v1}/dists/production/InRelease`))).toBe(true)
+  })
 })
 
 describe('a distribution apt cannot select snapshots of', () => {
