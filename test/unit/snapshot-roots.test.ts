@@ -42,3 +42,17 @@ describe('pool alias paths', () => {
     ])
   })
 })
+
+describe('pool aliases on a backend without links', () => {
+  it('are server-side copies of the hash-named file, written once', async () => {
+    const {MemoryBackend} = await import('../../src/backends/memory.js')
+    const {writePoolAliases} = await import('../../src/publish/pool-aliases.js')
+    const backend = new MemoryBackend('s3-like')
+    expect((backend as import('../../src/backends/interface.js').Backend).links).toBeUndefined()
+    await backend.put('pool/aa/x.deb', new Uint8Array([1, 2, 3]))
+    const aliases = new Map([['pool/main/a/a/a_1_amd64.deb', 'pool/aa/x.deb']])
+    expect((await writePoolAliases(backend, aliases)).written).toBe(1)
+    expect([...((await backend.get('pool/main/a/a/a_1_amd64.deb')) ?? [])]).toEqual([1, 2, 3])
+    expect((await writePoolAliases(backend, aliases)).written).toBe(0)
+  })
+})
