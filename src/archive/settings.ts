@@ -55,6 +55,8 @@ export const DistributionSettings = z.object({
   contents: z.optional(z.boolean()),
   /** Where .ddeb packages are listed: the ordinary Packages (default, as Ubuntu's debug archive does) or `<cat>/debug/`. */
   ddebs: z.optional(z.enum(['packages', 'debug'])),
+  /** Conventional download paths (`pool/<cat>/h/hello/hello_1.0-1_amd64.deb`) beside the hash-named pool. */
+  poolAliases: z.optional(z.boolean()),
 })
 export type DistributionSettings = z.infer<typeof DistributionSettings>
 

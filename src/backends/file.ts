@@ -5,7 +5,8 @@ import {pathToFileURL} from 'node:url'
 import {RaptrError} from '../errors.js'
 import {mapLimit} from '../core/map-limit.js'
 import {fsyncDir, fsyncFile} from '../store/atomic-file.js'
-import type {Backend, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
+import type {Backend, BackendLinks, BackendProperties, ObjectInfo, PutOptions} from './interface.js'
+import {directoryLinks} from './file-links.js'
 import {TEMP_PREFIX, validateKey} from './key.js'
 
 /** How many `stat` calls `list` keeps in flight. */
@@ -30,6 +31,8 @@ export interface FileBackendOptions {
 export class FileBackend implements Backend {
   readonly properties: BackendProperties
   readonly root: string
+  /** Symbolic links (snapshot roots). */
+  readonly links: BackendLinks
 
   constructor(root: string, opts: FileBackendOptions = {}) {
     if (!path.isAbsolute(root)) {
@@ -38,6 +41,7 @@ export class FileBackend implements Backend {
     this.root = path.resolve(root)
     const url = opts.url ?? pathToFileURL(this.root).href
     this.properties = {url, publicUrl: opts.publicUrl ?? url, name: opts.name ?? url}
+    this.links = directoryLinks(this.root, (op, key, error) => this.failure(op, key, error))
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {

@@ -41,8 +41,25 @@ export interface BackendProperties {
   name: string
 }
 
+/**
+ * Symbolic links, on a backend that has them (a directory; S3 has none). A link makes one
+ * published path serve what another holds without a copy: a snapshot root's `pool`.
+ */
+export interface BackendLinks {
+  /**
+   * Makes `key` a symbolic link to `target`, a path relative to `key`'s directory that
+   * stays inside the backend, replacing a link already there in one step.
+   */
+  set(key: string, target: string): Promise<void>
+  /** Every symbolic link under `prefix` (never followed), with its target, in key order. */
+  list(prefix: string): AsyncIterable<{key: string; target: string}>
+}
+
 export interface Backend {
   readonly properties: BackendProperties
+
+  /** Symbolic links, where the backend has them; `remove` removes a link, never what it names. */
+  readonly links?: BackendLinks
 
   /** Size (and time) of the object, or undefined when it does not exist. */
   stat(key: string): Promise<ObjectInfo | undefined>

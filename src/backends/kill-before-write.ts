@@ -19,6 +19,10 @@ export class KillBeforeWriteBackend implements Backend {
     return this.inner.properties
   }
 
+  get links(): Backend['links'] {
+    return this.inner.links
+  }
+
   private tick(): void {
     this.writes++
     if (this.writes >= this.killAt) process.kill(process.pid, 'SIGKILL')

@@ -104,6 +104,11 @@ export class RetryBackend implements Backend {
     return this.inner.properties
   }
 
+  /** A directory's links: local system calls, nothing transient to retry. */
+  get links(): Backend['links'] {
+    return this.inner.links
+  }
+
   stat(key: string): Promise<ObjectInfo | undefined> {
     return withRetries(() => this.inner.stat(key), this.opts)
   }

@@ -16,6 +16,7 @@ export const distributionFlags = {
   'valid-for': Flags.string({summary: 'Valid-Until this long after each publish on the live Release (e.g. 7d, 12h); "" for none. Pinned Releases never expire.'}),
   contents: Flags.boolean({summary: 'Contents-ARCH.gz indices (default on; --no-contents turns them off).', allowNo: true}),
   ddebs: Flags.string({summary: 'Where .ddeb packages are listed: in Packages (default) or in CATEGORY/debug/.', options: ['packages', 'debug']}),
+  'pool-aliases': Flags.boolean({summary: 'Also publish each package at its conventional path (pool/CATEGORY/h/hello/hello_1.0-1_amd64.deb) for scripts that hard-coded it (links on directory backends, copies on S3).', allowNo: true}),
 }
 
 type Parsed = {
@@ -32,6 +33,7 @@ type Parsed = {
   'valid-for'?: string
   contents?: boolean
   ddebs?: string
+  'pool-aliases'?: boolean
 }
 
 /** The settings the flags give (undefined where a flag was not given). */
@@ -50,5 +52,6 @@ export function distributionSettingsOf(flags: Parsed): Partial<DistributionSetti
     validFor: flags['valid-for'],
     contents: flags.contents,
     ddebs: flags.ddebs as DistributionSettings['ddebs'],
+    poolAliases: flags['pool-aliases'],
   }
 }

@@ -67,7 +67,9 @@ Defaults come from raptr.json: retention.keepLast, retention.graceHours.
       if (r.leaseTakenOver) this.note(`${r.backend}: took over an expired purge lease`)
       this.log(`${r.backend}: ${verb} ${t.all.objects} objects (${formatBytes(t.all.bytes)}): ${t.pinned.dirs} pinned snapshots (${t.pinned.objects} files), ${t.byHash.objects} by-hash indexes (${formatBytes(t.byHash.bytes)}), ${t.pool.objects} pool files (${formatBytes(t.pool.bytes)})`)
       this.log(`  kept ${r.retained.length} publications; ${r.keptYoung.objects} unreferenced objects younger than the grace period`)
+      if (r.deleted.roots.length) this.log(`  ${flags['dry-run'] ? 'would remove' : 'removed'} ${r.deleted.roots.length} snapshot root links (apt --snapshot)`)
       if (flags['dry-run']) {
+        for (const k of r.deleted.roots) this.log(`  delete ${k} (link)`)
         for (const p of r.retained) this.log(`  keep   ${p.distribution} snapshots/${p.pinned} (seq ${p.seq}: ${p.reasons.join(', ')})`)
         for (const d of r.deleted.pinned) this.log(`  delete ${d}/ (Release files first)`)
         for (const k of r.deleted.byHash) this.log(`  delete ${k}`)

@@ -24,6 +24,8 @@ export interface ReleaseInput {
   architectures: string[]
   components: string[]
   entries: ReleaseEntry[]
+  /** apt's `Snapshots:` URL template (with @SNAPSHOTID@), on a live Release only. */
+  snapshots?: string
 }
 
 /**
@@ -47,6 +49,7 @@ export function renderRelease(r: ReleaseInput): string {
   if (r.butAutomaticUpgrades) fields.push(['ButAutomaticUpgrades', 'yes'])
   fields.push(['Architectures', r.architectures.join(' ')], ['Components', r.components.join(' ')])
   if (r.description) fields.push(['Description', r.description])
+  if (r.snapshots) fields.push(['Snapshots', r.snapshots])
   if (r.acquireByHash !== false) fields.push(['Acquire-By-Hash', 'yes'])
   const sorted = [...r.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const width = Math.max(1, ...sorted.map((e) => String(e.size).length))
@@ -132,7 +135,15 @@ export function reliveRelease(pinnedText: string, liveText: string, date: Date):
   const suite = getField(live, 'Suite')
   const from = Date.parse((getField(live, 'Date') ?? '').replace(/UTC$/, 'GMT'))
   const until = Date.parse((getField(live, 'Valid-Until') ?? '').replace(/UTC$/, 'GMT'))
-  const text = suite ? withReleaseFields(pinnedText, {Suite: suite}) : pinnedText
+  let text = suite ? withReleaseFields(pinnedText, {Suite: suite}) : pinnedText
+  // apt's snapshot template is a live Release's field (a pinned one has none): it stays live.
+  const snapshots = getField(live, 'Snapshots')
+  if (snapshots !== undefined && getField(parseStanza(text), 'Snapshots') === undefined) {
+    const fields = parseStanza(text)
+    const at = fields.findIndex(([k]) => k === 'Acquire-By-Hash' || k === 'SHA256')
+    fields.splice(at === -1 ? fields.length : at, 0, ['Snapshots', snapshots])
+    text = renderStanza(fields)
+  }
   return redatedRelease(text, date, Number.isFinite(from) && Number.isFinite(until) ? until - from : undefined)
 }
 

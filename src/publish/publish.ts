@@ -21,6 +21,8 @@ import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
 import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
 import {releaseInputFor} from './release-fields.js'
+import {snapshotRootsAfter, snapshotsField} from './snapshot-roots.js'
+import {poolAliasesAfter} from './pool-aliases.js'
 import type {RaptrEvent} from '../core/events.js'
 
 export interface PublishProgress {
@@ -251,7 +253,10 @@ async function publishOne(
       result.error = {code: 'NOT_FAST_FORWARD', message: `${backendName}/${snap.dist}: ${plan.reason}`, hint: await refusalHint(archive, head!, snap)}
       return result
     }
-    if (plan.action === 'unchanged') return {...result, pinned: head?.pinned}
+    if (plan.action === 'unchanged') {
+      if (!opts.dryRun) await snapshotRootsAfter(archive, backend, backendName, snap, head?.pinned, false, opts.onWarning)
+      return {...result, pinned: head?.pinned}
+    }
     if (opts.dryRun) return {...result, action: 'planned', summary: await summarizePublish(archive, head?.distTree, snap.distTree)}
     // A key that cannot sign (a wrong passphrase) stops the publish before its first write.
     await resolveSigner(opts.signer)
@@ -259,6 +264,8 @@ async function publishOne(
     if (live.status === 'live') {
       result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
       if (live.warning) result.warning = live.warning
+      await snapshotRootsAfter(archive, backend, backendName, snap, plan.pinnedId, plan.seq === 1, opts.onWarning)
+      if (snap.settings.poolAliases) await poolAliasesAfter(backend, `${backendName}/${snap.dist}`, await indexesOf(snap.dist), opts.onWarning)
       return result
     }
     // Another publisher took this sequence number, or a purge started: plan again
@@ -390,8 +397,9 @@ async function execute(
   })
   // 3. the pinned copy: indexes copied inside the backend, then its own Release
   const date = new Date()
+  const snapshots = snapshotsField(backend, snap.settings)
   const releaseFor = (pinned?: string): string =>
-    renderRelease(releaseInputFor(snap.settings, snap.dist, {date, pinnedSuite: pinned, categories: snap.categories, entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256}))}))
+    renderRelease(releaseInputFor(snap.settings, snap.dist, {date, pinnedSuite: pinned, snapshots, categories: snap.categories, entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256}))}))
   if (plan.writePinnedRelease) {
     done = 0
     await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {

@@ -6,6 +6,8 @@ import {readArchiveSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
 import type {Backend, ObjectInfo} from '../backends/interface.js'
 import {blobsOfTree} from '../publish/indexes.js'
+import {deadRootLinks} from '../publish/snapshot-roots.js'
+import {aliasesOfPackages, categoryOfPackagesIndex} from '../publish/pool-aliases.js'
 import {acquireLease} from '../remote/lease.js'
 import {loggedDistributions, readHead, readLog} from '../remote/log.js'
 import {readPins} from '../remote/pins.js'
@@ -39,7 +41,7 @@ export interface PurgeResult {
   totals: PurgePlan['totals']
   keptYoung: KindTotals
   /** Deleted (or, with dryRun, to be deleted) keys by kind; pinned directories by their directory. */
-  deleted: {pinned: string[]; byHash: string[]; pool: string[]}
+  deleted: {pinned: string[]; byHash: string[]; pool: string[]; roots: string[]}
   leaseTakenOver?: boolean
 }
 
@@ -77,6 +79,10 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
         if ((await logHeads(backend)) === planned.heads) break
       }
       const {retained, plan} = planned!
+      // Snapshot roots (apt --snapshot) of the pinned copies that go, of names removed
+      // since, and any already dead: removed first, so no root ever names a copy that is half gone.
+      const roots = (await deadRootLinks(backend, {gone: new Set(plan.pinned.map((p) => p.dir)), names: new Set(named.map((n) => n.name))})).map((l) => l.key)
+      if (!opts.dryRun && roots.length) await backend.remove(roots)
       if (!opts.dryRun) {
         const order = deletionOrder(plan)
         const total = order.reduce((n, keys) => n + keys.length, 0)
@@ -95,7 +101,7 @@ export async function purge(archive: Archive, opts: PurgeOptions): Promise<Purge
         retained: retained.map(({distribution, seq, snapshot, pinned, reasons}) => ({distribution, seq, snapshot, pinned, reasons})),
         totals: plan.totals,
         keptYoung: plan.keptYoung,
-        deleted: {pinned: plan.pinned.map((p) => p.dir), byHash: plan.byHash.map((o) => o.key), pool: plan.pool.map((o) => o.key)},
+        deleted: {pinned: plan.pinned.map((p) => p.dir), byHash: plan.byHash.map((o) => o.key), pool: plan.pool.map((o) => o.key), roots},
         leaseTakenOver: lease?.tookOver,
       })
     } finally {
@@ -167,6 +173,10 @@ async function gatherReferences(archive: Archive, backend: Backend, retained: Re
       const text = await fetchIndex(backend, idx.keys, idx.sha256)
       if (text !== undefined) {
         for (const p of poolRefsOfIndex(text)) referenced.add(p.key)
+        // A retained package keeps its conventional path too (--pool-aliases); the
+        // alias of a purged one goes with it.
+        const category = categoryOfPackagesIndex(idx.path)
+        if (category) for (const [alias] of aliasesOfPackages(category, text)) referenced.add(alias)
         parsed.add(idx.sha256)
       } else if (!fromArchive) {
         // The backend lost the index; the archive may still know what it listed.

@@ -7,6 +7,7 @@ import {parseReleaseEntries} from '../core/release.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import type {Backend} from '../backends/interface.js'
 import {readDistSnapshot, renderIndexes} from '../publish/indexes.js'
+import {deadRootLinks, listRootLinks, rootDistKey, writeSnapshotRoot} from '../publish/snapshot-roots.js'
 import {poolRefsOfIndex, type PoolRef} from '../core/pool-refs.js'
 import {loggedDistributions, readLog, type PublicationEntry} from '../remote/log.js'
 import {indexRefs, isPlainIndex} from '../remote/references.js'
@@ -15,7 +16,7 @@ import type {SignerSource} from '../remote/pointer.js'
 import type {Archive} from '../store/archive.js'
 import {checkClearsigned, checkDetached, readPublicKey, type PublicKey} from './signatures.js'
 
-export type ProblemKind = 'missing' | 'size' | 'hash' | 'pointer' | 'signature' | 'public-key' | 'log'
+export type ProblemKind = 'missing' | 'size' | 'hash' | 'pointer' | 'signature' | 'public-key' | 'log' | 'root'
 
 /** One thing wrong on a backend. */
 export interface Problem {
@@ -95,6 +96,9 @@ interface Inspection {
   badIndexes: Map<string, {sha256: string; path: string; entry: PublicationEntry}>
   badPool: Map<string, PoolRef>
   badPointers: PublicationEntry[]
+  /** Snapshot root links (apt --snapshot) that name nothing, and live snapshots without a root. */
+  deadRoots: string[]
+  missingRoots: Array<{pinned: string; dist: string}>
 }
 
 async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptions['onProgress']): Promise<Inspection> {
@@ -105,6 +109,8 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
     badIndexes: new Map(),
     badPool: new Map(),
     badPointers: [],
+    deadRoots: [],
+    missingRoots: [],
   }
   const asc = await backend.get(PUBLIC_KEY_ASC)
   const key = asc ? await readPublicKey(Buffer.from(asc).toString('utf8')) : undefined
@@ -117,6 +123,7 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
     return key
   }
   const indexChecks = new Map<string, {sha256: string; size: number; path: string; entry: PublicationEntry}>()
+  const heads: PublicationEntry[] = []
   for (const dist of await loggedDistributions(backend)) {
     let log: PublicationEntry[]
     try {
@@ -134,6 +141,7 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
     // Dropped (raptr publish drop): nothing of it is live, so nothing to check.
     if (head.action === 'drop') continue
     ins.checked.publications++
+    heads.push(head)
     await checkPointer(backend, head, ins, needKey)
     const live = liveDir(dist)
     for (const e of parseReleaseEntries(head.release)) indexChecks.set(`${live}/${e.path}`, {...e, entry: head})
@@ -161,6 +169,7 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
       }
     }
   }
+  await inspectRoots(backend, heads, ins)
   const poolRefs = new Map<string, PoolRef>()
   await mapLimit([...indexChecks.entries()], 8, async ([k, want]) => {
     ins.checked.indexes++
@@ -198,6 +207,26 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
   })
   ins.problems.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.kind < b.kind ? -1 : 1))
   return ins
+}
+
+/**
+ * Snapshot roots, where the backend has links: every root link names a pinned copy that
+ * is there, and each live snapshot has its root (what apt --snapshot reads).
+ */
+async function inspectRoots(backend: Backend, heads: PublicationEntry[], ins: Inspection): Promise<void> {
+  if (!backend.links) return
+  const links = await listRootLinks(backend)
+  for (const l of await deadRootLinks(backend, {links})) {
+    ins.problems.push({kind: 'root', key: l.key, expected: 'a link to a pinned copy on the backend', actual: `a link to ${l.target}`})
+    ins.deadRoots.push(l.key)
+  }
+  const have = new Set(links.map((l) => l.key))
+  for (const head of heads) {
+    const key = rootDistKey(head.pinned, head.distribution)
+    if (have.has(key) || !(await backend.stat(`${pinnedDir(head.pinned, head.distribution)}/Release`))) continue
+    ins.problems.push({kind: 'root', key, expected: `a link to ${pinnedDir(head.pinned, head.distribution)}`, actual: 'missing'})
+    ins.missingRoots.push({pinned: head.pinned, dist: head.distribution})
+  }
 }
 
 /** The live Release files must be exactly those of the log's newest entry, and verify. */
@@ -291,4 +320,6 @@ async function repair(archive: Archive, backend: Backend, ins: Inspection, other
     }
   })
   for (const head of ins.badPointers) await settle(backend, head.distribution)
+  if (ins.deadRoots.length) await backend.remove(ins.deadRoots)
+  for (const r of ins.missingRoots) await writeSnapshotRoot(backend, r.pinned, r.dist, r.pinned)
 }

@@ -272,7 +272,7 @@ describe('backend URLs', () => {
  * can run the same code the tests import.
  */
 function compileForChildProcesses(out: string): string {
-  for (const rel of ['src/backends/file.ts', 'src/backends/key.ts', 'src/errors.ts', 'src/store/atomic-file.ts', 'src/core/map-limit.ts']) {
+  for (const rel of ['src/backends/file.ts', 'src/backends/file-links.ts', 'src/backends/key.ts', 'src/errors.ts', 'src/store/atomic-file.ts', 'src/core/map-limit.ts']) {
     const source = fs.readFileSync(path.join(ROOT, rel), 'utf8')
     const js = ts.transpileModule(source, {compilerOptions: {module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022}}).outputText
     const dest = path.join(out, rel.replace(/\.ts$/, '.js'))

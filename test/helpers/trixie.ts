@@ -119,6 +119,36 @@ export class TrixieApt {
     return res
   }
 
+  /**
+   * `apt-get ARGS` (e.g. `update --snapshot ID`, `install --snapshot ID hello`), installing
+   * into a dpkg root of this client's own (never the chroot's system); rejects with apt's
+   * output on a non-zero exit or any W:/E:/Err: line.
+   */
+  async aptGet(args: string[]): Promise<RunResult> {
+    const res = await inTrixieAsync('apt-get', [...this.options(), ...this.dpkgRootOptions(), '-y', ...args])
+    const bad = `${res.stdout}\n${res.stderr}`.split('\n').filter((l) => /^(W|E|Err):/.test(l))
+    if (res.code !== 0 || bad.length > 0) throw new Error(`trixie apt-get ${args.join(' ')} failed (exit ${res.code}):\n${res.stdout}\n${res.stderr}`)
+    return res
+  }
+
+  /** The version of `pkg` installed by aptGet's dpkg, or undefined when it is not installed. */
+  installedVersion(pkg: string): string | undefined {
+    const res = inTrixie('dpkg-query', [`--admindir=${this.dir.inside}/root/var/lib/dpkg`, '-W', '-f=${Version} ${db:Status-Abbrev}', pkg])
+    const m = /^(\S+) ii/.exec(res.stdout)
+    return res.code === 0 && m ? m[1] : undefined
+  }
+
+  /** apt's dpkg works in `root/` of this client's directory, with its own database there. */
+  private dpkgRootOptions(): string[] {
+    const root = path.join(this.dir.outside, 'root')
+    if (!fs.existsSync(path.join(root, 'var/lib/dpkg/status'))) {
+      for (const d of ['var/lib/dpkg/updates', 'var/lib/dpkg/info', 'var/log']) fs.mkdirSync(path.join(root, d), {recursive: true})
+      fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), '')
+    }
+    const inside = `${this.dir.inside}/root`
+    return ['-o', `Dir::State::status=${inside}/var/lib/dpkg/status`, '-o', `DPkg::Options::=--root=${inside}`, '-o', `DPkg::Options::=--log=${inside}/var/log/dpkg.log`, '-o', 'DPkg::Options::=--force-script-chrootless', '-o', 'Dpkg::Use-Pty=0']
+  }
+
   /** Names of every package apt knows from the configured source. */
   packageNames(): string[] {
     const res = inTrixie('apt-cache', [...this.options(), 'pkgnames'])
