@@ -26,6 +26,7 @@ import {readDsc} from '../debian/dsc.js'
 import type {DebInfo} from '../core/interface.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
 import {blobOid} from '../store/git-tree.js'
+import {writeHashedBlobs} from '../store/tree-reads.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames, requireCategory, requireDistribution} from './settings.js'
 import {debugHooks} from '../core/debug.js'
@@ -398,7 +399,7 @@ class BlobStager {
     const blobs = [...this.pending]
     this.pending = new Map()
     this.bytes = 0
-    await this.archive.trees.writeHashedBlobs(blobs)
+    await writeHashedBlobs(this.archive, blobs)
   }
 
   private put(text: string): string {
