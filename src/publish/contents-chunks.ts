@@ -5,6 +5,9 @@ import {renderContents} from '../core/contents.js'
 import {mark} from '../core/timing.js'
 import {deflatePiece} from './pieces.js'
 
+// Contents across shards: sorted by path, then cut into chunks at content-defined
+// boundaries, each chunk's deflate stream memoized on disk by its text.
+
 /**
  * One Contents index from its shards' texts (each sorted by path): every line sorted by
  * path, a path shipped from several shards on one line (renderContents), then cut into

@@ -7,6 +7,9 @@ import {contentsChunks, deflateChunks} from './contents-chunks.js'
 import {gzipEnd, gzipStart, xzEnd, xzPieces, xzStart} from './pieces.js'
 import {XZ_DEFAULT_FLAGS, type PieceId, type PieceStore} from './piece-store.js'
 
+// Index files from their pieces: plain, .gz and .xz (Contents: plain and .gz), each
+// written as its parts come and hashed on the way, for Release and the by-hash names.
+
 /** An index file, by its path relative to the distribution's directory (its bytes: on disk, see writeIndexes). */
 export interface IndexFile {
   path: string

@@ -8,9 +8,14 @@ import type {Archive} from '../store/archive.js'
 import {type CompressedPiece, deflatePiece, xzPieces, type XzBlock} from './pieces.js'
 import type {ShardRenderer} from './shard-render.js'
 
+// The piece cache: each shard's text with its deflate stream and xz block, memoized on
+// disk by the shard's id (and the one before it), in the file format below; the
+// compressed forms themselves are made by pieces.ts.
+
 /** CRC64, the check xz-utils writes by default: the flags of an empty index's stream. */
 export const XZ_DEFAULT_FLAGS = 0x0004
 
+/** A piece: a shard (its opaque id from the read model) and the shard before it in its index. */
 export interface PieceId {
   oid: string
   /** The shard before this one in its index. */
@@ -35,7 +40,7 @@ const PIECE_MAGIC = 0x52504332 // "RPC2"
 const PIECE_HEADER = 24
 
 /**
- * Shard pieces, memoized on disk by tree id: the text (after the separator when it is
+ * Shard pieces, memoized on disk by shard id: the text (after the separator when it is
  * not the first of its index), its raw deflate and its xz block.
  */
 export class PieceStore {

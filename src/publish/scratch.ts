@@ -3,6 +3,9 @@ import path from 'node:path'
 import type {Archive} from '../store/archive.js'
 import type {IndexFile} from './index-writer.js'
 
+// The scratch directory index files are written to before they are uploaded: one per
+// process, under the archive's .git, and those of dead processes removed.
+
 /** Where {@link writeIndexes} put an index file. */
 export function indexFilePath(dir: string, f: IndexFile): string {
   return path.join(dir, ...f.path.split('/'))

@@ -3,6 +3,8 @@ import {renderContents, type ContentsPackage} from '../core/contents.js'
 import type {Archive} from '../store/archive.js'
 import {shardStanzas} from '../snapshot/read.js'
 
+// A shard as index text, read through the snapshot read model.
+
 /** How a shard becomes text: Packages/Sources stanzas (blank-line separated, also xz), or Contents lines (gzip only). */
 export interface ShardRenderer {
   /** The text of a shard (an opaque id from the read model). */
