@@ -1,5 +1,8 @@
 import {CATEGORY_CONFIG, PACKAGES, contentsPath, decodeCategory, decodeVersion, encodeCategory, recordPath} from '../core/layout.js'
+import {RaptrError} from '../errors.js'
 import {parseStanza} from '../core/deb822.js'
+import {shownValue} from '../core/names.js'
+import * as z from '../core/zod.js'
 import {poolRefsOfStanza, type PoolRef} from '../core/pool-refs.js'
 import {parseRecord, type PackageRecord} from '../archive/records.js'
 import type {Archive} from '../store/archive.js'
@@ -84,9 +87,24 @@ export async function linkStanza(archive: Archive, link: string): Promise<string
   return Buffer.from(await blobBytes(archive, link)).toString('utf8')
 }
 
-/** The pool files one link (an index stanza as text) references. */
-function blobsOfLink(text: string): PoolBlob[] {
-  return poolRefsOfStanza(parseStanza(text))
+/**
+ * A pool file as a link names it: a key under pool/ with no `.` or `..` segment, a
+ * SHA-256 and a size. Links are read from the archive, so each row is checked before
+ * publish uploads by it or purge keeps by it.
+ */
+const PoolRow = z.object({
+  key: z.string().check(z.regex(/^pool\/(?:(?!\.\.?(?:\/|$))[^/\n]+\/)*(?!\.\.?$)[^/\n]+$/)),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  size: z.int().check(z.gte(0)),
+})
+
+/** The pool files one link (an index stanza as text, at `where`) references, each checked. */
+function blobsOfLink(text: string, where: string): PoolBlob[] {
+  return poolRefsOfStanza(parseStanza(text)).map((r) => {
+    const res = PoolRow.safeParse(r)
+    if (!res.success) throw new RaptrError('CORRUPT_ARCHIVE', `the link ${shownValue(where)} names a pool file raptr would not write (${shownValue(r.key)})`, 'check the archive with: raptr verify, or restore the link with git')
+    return res.data
+  })
 }
 
 /** Every pool file a distribution's content (or every distribution's: {@link allDistsContentId}) references: O(packages). */
@@ -94,7 +112,7 @@ export async function poolFilesOf(archive: Archive, distTree: string): Promise<M
   const out = new Map<string, PoolBlob>()
   for (const [p, oid] of await filesBelow(archive, distTree)) {
     if (p.split('/').length < 5) continue // distribution.json, category.json
-    for (const b of blobsOfLink(await linkStanza(archive, oid))) out.set(b.key, b)
+    for (const b of blobsOfLink(await linkStanza(archive, oid), p)) out.set(b.key, b)
   }
   return out
 }
@@ -108,8 +126,8 @@ export async function poolFilesAdded(archive: Archive, before: string, after: st
   const removed = new Set<string>()
   for (const [p, a, b] of await changedFiles(archive, before, after)) {
     if (p.split('/').length < 5) continue
-    if (a) for (const x of blobsOfLink(await linkStanza(archive, a))) removed.add(x.key)
-    if (b) for (const x of blobsOfLink(await linkStanza(archive, b))) out.set(x.key, x)
+    if (a) for (const x of blobsOfLink(await linkStanza(archive, a), p)) removed.add(x.key)
+    if (b) for (const x of blobsOfLink(await linkStanza(archive, b), p)) out.set(x.key, x)
   }
   // A file that moved between categories was referenced before: the backend has it.
   for (const k of removed) out.delete(k)

@@ -146,4 +146,18 @@ describe('what changed between two contents', () => {
     const now = await snapshotRecords(archive, (await archive.head())!)
     expect(await now.recordId({name: 'extra', version: '0.1', architecture: 'amd64'})).toBeUndefined()
   })
+
+  it('refuses a link whose pool file is not one raptr would write, naming the link', async () => {
+    const sha = 'a'.repeat(64)
+    await archive.transaction((tx) => {
+      tx.write('dists/staging/main/amd64/ba/bad/1.0', `Package: bad\nVersion: 1.0\nFilename: pool/../../etc/x.deb\nSize: 1\nSHA256: ${sha}\n`)
+      return {message: 'a hand-made link', events: [], result: null}
+    })
+    const content = (await distContentId(archive, (await archive.head())!, 'staging'))!
+    const error = await poolFilesOf(archive, content).catch((e: unknown) => e)
+    expect(isRaptrError(error) && error.code).toBe('CORRUPT_ARCHIVE')
+    expect(isRaptrError(error) && error.message).toContain('main/amd64/ba/bad/1.0')
+    const added = await poolFilesAdded(archive, (await distContentId(archive, c2, 'staging'))!, content).catch((e: unknown) => e)
+    expect(isRaptrError(added) && added.code).toBe('CORRUPT_ARCHIVE')
+  })
 })
