@@ -4,8 +4,7 @@ import type {RaptrEvent} from '../core/events.js'
 import {listPublications} from '../archive/publications.js'
 import {readArchiveSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
-import {poolFilesOf, recordsContentId, recordsOf} from '../snapshot/changes.js'
-import {allDistsContentId} from '../snapshot/read.js'
+import {poolFilesOf, recordsOf, snapshotContentIds} from '../snapshot/changes.js'
 import type {Archive} from '../store/archive.js'
 import type {KindTotals} from './plan.js'
 
@@ -46,12 +45,11 @@ export async function purgeLocal(archive: Archive, opts: {graceMs?: number; dryR
       const id = await archive.expandCommit(c)
       if (!id) continue
       retainedSnapshots++
-      const dists = await allDistsContentId(archive, id)
+      const {dists, records: packages} = await snapshotContentIds(archive, id)
       if (dists && !seenTrees.has(dists)) {
         seenTrees.add(dists)
         for (const b of (await poolFilesOf(archive, dists)).values()) wanted.add(cidFromSha256(b.sha256))
       }
-      const packages = await recordsContentId(archive, id)
       if (packages && !seenTrees.has(packages)) {
         seenTrees.add(packages)
         for await (const r of recordsOf(archive, packages)) for (const b of r.blobs) wanted.add(cidFromSha256(b.sha256))

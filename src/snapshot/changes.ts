@@ -1,4 +1,4 @@
-import {CATEGORY_CONFIG, PACKAGES, contentsPath, decodeCategory, decodeVersion, encodeCategory, recordPath} from '../core/layout.js'
+import {CATEGORY_CONFIG, DISTS, PACKAGES, contentsPath, decodeCategory, decodeVersion, encodeCategory, recordPath} from '../core/layout.js'
 import {RaptrError} from '../errors.js'
 import {parseStanza} from '../core/deb822.js'
 import {shownValue} from '../core/names.js'
@@ -137,6 +137,17 @@ export async function poolFilesAdded(archive: Archive, before: string, after: st
 /** The content id of a snapshot's package records (all of them), or undefined. */
 export async function recordsContentId(archive: Archive, commit: string): Promise<string | undefined> {
   return subtreeAt(archive, commit, PACKAGES)
+}
+
+/** The content ids of a snapshot's distributions (all together) and of its package records, its commit read once. */
+export async function snapshotContentIds(archive: Archive, commit: string): Promise<{dists?: string; records?: string}> {
+  const root = await archive.rootTree(commit)
+  const tree = async (p: string): Promise<string | undefined> => {
+    const e = await entryBelow(archive, root, p)
+    return e?.type === 'tree' ? e.oid : undefined
+  }
+  const [dists, records] = [await tree(DISTS), await tree(PACKAGES)]
+  return {...(dists ? {dists} : {}), ...(records ? {records} : {})}
 }
 
 /** Every package record of a records content ({@link recordsContentId}), parsed and checked, one at a time. */
