@@ -7,6 +7,7 @@ import {mark} from '../core/timing.js'
 import {readDeb} from '../debian/deb.js'
 import type {Archive, Transaction} from '../store/archive.js'
 import {blobOid} from '../store/git-tree.js'
+import {writeHashedBlobs} from '../store/tree-reads.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
 import {listCategoryNames, listDistributionNames} from './settings.js'
 import {debugHooks} from '../core/debug.js'
@@ -227,7 +228,7 @@ class BlobStager {
     const blobs = [...this.pending]
     this.pending = new Map()
     this.bytes = 0
-    await this.archive.trees.writeHashedBlobs(blobs)
+    await writeHashedBlobs(this.archive, blobs)
   }
 
   private put(text: string): string {

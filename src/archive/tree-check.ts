@@ -4,7 +4,7 @@ import {getField, parseStanza} from '../core/deb822.js'
 import type * as z from '../core/zod.js'
 import type {Archive} from '../store/archive.js'
 import type {GitTrees} from '../store/git-tree.js'
-import {UnsafeEntryError, checkTreeChange, unsafeArchiveError} from '../store/tree-check.js'
+import {checkIncomingArchive, checkIncomingTrees, type IncomingRules} from '../store/incoming.js'
 import {BackendSettings} from './backends.js'
 import {BundleFile} from './bundles.js'
 import {mirrorFileProblem} from './mirrors.js'
@@ -26,34 +26,16 @@ import {NamedSnapshot} from './snapshots.js'
  * `where`, the commit and the path; nothing has been changed.
  *
  * @example
- *   await checkIncomingCommit(archive.trees, oursCommit, theirsCommit, 'origin/main')
+ *   await checkIncomingCommit(trees, oursCommit, theirsCommit, 'origin/main')
  */
 export async function checkIncomingCommit(trees: GitTrees, from: string | undefined, to: string, where: string): Promise<void> {
-  const treeOf = async (commit: string): Promise<string> => {
-    const o = await trees.objects.read(commit)
-    const tree = o.type === 'commit' ? /^tree ([0-9a-f]{40})$/m.exec(o.data.toString('utf8'))?.[1] : undefined
-    if (!tree) throw unsafeArchiveError(where, to, commit, 'it is not a commit', 'an object')
-    return tree
-  }
-  const newTree = await treeOf(to)
-  const oldTree = from ? await treeOf(from) : undefined
-  let files
-  try {
-    files = await checkTreeChange(trees, oldTree, newTree)
-  } catch (error) {
-    if (error instanceof UnsafeEntryError) throw unsafeArchiveError(where, to, error.path, error.reason)
-    throw error
-  }
-  const config = await trees.entryAt(newTree, CONFIG_PATH)
-  if (config?.type !== 'blob') throw unsafeArchiveError(where, to, CONFIG_PATH, 'it is missing: the archive would be unusable', 'no')
-  for (const f of files) {
-    // The size first, from the object's header: a huge blob is refused unread.
-    const max = f.path.startsWith(`${CONTENTS}/`) ? MAX_CONTENTS_BYTES : MAX_FILE_BYTES
-    const size = await trees.objects.size(f.oid)
-    if (size > max) throw unsafeArchiveError(where, to, f.path, `it is ${size} bytes, more than raptr writes there (${max})`, 'an invalid file')
-    const why = namesProblem(f.path) ?? (f.path.startsWith(`${CONTENTS}/`) ? fileProblem(f.path, '') : fileProblem(f.path, Buffer.from(await trees.readBlob(f.oid)).toString('utf8')))
-    if (why) throw unsafeArchiveError(where, to, f.path, why, 'an invalid file')
-  }
+  await checkIncomingTrees(trees, from, to, where, INCOMING_RULES)
+}
+
+/** A pushed file's limits and schemas: its size by where it lies, its names by the grammar, its text by what raptr writes there. */
+const INCOMING_RULES: IncomingRules = {
+  maxBytes: (p) => (p.startsWith(`${CONTENTS}/`) ? MAX_CONTENTS_BYTES : MAX_FILE_BYTES),
+  problem: async (p, text) => namesProblem(p) ?? (p.startsWith(`${CONTENTS}/`) ? fileProblem(p, '') : fileProblem(p, await text())),
 }
 
 /** The most bytes of a record, a link or a settings file (real ones are a few KB). */
@@ -107,7 +89,7 @@ function namesProblem(p: string): string | undefined {
 
 /** {@link checkIncomingCommit} for the archive's own repository. */
 export async function checkIncoming(archive: Archive, from: string | undefined, to: string, where: string): Promise<void> {
-  await checkIncomingCommit(archive.trees, from, to, where)
+  await checkIncomingArchive(archive, from, to, where, INCOMING_RULES)
 }
 
 /**

@@ -9,10 +9,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {asRaptrError} from '../errors.js'
 import {renderDistributionPage, renderRootPage, type PageDistribution, type PagePackage} from '../core/browse-page.js'
-import {decodeVersion, distPath, encodeCategory, pinnedSuite} from '../core/layout.js'
+import {decodeVersion, pinnedSuite} from '../core/layout.js'
 import {compareVersions} from '../core/version.js'
 import {DEFAULT_KEY_PATH, debLine, sourcesStanza} from '../core/sources-list.js'
 import type {Backend} from '../backends/interface.js'
+import {categoryLinks, distContentId, shardLinkNames} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
 import {listRecordedPins} from '../archive/pins.js'
 import {listPublications} from '../archive/publications.js'
@@ -90,20 +91,17 @@ export async function writeBrowsePages(
  * few packages change only their shards are read again, not every package's record.
  */
 async function pagePackages(archive: Archive, snapshot: string, dist: string, categories: string[]): Promise<PagePackage[]> {
-  const distEntry = await archive.trees.entryAt(await archive.rootTree(snapshot), distPath(dist))
-  if (distEntry?.type !== 'tree') return []
+  const content = await distContentId(archive, snapshot, dist)
+  if (!content) return []
   const memo = path.join(archive.gitDir, 'raptr', 'cache', 'page-shard')
   const out: PagePackage[] = []
   for (const category of categories) {
-    const cat = await archive.trees.entryAt(distEntry.oid, encodeCategory(category))
-    if (cat?.type !== 'tree') continue
-    for (const archDir of await archive.trees.readTree(cat.oid)) {
-      if (archDir.type !== 'tree') continue
+    const links = await categoryLinks(archive, content, category)
+    for (const dir of links.dirs) {
       // amd64.udeb / amd64.ddeb hold the installer and debug packages of amd64
-      const architecture = archDir.path.split('.')[0]
-      for (const shard of await archive.trees.readTree(archDir.oid)) {
-        if (shard.type !== 'tree') continue
-        for (const [name, version] of await shardNames(archive, memo, shard.oid)) out.push({name, version, architecture, category})
+      const architecture = dir.split('.')[0]
+      for (const shard of await links.shardsOf(dir)) {
+        for (const [name, version] of await shardNames(archive, memo, shard)) out.push({name, version, architecture, category})
       }
     }
   }
@@ -120,10 +118,7 @@ async function shardNames(archive: Archive, memo: string, oid: string): Promise<
     // not memoized yet
   }
   const pairs: Array<[string, string]> = []
-  for (const [p] of await archive.trees.walkFiles(oid)) {
-    const [name, version] = p.split('/')
-    pairs.push([name, decodeVersion(version)])
-  }
+  for (const [name, version] of await shardLinkNames(archive, oid)) pairs.push([name, decodeVersion(version)])
   await fs.promises.mkdir(memo, {recursive: true})
   const tmp = `${file}.${process.pid}.tmp`
   await fs.promises.writeFile(tmp, `${pairs.map((x) => x.join('\t')).join('\n')}\n.\n`)

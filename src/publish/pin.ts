@@ -1,5 +1,5 @@
 import {RaptrError} from '../errors.js'
-import {distPath, pinnedDir, pinnedSuite, shortId} from '../core/layout.js'
+import {pinnedDir, pinnedSuite, shortId} from '../core/layout.js'
 import {debLine, sourcesStanza} from '../core/sources-list.js'
 import {validateSuiteName} from '../core/names.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
@@ -9,6 +9,7 @@ import {resolveSnapshot} from '../archive/snapshots.js'
 import type {Backend} from '../backends/interface.js'
 import {readLog, type PublicationEntry} from '../remote/log.js'
 import {readPins, removePin, writePin, type PinRecord} from '../remote/pins.js'
+import {distContentId} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
 
 export interface PinnedSource {
@@ -27,9 +28,9 @@ export interface PinnedSource {
 async function publicationOf(archive: Archive, backend: Backend, backendName: string, ref: string, dist: string): Promise<{commit: string; entry: PublicationEntry}> {
   validateSuiteName(dist)
   const commit = await resolveSnapshot(archive, ref)
-  const tree = await archive.trees.entryAt(await archive.rootTree(commit), distPath(dist))
+  const tree = await distContentId(archive, commit, dist)
   if (!tree) throw new RaptrError('UNKNOWN_DISTRIBUTION', `snapshot ${shortId(commit)} has no distribution "${dist}"`, 'list them with: raptr distribution list')
-  const entry = (await readLog(backend, dist)).reverse().find((e) => e.action !== 'drop' && (e.snapshot === commit || e.distTree === tree.oid))
+  const entry = (await readLog(backend, dist)).reverse().find((e) => e.action !== 'drop' && (e.snapshot === commit || e.distTree === tree))
   if (!entry) {
     throw new RaptrError('NOTHING_PUBLISHED', `snapshot ${shortId(commit)} of ${dist} was never published to ${backendName}`, `publish it: raptr publish ${backendName} --snapshot ${shortId(commit)}`)
   }

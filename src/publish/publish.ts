@@ -1,81 +1,29 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {RaptrError, asRaptrError, isRaptrError, type ErrorCode} from '../errors.js'
-import {cidFromSha256} from '../core/cid.js'
-import {pinnedDir, pinnedSuite, publicationDir, shortId} from '../core/layout.js'
-import {mapLimit} from '../core/map-limit.js'
-import {poolRefsOfIndex} from '../core/pool-refs.js'
+import {RaptrError, asRaptrError, isRaptrError} from '../errors.js'
+import {pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mark} from '../core/timing.js'
-import {parseReleaseEntries, renderRelease} from '../core/release.js'
 import {DEFAULT_KEY_PATH, debLine} from '../core/sources-list.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import {json, listDistributionNames} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
+import {readDistSnapshot, type DistSnapshot} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
-import {blobsAdded, indexFilePath, indexScratchDir, readDistSnapshot, writeIndexes, type DistSnapshot, type IndexFile, type PoolBlob} from './indexes.js'
-import {planPublish, planTotals, type PlanInput, type PublishPlan} from './plan.js'
-import {summarizePublish, type PublishSummary} from './summary.js'
-import {goLive} from '../remote/go-live.js'
+import {indexScratchDir, writeIndexes} from './indexes.js'
+import {planPublish, planTotals} from './plan.js'
+import {summarizePublish} from './summary.js'
 import {waitForNoLease} from '../remote/lease.js'
-import {publisherName, readHead, type PublicationEntry} from '../remote/log.js'
-import {resolveSigner, signRelease, writePublicKey, writeReleaseFiles, type SignerSource} from '../remote/pointer.js'
+import {readHead, type PublicationEntry} from '../remote/log.js'
+import {resolveSigner} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
-import {releaseInputFor} from './release-fields.js'
-import {snapshotRootsAfter, snapshotsField} from './snapshot-roots.js'
-import {poolAliasesAfter} from './pool-aliases.js'
 import type {RaptrEvent} from '../core/events.js'
+import {gather} from './gather.js'
+import {snapshotRootsAfter} from './snapshot-roots.js'
+import {poolAliasesAfter} from './pool-aliases.js'
+import {execute} from './publish-execute.js'
+import type {DistResult, PublishOptions, PublishProgress, RenderedIndexes} from './publish-types.js'
 
-export interface PublishProgress {
-  backend: string
-  dist: string
-  phase: 'plan' | 'blobs' | 'indexes' | 'pinned' | 'pointer'
-  done: number
-  total: number
-}
-
-export interface PublishOptions {
-  /** Backend names; default every backend of the archive. */
-  backends?: string[]
-  /** Distributions; default every distribution of the snapshot. */
-  distributions?: string[]
-  /** The snapshot to publish (a commit id); default HEAD. */
-  snapshot?: string
-  dryRun?: boolean
-  force?: boolean
-  /** List the backend's pool instead of trusting the publication record. */
-  fullCheck?: boolean
-  /**
-   * undefined publishes unsigned (the command requires --no-sign for that). A function is
-   * called on first use: a publish that changes nothing never loads the key.
-   */
-  signer?: SignerSource
-  onProgress?: (p: PublishProgress) => void
-  /** Told what went wrong but did not fail the publish (a browse page not written). */
-  onWarning?: (message: string) => void
-  /** Opens a backend; tests and the registry decide how. */
-  open: (b: NamedBackend) => Promise<Backend>
-}
-
-export interface DistResult {
-  backend: string
-  distribution: string
-  action: 'published' | 'unchanged' | 'refused' | 'failed' | 'planned'
-  snapshot: string
-  pinned?: string
-  seq?: number
-  reason?: string
-  error?: {code: ErrorCode; message: string; hint: string}
-  totals?: ReturnType<typeof planTotals>
-  plan?: PublishPlan
-  debLine?: string
-  pinnedDebLine?: string
-  /** dryRun: what apt users would see change, by package name. */
-  summary?: PublishSummary
-  /** What this publish wrote to finish an earlier one that was killed or failed part-way. */
-  settled?: string[]
-  /** Published (apt reads it), but a step after the pointer swap failed; the next publish finishes it. */
-  warning?: string
-}
+export type {DistResult, PublishOptions, PublishProgress} from './publish-types.js'
 
 /**
  * Publishes a snapshot to backends: for each backend and distribution, plan what is
@@ -118,12 +66,6 @@ export async function publish(archive: Archive, opts: PublishOptions): Promise<{
   } finally {
     if (scratch) await fs.promises.rm(await scratch, {recursive: true, force: true})
   }
-}
-
-/** Index files on disk: `dir` holds each at its path (see writeIndexes). */
-interface RenderedIndexes {
-  files: IndexFile[]
-  dir: string
 }
 
 async function publishTo(
@@ -286,194 +228,4 @@ async function refusalHint(archive: Archive, head: PublicationEntry, snap: DistS
     return `${shortId(snap.commit)} is older than the live snapshot ${live}: to go back, use raptr rollback ${snap.dist} --to ${shortId(snap.commit)}; --force publishes it anyway`
   }
   return `pull and merge the archive (git pull), then publish again: it and the live snapshot ${live} have diverged; --force overrides`
-}
-
-async function gather(
-  archive: Archive,
-  backend: Backend,
-  snap: DistSnapshot,
-  head: PublicationEntry | undefined,
-  indexesOf: (d: string) => Promise<RenderedIndexes>,
-  opts: PublishOptions,
-): Promise<PlanInput> {
-  const base = {
-    dist: snap.dist,
-    snapshot: snap.commit,
-    distTree: snap.distTree,
-    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: parseReleaseEntries(head.release)},
-    force: Boolean(opts.force),
-  }
-  // Already live: the plan says "unchanged" from this alone, so read and render nothing
-  // (this is the whole cost of a publish with no change).
-  if (head && head.distTree === snap.distTree && !opts.force) {
-    return {...base, pinnedId: head.pinned, fastForward: true, indexes: [], candidateBlobs: [], presentBlobs: new Set(), pinnedExists: true}
-  }
-  const headKnown = head ? (await archive.expandCommit(head.snapshot)) !== undefined : false
-  const fastForward = !head || (headKnown && (await archive.isAncestor(head.snapshot, snap.commit)))
-  let candidates: PoolBlob[]
-  const present = new Set<string>()
-  if (head && headKnown && !opts.fullCheck) {
-    // O(change): what the snapshot adds over the live one, each checked with one stat
-    // (another distribution may have brought it already).
-    candidates = [...(await blobsAdded(archive, head.distTree, snap.distTree)).values()]
-    const stats = await mapLimit(candidates, 16, (b) => backend.stat(b.key))
-    candidates.forEach((b, i) => {
-      if (stats[i]?.size === b.size) present.add(b.key)
-    })
-  } else {
-    // Every pool file the indexes name (what apt can ask for), read from their text:
-    // read back from the index files this publish wrote, a run of stanzas at a time.
-    const refs = new Map<string, PoolBlob>()
-    const rendered = await indexesOf(snap.dist)
-    for (const index of rendered.files) {
-      if (!/(^|\/)(Packages|Sources)$/.test(index.path)) continue
-      for await (const r of poolRefsOfFile(indexFilePath(rendered.dir, index))) refs.set(r.key, r)
-    }
-    candidates = [...refs.values()]
-    const sizes = new Map<string, number>()
-    for await (const o of backend.list('pool/')) sizes.set(o.key, o.size)
-    for (const b of candidates) if (sizes.get(b.key) === b.size) present.add(b.key)
-  }
-  const pinnedId = head && head.distTree === snap.distTree ? head.pinned : shortId(snap.commit)
-  // Complete only with its signatures: a publisher killed between the pinned Release
-  // and its signatures left a copy that signed-by clients refuse.
-  const pinnedFiles = opts.signer ? ['Release', 'Release.gpg', 'InRelease'] : ['Release']
-  const pinnedStats = await Promise.all(pinnedFiles.map((f) => backend.stat(`${pinnedDir(pinnedId, snap.dist)}/${f}`)))
-  const pinnedExists = pinnedStats.every((st) => st !== undefined)
-  return {
-    ...base,
-    pinnedId,
-    fastForward,
-    indexes: (await indexesOf(snap.dist)).files,
-    candidateBlobs: candidates,
-    presentBlobs: present,
-    pinnedExists,
-  }
-}
-
-function contentTypeOf(key: string): string {
-  if (key.endsWith('.deb') || key.endsWith('.udeb') || key.endsWith('.ddeb')) return 'application/vnd.debian.binary-package'
-  if (key.endsWith('.dsc')) return 'text/plain; charset=utf-8'
-  return 'application/octet-stream'
-}
-
-/**
- * Carries out a plan in the order that keeps every client consistent: pool files,
- * indexes by hash, the pinned copy with its Release files, the public key, then the
- * one step that makes it live (goLive: lease, log entry, canonical names, pointer,
- * settle).
- */
-async function execute(
-  archive: Archive,
-  backend: Backend,
-  snap: DistSnapshot,
-  plan: PublishPlan,
-  input: PlanInput,
-  head: PublicationEntry | undefined,
-  opts: PublishOptions,
-  others: Array<Promise<Backend>>,
-  progress: (phase: PublishProgress['phase'], done: number, total: number) => void,
-  indexesOf: (d: string) => Promise<RenderedIndexes>,
-): Promise<Awaited<ReturnType<typeof goLive>>> {
-  const indexes = input.indexes
-  // 1. pool files
-  let done = 0
-  await mapLimit(plan.blobs, 16, async (b) => {
-    const cid = cidFromSha256(b.sha256)
-    if (archive.blobs.has(cid)) {
-      await backend.putFile(b.key, archive.blobs.pathOf(cid), {contentType: contentTypeOf(b.key), immutable: true, batched: true, immutableSource: true})
-    } else {
-      await backend.put(b.key, await fetchElsewhere(b, others), {contentType: contentTypeOf(b.key), immutable: true, batched: true})
-    }
-    progress('blobs', ++done, plan.blobs.length)
-  })
-  mark(`publish ${snap.dist}: pool files written`)
-  // 2. indexes under their by-hash names (immutable), streamed from where they were written
-  done = 0
-  const {dir} = plan.byHash.length ? await indexesOf(snap.dist) : {dir: ''}
-  await mapLimit(plan.byHash, 8, async ({key, index}) => {
-    await backend.putFile(key, indexFilePath(dir, index), {contentType: 'application/octet-stream', immutable: true, batched: true})
-    progress('indexes', ++done, plan.byHash.length)
-  })
-  // 3. the pinned copy: indexes copied inside the backend, then its own Release
-  const date = new Date()
-  const snapshots = snapshotsField(backend, snap.settings)
-  const releaseFor = (pinned?: string): string =>
-    renderRelease(releaseInputFor(snap.settings, snap.dist, {date, pinnedSuite: pinned, snapshots, categories: snap.categories, entries: indexes.map((i) => ({path: i.path, size: i.size, sha256: i.sha256}))}))
-  if (plan.writePinnedRelease) {
-    done = 0
-    await mapLimit(plan.pinnedCopies, 8, async ({from, to}) => {
-      await backend.copy(from, to, {immutable: true, contentType: 'application/octet-stream', batched: true})
-      progress('pinned', ++done, plan.pinnedCopies.length)
-    })
-  }
-  await backend.sync()
-  if (plan.writePinnedRelease) {
-    await writeReleaseFiles(backend, pinnedDir(plan.pinnedId, snap.dist), await signRelease(releaseFor(pinnedSuite(plan.pinnedId, snap.dist)), opts.signer), true)
-  }
-  // 4. the key that checks the signatures, before any Release that needs it goes live
-  if (opts.signer) await writePublicKey(backend, opts.signer)
-  // 5. live: lease → log entry → canonical names → pointer → settle
-  const live = await signRelease(releaseFor(), opts.signer)
-  const entry: PublicationEntry = {
-    format: 1,
-    seq: plan.seq,
-    action: 'publish',
-    distribution: snap.dist,
-    snapshot: snap.commit,
-    distTree: snap.distTree,
-    pinned: plan.pinnedId,
-    date: date.toISOString(),
-    publisher: publisherName(),
-    ...live,
-  }
-  progress('pointer', 0, 1)
-  const res = await goLive(backend, entry, head, {signer: opts.signer})
-  progress('pointer', 1, 1)
-  mark(`publish ${snap.dist}: pointer swapped`)
-  return res
-}
-
-/**
- * The pool files a Packages or Sources file names, read a run of whole stanzas at a
- * time (a stanza ends at a blank line): never the whole index in memory.
- */
-async function* poolRefsOfFile(file: string): AsyncGenerator<PoolBlob> {
-  let rest: Buffer = Buffer.alloc(0)
-  for await (const chunk of fs.createReadStream(file, {highWaterMark: 1 << 20})) {
-    const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
-    const end = buf.lastIndexOf('\n\n')
-    if (end === -1) {
-      rest = buf
-      continue
-    }
-    yield* ownRefs(buf.toString('utf8', 0, end + 2))
-    rest = Buffer.from(buf.subarray(end + 2))
-  }
-  if (rest.length) yield* ownRefs(rest.toString('utf8'))
-}
-
-/**
- * The refs of a text, their strings copied: a substring keeps the whole text it was cut
- * from alive, and the refs of an index outlive its text.
- */
-function ownRefs(text: string): PoolBlob[] {
-  const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8')
-  return poolRefsOfIndex(text).map((r) => ({key: own(r.key), sha256: own(r.sha256), size: r.size}))
-}
-
-async function fetchElsewhere(b: PoolBlob, others: Array<Promise<Backend>>): Promise<Uint8Array> {
-  for (const p of others) {
-    try {
-      const data = await (await p).get(b.key)
-      if (data && data.length === b.size) return data
-    } catch {
-      // try the next one
-    }
-  }
-  throw new RaptrError(
-    'NOT_FOUND',
-    `pool file ${b.key} is neither in the local blob cache nor on another backend`,
-    'add the package file again (raptr package add FILE) or publish from the clone that added it',
-  )
 }

@@ -1,7 +1,8 @@
 import {RaptrError} from '../errors.js'
-import {CATEGORY_CONFIG, contentsPath, decodeCategory, decodeVersion, distPath, recordPath, shortId} from '../core/layout.js'
+import {contentsPath, distPath, recordPath, shortId} from '../core/layout.js'
 import type {PackagePlace} from '../core/events.js'
-import {diffTrees} from '../store/git-tree.js'
+import {hasContent, linkDeltas, linkFileSha256, snapshotRecords, type SnapshotRecords} from '../snapshot/changes.js'
+import {distContentIdIn, linkedCategories} from '../snapshot/read.js'
 import type {Archive, Transaction} from '../store/archive.js'
 
 /** How many unlinked and relinked packages an event lists by name; beyond that, counts only. */
@@ -34,36 +35,28 @@ export interface LinkChange {
  */
 export async function restoreLinks(archive: Archive, tx: Transaction, dist: string, snapshot: string, distTree: string): Promise<LinkChange> {
   const out: LinkChange = {unlinked: [], relinked: [], unlinkedCount: 0, relinkedCount: 0, recordsRestored: 0}
-  const t = archive.trees
-  const now = tx.base ? await t.entryAt(tx.base, distPath(dist)) : undefined
-  if (now?.type !== 'tree') return out // the distribution was removed since: nothing to relink into
-  let snapRoot: string
-  try {
-    await t.readTree(distTree)
-    snapRoot = await archive.rootTree(snapshot)
-  } catch {
+  const now = await distContentIdIn(archive, tx, dist)
+  if (!now) return out // the distribution was removed since: nothing to relink into
+  const then = await snapshotRecords(archive, snapshot).then(
+    async (r) => ((await hasContent(archive, distTree)) ? r : undefined),
+    () => undefined,
+  )
+  if (!then) {
     throw new RaptrError('UNKNOWN_SNAPSHOT', `snapshot ${shortId(snapshot)} is not in this archive, so its links cannot be restored`, `sync the archive (raptr sync), then run: raptr rollback ${dist} --to ${shortId(snapshot)}`)
   }
-  const then = new Map((await t.readTree(distTree)).map((e) => [e.path, e]))
   // Every change is decided before the first is staged: a refusal leaves the transaction untouched.
   const writes = new Map<string, string | null>()
-  for (const cat of await t.readTree(now.oid)) {
-    if (cat.type !== 'tree') continue
-    const old = then.get(cat.path)
-    const prefix = `${distPath(dist)}/${cat.path}`
-    for (const [p, , b] of await diffTrees(t, cat.oid, old?.type === 'tree' ? old.oid : undefined, prefix)) {
-      if (p === `${prefix}/${CATEGORY_CONFIG}`) continue // settings stay current
-      const place = placeOf(p)
-      if (!place) continue
-      if (!b) {
-        writes.set(p, null)
-        if (out.unlinkedCount++ < LISTED_LINKS) out.unlinked.push(place)
-        continue
-      }
-      writes.set(p, b)
-      if (out.relinkedCount++ < LISTED_LINKS) out.relinked.push(place)
-      out.recordsRestored += await restoreRecord(archive, tx, snapRoot, place, b, writes)
+  for (const d of await linkDeltas(archive, now, distTree, await linkedCategories(archive, now))) {
+    const p = `${distPath(dist)}/${d.path}`
+    const place: PackagePlace = {name: d.name, version: d.version, architecture: d.architecture, distribution: dist, category: d.category}
+    if (!d.after) {
+      writes.set(p, null)
+      if (out.unlinkedCount++ < LISTED_LINKS) out.unlinked.push(place)
+      continue
     }
+    writes.set(p, d.after)
+    if (out.relinkedCount++ < LISTED_LINKS) out.relinked.push(place)
+    out.recordsRestored += await restoreRecord(archive, tx, then, place, d.after, writes)
   }
   for (const [p, oid] of writes) {
     if (oid === null) tx.remove(p)
@@ -73,27 +66,19 @@ export async function restoreLinks(archive: Archive, tx: Transaction, dist: stri
 }
 
 /** Brings back the record (and the file list) a relinked package needs when HEAD no longer has it; 1 when it did. */
-async function restoreRecord(archive: Archive, tx: Transaction, snapRoot: string, place: PackagePlace, link: string, writes: Map<string, string | null>): Promise<number> {
+async function restoreRecord(archive: Archive, tx: Transaction, then: SnapshotRecords, place: PackagePlace, link: string, writes: Map<string, string | null>): Promise<number> {
   const rp = recordPath(place.name, place.version, place.architecture)
   let restored = 0
   if ((await tx.oidAt(rp)) === undefined && !writes.has(rp)) {
-    const rec = await archive.trees.entryAt(snapRoot, rp)
-    if (rec?.type !== 'blob') throw new RaptrError('CORRUPT_ARCHIVE', `the restored snapshot links ${place.name} ${place.version} ${place.architecture} but has no record of it (${rp})`, 'check the archive with: raptr verify')
-    writes.set(rp, rec.oid)
+    const rec = await then.recordId(place)
+    if (!rec) throw new RaptrError('CORRUPT_ARCHIVE', `the restored snapshot links ${place.name} ${place.version} ${place.architecture} but has no record of it (${rp})`, 'check the archive with: raptr verify')
+    writes.set(rp, rec)
     restored = 1
   }
-  const sha256 = /^SHA256: *([0-9a-f]{64})$/m.exec(Buffer.from(await archive.trees.readBlob(link)).toString('utf8'))?.[1]
+  const sha256 = await linkFileSha256(archive, link)
   if (sha256 && (await tx.oidAt(contentsPath(sha256))) === undefined) {
-    const list = await archive.trees.entryAt(snapRoot, contentsPath(sha256))
-    if (list?.type === 'blob') writes.set(contentsPath(sha256), list.oid)
+    const list = await then.fileListId(sha256)
+    if (list) writes.set(contentsPath(sha256), list)
   }
   return restored
-}
-
-/** The package a link path names: dists/<dist>/<cat>/<arch>[.<kind>]/<xx>/<name>/<version>. */
-function placeOf(p: string): PackagePlace | undefined {
-  const parts = p.split('/')
-  if (parts.length !== 7) return undefined
-  const [, distribution, cat, archDir, , name, version] = parts
-  return {name, version: decodeVersion(version), architecture: archDir.split('.')[0], distribution, category: decodeCategory(cat)}
 }

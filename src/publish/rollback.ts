@@ -1,5 +1,5 @@
 import {isRaptrError, RaptrError} from '../errors.js'
-import {byHashKey, distPath, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
+import {byHashKey, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
 import {parseReleaseEntries, reliveRelease} from '../core/release.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {json} from '../archive/settings.js'
@@ -10,6 +10,7 @@ import {waitForNoLease} from '../remote/lease.js'
 import {publisherName, readLog, type PublicationEntry} from '../remote/log.js'
 import {signRelease, type SignerSource} from '../remote/pointer.js'
 import {settle} from '../remote/settle.js'
+import {distContentId} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
 import {restoreLinks, type LinkChange} from './rollback-links.js'
 
@@ -209,9 +210,9 @@ async function chooseTarget(archive: Archive, log: PublicationEntry[], head: Pub
     throw new RaptrError('NOTHING_PUBLISHED', `${backendName}/${head.distribution} has no earlier publication to roll back to`, 'see the history with: raptr snapshot list')
   }
   const commit = await resolveSnapshot(archive, opts.to)
-  const entry = await archive.trees.entryAt(await archive.rootTree(commit), distPath(head.distribution))
-  if (entry && entry.oid === head.distTree) return head
-  const match = [...log].reverse().find((e) => e.snapshot === commit || (entry && e.distTree === entry.oid))
+  const content = await distContentId(archive, commit, head.distribution)
+  if (content && content === head.distTree) return head
+  const match = [...log].reverse().find((e) => e.snapshot === commit || (content && e.distTree === content))
   if (!match) {
     throw new RaptrError('NOTHING_PUBLISHED', `snapshot ${shortId(commit)} of ${head.distribution} was never published to ${backendName}`, `publish it with: raptr publish ${backendName} --snapshot ${shortId(commit)} --force`)
   }

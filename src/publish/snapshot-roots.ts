@@ -1,5 +1,6 @@
 import path from 'node:path'
-import {distPath, pinnedDir} from '../core/layout.js'
+import {distContentId} from '../snapshot/read.js'
+import {pinnedDir} from '../core/layout.js'
 import {listPublications} from '../archive/publications.js'
 import type {DistributionSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
@@ -73,8 +74,7 @@ export async function writeNameRoots(archive: Archive, backend: Backend, backend
   const names = await listNamedSnapshots(view)
   if (names.length === 0) return []
   const records = (await listPublications(view)).filter((p) => p.backend === backendName && p.distribution === dist && p.pinned).reverse()
-  const treeOf = async (commit: string): Promise<string | undefined> =>
-    (await archive.expandCommit(commit)) ? (await archive.trees.entryAt(await archive.rootTree(commit), distPath(dist)))?.oid : undefined
+  const treeOf = async (commit: string): Promise<string | undefined> => ((await archive.expandCommit(commit)) ? distContentId(archive, commit, dist) : undefined)
   const written: string[] = []
   for (const n of names) {
     let record = records.find((r) => r.snapshot === n.commit)

@@ -1,7 +1,6 @@
-import {decodeVersion} from '../core/layout.js'
 import {compareVersions} from '../core/version.js'
 import type {Archive} from '../store/archive.js'
-import {diffTrees} from '../store/git-tree.js'
+import {linkDeltas, linkStanza, type LinkDelta} from '../snapshot/changes.js'
 
 /** One package name's change in a distribution between what is live and what would be. */
 export interface PackageSummary {
@@ -22,34 +21,30 @@ export interface PublishSummary {
 
 /**
  * What a publish would change for apt users of one distribution, by package name:
- * the diff of the live distribution tree and the new one (only subtrees whose ids
- * differ are read). Undefined when this archive lacks the live tree (published from a
+ * the links that differ between the live content and the new one (the read model reads
+ * only what differs). Undefined when this archive lacks the live content (published from a
  * clone not pulled yet).
  *
  * @example (await summarizePublish(archive, liveDistTree, newDistTree))?.added.packages
  */
 export async function summarizePublish(archive: Archive, liveTree: string | undefined, newTree: string): Promise<PublishSummary | undefined> {
-  let changes: Array<[string, string | undefined, string | undefined]>
+  let changes: LinkDelta[]
   try {
-    changes = await diffTrees(archive.trees, liveTree, newTree)
+    changes = await linkDeltas(archive, liveTree, newTree)
   } catch {
     return undefined
   }
   const byName = new Map<string, {from: Set<string>; to: Set<string>; files: Set<string>; bytes: number}>()
-  for (const [p, oldBlob, newBlob] of changes) {
-    const parts = p.split('/') // <cat>/<arch>/<xx>/<name>/<version>
-    if (parts.length !== 5) continue
-    const [, , , name, ver] = parts
+  for (const {name, version, before, after} of changes) {
     let g = byName.get(name)
     if (!g) byName.set(name, (g = {from: new Set(), to: new Set(), files: new Set(), bytes: 0}))
-    if (oldBlob) g.from.add(decodeVersion(ver))
+    if (before) g.from.add(version)
     // An Architecture: all package is linked under every architecture: count its file once.
-    if (newBlob) {
-      g.to.add(decodeVersion(ver))
-      if (g.files.has(newBlob)) continue
-      g.files.add(newBlob)
-      const stanza = Buffer.from(await archive.trees.readBlob(newBlob)).toString('utf8')
-      g.bytes += Number(/^Size: (\d+)$/m.exec(stanza)?.[1] ?? 0)
+    if (after) {
+      g.to.add(version)
+      if (g.files.has(after)) continue
+      g.files.add(after)
+      g.bytes += Number(/^Size: (\d+)$/m.exec(await linkStanza(archive, after))?.[1] ?? 0)
     }
   }
   const packages: PackageSummary[] = [...byName.entries()]

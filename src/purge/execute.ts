@@ -1,13 +1,14 @@
 import {createHash} from 'node:crypto'
 import {RaptrError} from '../errors.js'
-import {distPath, pinnedDir} from '../core/layout.js'
+import {pinnedDir} from '../core/layout.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {readArchiveSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
 import type {Backend, ObjectInfo} from '../backends/interface.js'
-import {blobsOfTree} from '../publish/indexes.js'
 import {deadRootLinks} from '../publish/snapshot-roots.js'
 import {aliasesOfPackages, categoryOfPackagesIndex} from '../publish/pool-aliases.js'
+import {poolFilesOf} from '../snapshot/changes.js'
+import {distContentIds} from '../snapshot/read.js'
 import {acquireLease} from '../remote/lease.js'
 import {loggedDistributions, readHead, readLog} from '../remote/log.js'
 import {readPins} from '../remote/pins.js'
@@ -143,14 +144,7 @@ async function planOnce(
 async function namedWithTrees(archive: Archive, named: Array<{name: string; commit: string}>, dists: string[]): Promise<NamedRef[]> {
   const out: NamedRef[] = []
   for (const n of named) {
-    const distTrees: Record<string, string> = {}
-    if (await archive.expandCommit(n.commit)) {
-      const root = await archive.rootTree(n.commit)
-      for (const d of dists) {
-        const e = await archive.trees.entryAt(root, distPath(d))
-        if (e) distTrees[d] = e.oid
-      }
-    }
+    const distTrees = (await archive.expandCommit(n.commit)) ? await distContentIds(archive, n.commit, dists) : {}
     out.push({name: n.name, commit: n.commit, distTrees})
   }
   return out
@@ -180,7 +174,7 @@ async function gatherReferences(archive: Archive, backend: Backend, retained: Re
         parsed.add(idx.sha256)
       } else if (!fromArchive) {
         // The backend lost the index; the archive may still know what it listed.
-        const blobs = await blobsOfTree(archive, r.distTree).catch(() => undefined)
+        const blobs = await poolFilesOf(archive, r.distTree).catch(() => undefined)
         if (!blobs) {
           throw new RaptrError(
             'DAMAGE_FOUND',

@@ -1,12 +1,10 @@
 import fs from 'node:fs'
 import {cidFromSha256} from '../core/cid.js'
-import {DISTS, PACKAGES} from '../core/layout.js'
 import type {RaptrEvent} from '../core/events.js'
 import {listPublications} from '../archive/publications.js'
-import {parseRecord} from '../archive/records.js'
 import {readArchiveSettings} from '../archive/settings.js'
 import {listNamedSnapshots} from '../archive/snapshots.js'
-import {blobsOfTree} from '../publish/indexes.js'
+import {poolFilesOf, recordsOf, snapshotContentIds} from '../snapshot/changes.js'
 import type {Archive} from '../store/archive.js'
 import type {KindTotals} from './plan.js'
 
@@ -47,19 +45,14 @@ export async function purgeLocal(archive: Archive, opts: {graceMs?: number; dryR
       const id = await archive.expandCommit(c)
       if (!id) continue
       retainedSnapshots++
-      const root = await archive.rootTree(id)
-      const dists = await archive.trees.entryAt(root, DISTS)
-      if (dists?.type === 'tree' && !seenTrees.has(dists.oid)) {
-        seenTrees.add(dists.oid)
-        for (const b of (await blobsOfTree(archive, dists.oid)).values()) wanted.add(cidFromSha256(b.sha256))
+      const {dists, records: packages} = await snapshotContentIds(archive, id)
+      if (dists && !seenTrees.has(dists)) {
+        seenTrees.add(dists)
+        for (const b of (await poolFilesOf(archive, dists)).values()) wanted.add(cidFromSha256(b.sha256))
       }
-      const packages = await archive.trees.entryAt(root, PACKAGES)
-      if (packages?.type === 'tree' && !seenTrees.has(packages.oid)) {
-        seenTrees.add(packages.oid)
-        for (const [p, oid] of await archive.trees.walkFiles(packages.oid)) {
-          const r = parseRecord(Buffer.from(await archive.trees.readBlob(oid)).toString('utf8'), `${PACKAGES}/${p}`)
-          for (const b of r.blobs) wanted.add(cidFromSha256(b.sha256))
-        }
+      if (packages && !seenTrees.has(packages)) {
+        seenTrees.add(packages)
+        for await (const r of recordsOf(archive, packages)) for (const b of r.blobs) wanted.add(cidFromSha256(b.sha256))
       }
     }
     const kept: KindTotals = {objects: 0, bytes: 0}

@@ -1,5 +1,5 @@
-import {DISTS} from '../core/layout.js'
 import {publish, type DistResult, type PublishOptions} from '../publish/publish.js'
+import {changedDistributions} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
 import {publishSynced} from './publish-synced.js'
 import {pullArchive, syncArchive, syncWanted, type SyncOptions, type SyncResult} from './sync.js'
@@ -48,18 +48,7 @@ export async function runChange<T>(archive: Archive, opts: ChangeOptions, change
   return {result, sync: syncs, touched, published: await publish(archive, {...publishOpts, snapshot: await archive.head()})}
 }
 
-/** The distributions whose trees differ between two commits. */
+/** The distributions whose content differs between two commits (see the snapshot read model). */
 export async function touchedDistributions(archive: Archive, from: string | undefined, to: string | undefined): Promise<string[]> {
-  if (!to || from === to) return []
-  const sub = async (commit: string | undefined): Promise<string | undefined> => {
-    if (!commit) return undefined
-    const e = await archive.trees.entryAt(await archive.rootTree(commit), DISTS)
-    return e?.type === 'tree' ? e.oid : undefined
-  }
-  const [a, b] = await Promise.all([sub(from), sub(to)])
-  if (a === b) return []
-  const ea = new Map((a ? await archive.trees.readTree(a) : []).map((e) => [e.path, e.oid]))
-  const eb = new Map((b ? await archive.trees.readTree(b) : []).map((e) => [e.path, e.oid]))
-  // A distribution removed by the change has nothing left to publish.
-  return [...eb.keys()].filter((d) => ea.get(d) !== eb.get(d))
+  return changedDistributions(archive, from, to)
 }

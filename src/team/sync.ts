@@ -2,17 +2,17 @@ import {createHash} from 'node:crypto'
 import {RaptrError, isRaptrError} from '../errors.js'
 import {debugHooks} from '../core/debug.js'
 import {cidFromSha256} from '../core/cid.js'
-import {PACKAGES, poolDirForSource, poolKeyForBinary} from '../core/layout.js'
+import {poolDirForSource, poolKeyForBinary} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {listBackends, type NamedBackend} from '../archive/backends.js'
-import {parseRecord, recordSha256} from '../archive/records.js'
+import {recordSha256} from '../archive/records.js'
 import {readArchiveSettings} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
 import type {Archive} from '../store/archive.js'
-import {diffTrees} from '../store/git-tree.js'
 import {decodeMessage, type RaptrEvent} from '../core/events.js'
 import {fetchBranch, git, mergeBase, pushBranch, remoteOf, subjectsBetween} from '../store/git-remote.js'
-import {mergeArchiveTrees} from '../store/merge.js'
+import {mergeRoots} from '../store/tree-reads.js'
+import {recordsAdded} from '../snapshot/changes.js'
 import {readLocalSettings} from '../store/local-settings.js'
 import {checkIncoming} from '../archive/tree-check.js'
 
@@ -168,7 +168,7 @@ async function integrate(archive: Archive, remote: string, branch: string, their
     return {integrated: 'fast-forward', incoming}
   }
   const [baseTree, ourTree, theirTree] = await Promise.all([base ? archive.rootTree(base) : undefined, archive.rootTree(ours), archive.rootTree(theirs)])
-  const m = await mergeArchiveTrees(archive.trees, baseTree, ourTree, theirTree)
+  const m = await mergeRoots(archive, baseTree, ourTree, theirTree)
   if (m.conflicts.length > 0) {
     const lines = m.conflicts.map((c) => `  ${c.message}`)
     throw new RaptrError(
@@ -207,16 +207,10 @@ async function commitsBroughtIn(archive: Archive, ours: string, theirs: string):
  * purge's grace period covers them until a publish references them.
  */
 async function uploadNewPoolFiles(archive: Archive, remote: string | undefined, head: string, opts: SyncOptions): Promise<number> {
-  const packagesTree = async (commit: string | undefined): Promise<string | undefined> => {
-    if (!commit) return undefined
-    const e = await archive.trees.entryAt(await archive.rootTree(commit), PACKAGES)
-    return e?.type === 'tree' ? e.oid : undefined
-  }
-  const changed = (await diffTrees(archive.trees, await packagesTree(remote), await packagesTree(head), PACKAGES)).filter(([, , b]) => b !== undefined)
+  const changed = await recordsAdded(archive, remote, head)
   if (changed.length === 0) return 0
   const files = new Map<string, {sha256: string; size: number}>()
-  for (const [p, , oid] of changed) {
-    const r = parseRecord(Buffer.from(await archive.trees.readBlob(oid!)).toString('utf8'), p)
+  for (const r of changed) {
     if (r.kind === 'dsc') {
       const dir = poolDirForSource(recordSha256(r))
       for (const b of r.blobs) files.set(`${dir}/${b.name}`, b)

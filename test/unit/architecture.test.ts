@@ -25,6 +25,22 @@ describe('the shape of the source', () => {
     expect(readers).toEqual(['src/core/debug.ts'])
   })
 
+  it('touches git trees (archive.trees) only inside src/store/: the rest reads snapshots through src/snapshot/', () => {
+    const all = sources()
+    // The scan sees the uses it forbids: the store itself has them.
+    expect(all.some(([file, text]) => file.startsWith('src/store/') && /\.trees\b/.test(text))).toBe(true)
+    const outside = all.flatMap(([file, text]) =>
+      file.startsWith('src/store/')
+        ? []
+        : text
+            .split('\n')
+            .map((line, i) => [line, i] as const)
+            .filter(([line]) => /\.trees\b/.test(line))
+            .map(([line, i]) => `${file}:${i + 1}: ${line.trim()}`),
+    )
+    expect(outside).toEqual([])
+  })
+
   it('documents every RAPTR_DEBUG_* variable it reads', () => {
     const text = fs.readFileSync(path.join(ROOT, 'src/core/debug.ts'), 'utf8')
     const read = [...text.matchAll(/env\.(RAPTR_DEBUG_\w+)/g)].map((m) => m[1])

@@ -7,7 +7,8 @@ import {ROOT} from '../helpers/cli.js'
  * Which layer of src/ may import which (static and lazy imports alike). A layer is a
  * directory under src/ (or a file at its top). Dependencies point down: commands and the
  * CLI on top, the operations (publish, purge, verify, team, import) in the middle, the
- * model (archive) over the store and the backends, and core (pure, no I/O) and the base
+ * snapshot read model (snapshot: what a distribution of a snapshot holds, as rows) under
+ * them, the model (archive) over the store and the backends, and core (pure, no I/O) and the base
  * files (errors, limits, regular-file) at the bottom. An import not listed here fails the
  * test: add it only if the direction is right.
  */
@@ -25,15 +26,16 @@ const ALLOWED: Record<string, string[]> = {
   backends: ['core', 'store', ...BASE],
   remote: ['backends', 'core', 'signing', ...BASE],
   archive: ['backends', 'core', 'debian', 'filter', 'hash', 'store', ...BASE],
-  publish: ['archive', 'backends', 'core', 'remote', 'signing', 'store', ...BASE],
-  purge: ['archive', 'backends', 'core', 'publish', 'remote', 'store', ...BASE],
-  verify: ['archive', 'backends', 'core', 'publish', 'remote', 'signing', 'store', ...BASE],
+  snapshot: ['archive', 'core', 'store', ...BASE],
+  publish: ['archive', 'backends', 'core', 'remote', 'signing', 'snapshot', 'store', ...BASE],
+  purge: ['archive', 'backends', 'core', 'publish', 'remote', 'snapshot', 'store', ...BASE],
+  verify: ['archive', 'backends', 'core', 'publish', 'remote', 'signing', 'snapshot', 'store', ...BASE],
   import: ['archive', 'backends', 'core', 'debian', 'store', ...BASE],
   mirror: ['archive', 'backends', 'core', 'debian', 'filter', 'import', 'store', ...BASE],
   keys: ['archive', 'backends', 'core', 'debian', 'signing', 'store', ...BASE],
-  team: ['archive', 'backends', 'core', 'publish', 'remote', 'store', ...BASE],
+  team: ['archive', 'backends', 'core', 'publish', 'remote', 'snapshot', 'store', ...BASE],
   cli: ['archive', 'backends', 'core', 'keys', 'publish', 'signing', 'store', 'team', ...BASE],
-  commands: ['archive', 'backends', 'cli', 'core', 'filter', 'import', 'mirror', 'keys', 'publish', 'purge', 'remote', 'signing', 'store', 'team', 'verify', ...BASE],
+  commands: ['archive', 'backends', 'cli', 'core', 'filter', 'import', 'mirror', 'keys', 'publish', 'purge', 'remote', 'signing', 'snapshot', 'store', 'team', 'verify', ...BASE],
 }
 
 function layerOf(rel: string): string {

@@ -18,7 +18,7 @@ export default class SnapshotDiff extends RaptrCommand {
     const {args, flags} = await this.parse(SnapshotDiff)
     const archive = await this.openArchive(flags.archive)
     const {resolveSnapshot} = await import('../../archive/snapshots.js')
-    const {diffSnapshots, diffMarkdown, diffText} = await import('../../archive/diff.js')
+    const {diffSnapshots, diffMarkdown, diffText} = await import('../../snapshot/diff.js')
     const a = await resolveSnapshot(archive, args.a)
     const b = await resolveSnapshot(archive, args.b)
     const changes = await diffSnapshots(archive, a, b)

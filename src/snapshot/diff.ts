@@ -1,7 +1,6 @@
-import {DISTS, decodeVersion, decodeCategory} from '../core/layout.js'
 import {compareVersions} from '../core/version.js'
 import type {Archive} from '../store/archive.js'
-import {diffTrees} from '../store/git-tree.js'
+import {snapshotLinkDeltas} from './changes.js'
 
 export interface PackageChange {
   distribution: string
@@ -16,32 +15,27 @@ export interface PackageChange {
 
 /**
  * What differs between two snapshots, package by package, per distribution, category
- * and architecture. Only subtrees whose ids differ are read, so the cost follows the
- * size of the change, not of the archive.
+ * and architecture, from the read model's link deltas: the cost follows the size of the
+ * change, not of the archive.
  *
  * @example
  *   await diffSnapshots(archive, 'release-1', 'HEAD')
  */
 export async function diffSnapshots(archive: Archive, a: string, b: string): Promise<PackageChange[]> {
-  const ta = (await archive.trees.entryAt(await archive.rootTree(a), DISTS))?.oid
-  const tb = (await archive.trees.entryAt(await archive.rootTree(b), DISTS))?.oid
-  const groups = new Map<string, {dist: string; cat: string; arch: string; name: string; from: Map<string, string>; to: Map<string, string>}>()
-  for (const [p, oldBlob, newBlob] of await diffTrees(archive.trees, ta, tb)) {
-    const parts = p.split('/')
-    if (parts.length !== 6) continue // distribution.json, category.json
-    const [dist, encodedCat, arch, , name, ver] = parts
-    const cat = decodeCategory(encodedCat) // updates%2fmain is the category updates/main
-    const key = `${dist}\0${cat}\0${arch}\0${name}`
+  const groups = new Map<string, {dist: string; cat: string; arch: string; name: string; from: Set<string>; to: Set<string>}>()
+  for (const d of await snapshotLinkDeltas(archive, a, b)) {
+    // The architecture column is the link directory (amd64, amd64.udeb, source), as stored.
+    const key = `${d.distribution}\0${d.category}\0${d.linkDir}\0${d.name}`
     let g = groups.get(key)
-    if (!g) groups.set(key, (g = {dist, cat, arch, name, from: new Map(), to: new Map()}))
-    if (oldBlob) g.from.set(decodeVersion(ver), oldBlob)
-    if (newBlob) g.to.set(decodeVersion(ver), newBlob)
+    if (!g) groups.set(key, (g = {dist: d.distribution, cat: d.category, arch: d.linkDir, name: d.name, from: new Set(), to: new Set()}))
+    if (d.before) g.from.add(d.version)
+    if (d.after) g.to.add(d.version)
   }
   const out: PackageChange[] = []
   for (const g of groups.values()) {
     // A version whose stanza did not change is not in the diff at all.
-    const from = [...g.from.keys()].sort(compareVersions)
-    const to = [...g.to.keys()].sort(compareVersions)
+    const from = [...g.from].sort(compareVersions)
+    const to = [...g.to].sort(compareVersions)
     const change: PackageChange['change'] = from.length === 0 ? 'added' : to.length === 0 ? 'removed' : 'changed'
     out.push({distribution: g.dist, category: g.cat, architecture: g.arch, name: g.name, change, from, to})
   }

@@ -1,0 +1,38 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type {Archive} from '../store/archive.js'
+import type {IndexFile} from './index-writer.js'
+
+// The scratch directory index files are written to before they are uploaded: one per
+// process, under the archive's .git, and those of dead processes removed.
+
+/** Where {@link writeIndexes} put an index file. */
+export function indexFilePath(dir: string, f: IndexFile): string {
+  return path.join(dir, ...f.path.split('/'))
+}
+
+/**
+ * A new empty directory for index files under the archive's `.git/raptr/tmp`, named
+ * after this process; the caller removes it. Those a killed process left are removed
+ * first (their process is gone).
+ */
+export async function indexScratchDir(archive: Archive): Promise<string> {
+  const tmp = path.join(archive.gitDir, 'raptr', 'tmp')
+  await fs.promises.mkdir(tmp, {recursive: true})
+  for (const name of await fs.promises.readdir(tmp)) {
+    const pid = /^indexes-(\d+)-/.exec(name)?.[1]
+    if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) await fs.promises.rm(path.join(tmp, name), {recursive: true, force: true})
+  }
+  return fs.promises.mkdtemp(path.join(tmp, `indexes-${process.pid}-`))
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, run by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
