@@ -27,6 +27,11 @@ export class FaultyBackend implements Backend {
     return this.inner.properties
   }
 
+  /** A directory's links (snapshot roots, pool aliases), passed through: faults are injected into object writes only. */
+  get links(): Backend['links'] {
+    return this.inner.links
+  }
+
   /** The writes seen, in order. */
   writes(): Array<{op: Op; key: string}> {
     return this.seen.filter((r) => WRITES.has(r.op))
