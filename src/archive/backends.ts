@@ -5,7 +5,7 @@ import {validateBackendName} from '../core/names.js'
 import type {RaptrEvent} from '../core/events.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
-import {canonicalBackendUrl, checkFlagUrl, hasUrlCredentials, redactUrl} from '../backends/url.js'
+import {canonicalBackendUrl, checkFlagUrl, checkRegion, hasUrlCredentials, redactUrl, S3_REGION} from '../backends/url.js'
 
 /**
  * A publishing target as the archive records it (shared by the team through git).
@@ -13,7 +13,7 @@ import {canonicalBackendUrl, checkFlagUrl, hasUrlCredentials, redactUrl} from '.
  */
 export const BackendSettings = z.object({
   url: z.string(),
-  region: z.optional(z.string()),
+  region: z.optional(z.string().check(z.regex(S3_REGION))),
   endpoint: z.optional(z.string()),
   pathStyle: z.optional(z.boolean()),
   sse: z.optional(z.enum(['AES256', 'aws:kms'])),
@@ -99,6 +99,7 @@ export async function addBackend(archive: Archive, name: string, settings: Backe
   const url = canonicalBackendUrl(settings.url)
   if (settings.endpoint !== undefined) checkFlagUrl(settings.endpoint, '--endpoint', ['http', 'https'])
   if (settings.publicUrl !== undefined) checkFlagUrl(settings.publicUrl, '--public-url', ['http', 'https', 'file'])
+  if (settings.region !== undefined) checkRegion(settings.region, '--region')
   const clean = Object.fromEntries(Object.entries({...settings, url}).filter(([, v]) => v !== undefined)) as BackendSettings
   const {commit, result} = await archive.transaction(async (tx) => {
     const existing = await tx.read(backendPath(name))

@@ -202,3 +202,17 @@ function hasDotSegments(url: string): boolean {
   const p = url.replace(/^file:\/\//i, '').replace(/%2e/gi, '.')
   return p.split('/').slice(1).some((s, i, all) => s === '.' || s === '..' || (s === '' && i < all.length - 1))
 }
+
+/**
+ * An S3 region as AWS and S3-compatible servers name them (`eu-west-1`, `us-gov-west-1`,
+ * `default`, `fr-par`): lower-case letters, digits and inner hyphens. The region becomes
+ * part of a host name and of every URL raptr prints for the bucket (apt lines, the
+ * keyring package's .sources), so nothing else may reach it.
+ */
+export const S3_REGION = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/
+
+/** Refuses a region outside {@link S3_REGION}, naming where it came from. */
+export function checkRegion(region: string, what: string): string {
+  if (!S3_REGION.test(region)) throw new RaptrError('BAD_ARGUMENT', `the ${what} ${JSON.stringify(region).slice(0, 80)} is not an S3 region`, 'give a region such as eu-west-1 (lower-case letters, digits and hyphens)')
+  return region
+}

@@ -60,7 +60,8 @@ source is only read: it never becomes a backend.`
       idle: flagSeconds('--idle-timeout', flags['idle-timeout']),
       total: flagSeconds('--timeout', flags.timeout),
     }
-    const s3 = {endpoint: flags.endpoint, region: flags.region, pathStyle: flags['path-style']}
+    const {checkRegion} = await import('../backends/url.js')
+    const s3 = {endpoint: flags.endpoint, region: flags.region === undefined ? undefined : checkRegion(flags.region, '--region'), pathStyle: flags['path-style']}
     const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend, timeouts, s3})
     // Progress only at a terminal (bars); a pipe or a log gets the result alone.
     const bars = await this.progress()
