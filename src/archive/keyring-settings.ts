@@ -14,6 +14,22 @@ import {json, parseJsonFile} from './settings.js'
 export const KEYRING_PATH = 'keyring.json'
 
 /** Where a client keeps the keyring the package installs. */
+/**
+ * The longest keyring package name: its files are named after it, and the longer,
+ * `NAME.sources`, must fit a tar header's 100-byte name field (the directory goes into
+ * the 155-byte prefix field).
+ */
+export const MAX_KEYRING_NAME = 100 - '.sources'.length
+
+/** A keyring package name: a Debian package name short enough for its file names. */
+export function validateKeyringName(name: string): string {
+  validatePackageName(name)
+  if (name.length > MAX_KEYRING_NAME) {
+    throw new RaptrError('BAD_NAME', `the keyring package name is ${name.length} characters, more than ${MAX_KEYRING_NAME}`, 'give a shorter --name (its .sources file name must fit a .deb)')
+  }
+  return name
+}
+
 export const keyringFile = (name: string): string => `/usr/share/keyrings/${name}.pgp`
 /** Where the package puts the archive's apt source. */
 export const sourcesFile = (name: string): string => `/etc/apt/sources.list.d/${name}.sources`
@@ -36,7 +52,7 @@ export type KeyringSettings = z.infer<typeof KeyringSettings>
 export function parseKeyringSettings(text: string, file = KEYRING_PATH): KeyringSettings {
   const s = parseJsonFile(KeyringSettings, text, file)
   try {
-    validatePackageName(s.name)
+    validateKeyringName(s.name)
     for (const sec of s.sections) parseSection(sec, {requireCategory: true})
     if (s.backend !== undefined) validateBackendName(s.backend)
     // The URL goes into the package's .sources and into output, as a --url would.

@@ -3,6 +3,7 @@
  * filter selects here exactly what it selects in aptly (the mirror tests compare them).
  * Pure: a package is its index stanza and what kind it is.
  */
+import {linearRegExp} from './regex.js'
 import {getField, type Stanza} from '../core/deb822.js'
 import {compareVersions} from '../core/version.js'
 import type {Query, Relation} from './parse.js'
@@ -220,7 +221,7 @@ function globRegex(glob: string): RegExp | null {
     } else out += escape(c)
   }
   try {
-    return new RegExp(`^${out}$`, 's')
+    return linearRegExp(`^${out}$`, 's')
   } catch {
     return null
   }

@@ -5,8 +5,14 @@
  * patterns that can backtrack exponentially are refused when the filter is parsed:
  * a quantified group holding a quantifier or an alternation (`(a+)+`, `(a|aa)*`),
  * backreferences and lookaround (RE2 has neither), repeat counts over 1000, and
- * patterns over 256 characters. What is left backtracks at most polynomially.
+ * patterns over 256 characters. And what is accepted runs on V8's linear-time engine
+ * (the `l` flag, enabled once per process with --enable-experimental-regexp-engine): like
+ * RE2, a match costs time linear in the field, so even a pattern the checks above miss
+ * (`.*.*.*.*!`, or a class that JavaScript reads differently from RE2) cannot stall a
+ * mirror on a hostile upstream's long fields. Where a Node lacks that engine, the checks
+ * above are the bound.
  */
+import v8 from 'node:v8'
 
 /** The longest `~` pattern accepted. */
 export const MAX_REGEX_LENGTH = 256
@@ -22,10 +28,30 @@ export function compileRegex(pattern: string, fail: (why: string) => never): Reg
   const why = backtrackingRisk(pattern)
   if (why) fail(`the regular expression ${why}; raptr refuses patterns that can take exponential time (aptly's RE2 accepts them, write it without nesting)`)
   try {
-    return new RegExp(pattern)
+    return linearRegExp(pattern)
   } catch (error) {
     return fail(`invalid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`)
   }
+}
+
+let linear: boolean | undefined
+
+/**
+ * `new RegExp(source, flags)` on V8's linear-time engine when this Node has it (checked
+ * once), else the backtracking one. Used for `~` patterns and for `%` globs alike.
+ *
+ * @example linearRegExp('^lib.*-dev$').test('libfoo-dev') // true, in time linear in the input
+ */
+export function linearRegExp(source: string, flags = ''): RegExp {
+  if (linear === undefined) {
+    try {
+      v8.setFlagsFromString('--enable-experimental-regexp-engine')
+      linear = new RegExp('a', 'l').test('a')
+    } catch {
+      linear = false
+    }
+  }
+  return new RegExp(source, linear ? `${flags}l` : flags)
 }
 
 /** Why the pattern could backtrack exponentially (or uses what RE2 lacks), or undefined. */
@@ -51,10 +77,10 @@ function backtrackingRisk(p: string): string | undefined {
       continue
     }
     if (c === '[') {
-      // A character class: skip to its closing bracket (a first ']' or '^]' is literal).
+      // A character class: skip to its closing bracket as JavaScript reads it (a first
+      // ']' closes it: '[]' is empty and '[^]' any character, unlike RE2).
       let j = i + 1
       if (p[j] === '^') j++
-      if (p[j] === ']') j++
       while (j < p.length && p[j] !== ']') j += p[j] === '\\' ? 2 : 1
       i = j + 1
       continue

@@ -34,6 +34,8 @@ class PackageIndex {
   readonly byName = new Map<string, FilterPackage[]>()
   readonly providers = new Map<string, FilterPackage[]>()
   readonly keys = new Set<string>()
+  /** Names whose list gained a package since it was last sorted: each list is sorted once, when read (sorting at every add made a large index quadratic). */
+  private readonly unsorted = new Set<string>()
 
   constructor(packages: Iterable<FilterPackage> = []) {
     for (const p of packages) this.add(p)
@@ -45,7 +47,7 @@ class PackageIndex {
     this.keys.add(key)
     const list = this.byName.get(p.name) ?? []
     list.push(p)
-    list.sort(byIndexOrder)
+    this.unsorted.add(p.name)
     this.byName.set(p.name, list)
     for (const d of provides(p)) {
       const l = this.providers.get(d.name) ?? []
@@ -55,6 +57,13 @@ class PackageIndex {
     return true
   }
 
+  /** The packages named `name`, in index order. */
+  private named(name: string): FilterPackage[] {
+    const list = this.byName.get(name) ?? []
+    if (this.unsorted.delete(name)) list.sort(byIndexOrder)
+    return list
+  }
+
   has(p: FilterPackage): boolean {
     return this.keys.has(keyOf(p))
   }
@@ -62,7 +71,7 @@ class PackageIndex {
   /** Every package satisfying `dep`: by name first, then providers (aptly's Search). */
   search(dep: Dependency, first: boolean): FilterPackage[] {
     const out: FilterPackage[] = []
-    for (const p of this.byName.get(dep.name) ?? []) {
+    for (const p of this.named(dep.name)) {
       if (satisfies(p, dep)) {
         out.push(p)
         if (first) return out

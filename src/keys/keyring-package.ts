@@ -16,7 +16,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
-import {parseSection, shownValue, validatePackageName} from '../core/names.js'
+import {parseSection, shownValue} from '../core/names.js'
 import {renderStanza} from '../core/deb822.js'
 import {compareVersions} from '../core/version.js'
 import {sourcesStanza} from '../core/sources-list.js'
@@ -28,7 +28,7 @@ import {listCategoryNames, listDistributionNames, readDistribution} from '../arc
 import {checkFlagUrl} from '../backends/url.js'
 import type {KeyRef} from '../archive/signing-settings.js'
 import type {Archive, ArchiveView} from '../store/archive.js'
-import {keyringFile, parseKeyringSettings, readKeyringSettings, sourcesFile, writeKeyringSettings, type KeyringSettings} from '../archive/keyring-settings.js'
+import {keyringFile, validateKeyringName, parseKeyringSettings, readKeyringSettings, sourcesFile, writeKeyringSettings, type KeyringSettings} from '../archive/keyring-settings.js'
 import {archivePublicKeyring} from './public-keyring.js'
 
 export interface KeyringPackageOptions {
@@ -81,7 +81,7 @@ async function defaultName(view: ArchiveView, dist: string): Promise<string> {
   }
   const name = `${origin}-archive-keyring`.toLowerCase()
   try {
-    return validatePackageName(name)
+    return validateKeyringName(name)
   } catch {
     throw new RaptrError('BAD_ARGUMENT', `"${shownValue(name)}" (from the Origin of ${dist}) is not a Debian package name`, 'name it yourself: raptr key package --name acme-archive-keyring (lowercase letters, digits, +, -, .)')
   }
@@ -132,7 +132,7 @@ export async function buildKeyringPackage(archive: Archive, opts: KeyringPackage
   const parsed = sections.map((s) => parseSection(s, {requireCategory: true}) as {dist: string; cat: string})
   const dists = [...new Set(parsed.map((p) => p.dist))]
   for (const d of dists) if (!(await readDistribution(view, d))) throw new RaptrError('UNKNOWN_DISTRIBUTION', `no distribution "${d}"`, 'list them with: raptr distribution list')
-  const name = opts.name ? validatePackageName(opts.name) : (recorded?.name ?? (await defaultName(view, dists[0])))
+  const name = opts.name ? validateKeyringName(opts.name) : (recorded?.name ?? (await defaultName(view, dists[0])))
   const origin = (await readDistribution(view, dists[0]))?.origin ?? name
   const {url, record} = await sourceUrl(view, opts, recorded)
   const keyring = await archivePublicKeyring(view, opts.expand, opts.envKey, opts.givenKey)

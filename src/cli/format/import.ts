@@ -1,3 +1,5 @@
+import {terminalSafe} from '../report-error.js'
+
 /** What `raptr import` reports, as far as its text output needs (the import layer's ImportResult fits). */
 export interface ImportSummary {
   commit?: string
@@ -44,7 +46,8 @@ export function formatImport(res: ImportSummary, added: number): string[] {
         `apt clients of the old repository refuse a changed Origin, Label or Codename: raptr distribution set ${res.distribution} ${res.differing.map((f) => FLAG[f.field]?.(f.theirs) ?? '').join(' ')}, or import again with --carry-fields`,
     )
   }
-  return lines
+  // Field names and values come from the upstream's Release: no escape sequence reaches the terminal, no line is split.
+  return lines.map((l) => terminalSafe(l).replaceAll('\n', '\\n'))
 }
 
 /** A value as a shell word. */
