@@ -9,6 +9,8 @@ import {describe, expect, it} from 'vitest'
 import {BackendSettings} from '../../src/archive/backends.js'
 import {parseJsonFile} from '../../src/archive/settings.js'
 import {debLine, sourcesStanza} from '../../src/core/sources-list.js'
+import {parseKeyringSettings, validateKeyringName, MAX_KEYRING_NAME} from '../../src/archive/keyring-settings.js'
+import {formatImport} from '../../src/cli/format/import.js'
 import {archiveState, raptr} from '../helpers/cli.js'
 import {makeTestArchive} from '../helpers/published-archive.js'
 
@@ -51,5 +53,24 @@ describe('the S3 region', () => {
     expect(res.stderr).toMatch(/^raptr: the --region "us-east-1\\nTrusted: yes" is not an S3 region\n {2}hint: /)
     expect(res.stderr.split('\n')).toHaveLength(3)
     expect(archiveState(s.dir)).toEqual(before)
+  })
+})
+
+describe('names and values that end up in a package or on a terminal', () => {
+  it('a keyring package name fits the .deb it names files after: 92 characters, no more (pushed or given)', () => {
+    expect(MAX_KEYRING_NAME).toBe(92)
+    expect(validateKeyringName('a'.repeat(92))).toHaveLength(92)
+    expect(() => validateKeyringName('a'.repeat(93))).toThrow(/more than 92/)
+    const pushed = JSON.stringify({name: 'a'.repeat(95), sections: ['production/main'], maintainer: 'ACME <apt@acme.example>'})
+    expect(() => parseKeyringSettings(pushed)).toThrow(/keyring\.json in the archive is invalid: the keyring package name is 95 characters/)
+  })
+
+  it("import's report shows what an upstream Release says with escape sequences and line breaks escaped", () => {
+    const lines = formatImport(
+      {distribution: 'bookworm', created: true, components: ['main'], skipped: 0, commit: 'c', carried: [{field: 'Label', value: 'ACME\u001b]0;pwned\u0007'}], notCarried: [{field: 'X-Evil\nFake', value: 'v', reason: 'raptr does not publish it'}], differing: []},
+      1,
+    )
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f]/)
+    expect(lines.join('\n')).toContain('ACME\\u001b]0;pwned\\u0007')
   })
 })
