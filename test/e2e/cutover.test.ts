@@ -13,7 +13,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {AptClient} from '../helpers/apt.js'
+import {AptClient, availableBinaries} from '../helpers/apt.js'
 import {buildDeb, buildSource} from '../helpers/build-packages.js'
 import {ok, okJson, sh, tempDir} from '../helpers/cli.js'
 import {TRIXIE_BUILD_TIMEOUT, TrixieApt, trixieRoot} from '../helpers/trixie.js'
@@ -141,14 +141,7 @@ class Client {
 
   /** name version arch → SHA256 of every binary package apt knows (apt-cache dumpavail). */
   binaries(): Map<string, string> {
-    const res = sh('apt-cache', [...this.apt.options(), 'dumpavail'], {env: {LC_ALL: 'C'}})
-    expect(res.code, res.stderr).toBe(0)
-    const out = new Map<string, string>()
-    for (const stanza of res.stdout.split('\n\n')) {
-      const f = (k: string) => new RegExp(`^${k}: (.+)$`, 'm').exec(stanza)?.[1]
-      if (f('Package')) out.set(`${f('Package')} ${f('Version')} ${f('Architecture')}`, f('SHA256')!)
-    }
-    return out
+    return availableBinaries(this.apt)
   }
 
   /** name version → the Checksums-Sha256 apt knows of each source package (apt-cache showsrc). */

@@ -4,21 +4,12 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {AptClient} from '../helpers/apt.js'
+import {AptClient, availableBinaries} from '../helpers/apt.js'
 import {buildDeb, buildSource} from '../helpers/build-packages.js'
-import {archiveState, ok, okJson, raptrAsync, sh, tempDir} from '../helpers/cli.js'
+import {archiveState, ok, okJson, raptrAsync, tempDir} from '../helpers/cli.js'
 
 /** name version arch → SHA256, as apt sees the configured sources. */
-function aptView(apt: AptClient): Map<string, string> {
-  const res = sh('apt-cache', [...apt.options(), 'dumpavail'], {env: {LC_ALL: 'C'}})
-  expect(res.code, res.stderr).toBe(0)
-  const out = new Map<string, string>()
-  for (const stanza of res.stdout.split('\n\n')) {
-    const f = (k: string) => new RegExp(`^${k}: (.+)$`, 'm').exec(stanza)?.[1]
-    if (f('Package')) out.set(`${f('Package')} ${f('Version')} ${f('Architecture')}`, f('SHA256')!)
-  }
-  return out
-}
+const aptView = availableBinaries
 
 function client(line: string, key?: string): AptClient {
   const apt = new AptClient()

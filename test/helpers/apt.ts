@@ -88,6 +88,18 @@ function strict(what: string, res: RunResult): RunResult {
   return res
 }
 
+/** `name version arch` → SHA256 of every binary package the client knows (apt-cache dumpavail). */
+export function availableBinaries(apt: AptClient): Map<string, string> {
+  const res = sh('apt-cache', [...apt.options(), 'dumpavail'], {env: {LC_ALL: 'C'}})
+  if (res.code !== 0) throw new Error(`apt-cache dumpavail failed (exit ${res.code}): ${res.stderr}`)
+  const out = new Map<string, string>()
+  for (const stanza of res.stdout.split('\n\n')) {
+    const f = (k: string): string | undefined => new RegExp(`^${k}: (.+)$`, 'm').exec(stanza)?.[1]
+    if (f('Package')) out.set(`${f('Package')} ${f('Version')} ${f('Architecture')}`, f('SHA256')!)
+  }
+  return out
+}
+
 /** Verifies with the real gpgv, in an isolated home: InRelease alone, or Release with Release.gpg. */
 export function gpgv(keyFile: string, ...files: string[]): RunResult {
   const home = tempDir('raptr-gpgv-')
