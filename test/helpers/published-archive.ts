@@ -47,10 +47,15 @@ export function aptForDirectory(s: TestArchive, suite: string, arch = 'amd64'): 
 /** Every file under `dir`: relative path → sha256:inode (a new inode means it was written). */
 export function fileTree(dir: string): Map<string, string> {
   const out = new Map<string, string>()
-  for (const e of fs.readdirSync(dir, {recursive: true, withFileTypes: true})) {
-    if (!e.isFile()) continue
-    const p = path.join(e.parentPath, e.name)
-    out.set(path.relative(dir, p), `${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}:${fs.statSync(p).ino}`)
+  // A walk of its own, never into a symbolic link (snapshot roots link to dists/ and pool/):
+  // recursive readdir follows links to directories on newer Node versions.
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, {withFileTypes: true})) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile()) out.set(path.relative(dir, p), `${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}:${fs.statSync(p).ino}`)
+    }
   }
+  walk(dir)
   return out
 }
