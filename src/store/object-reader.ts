@@ -189,8 +189,11 @@ class Pack {
     return this.idx.readUInt32BE(large) * 2 ** 32 + this.idx.readUInt32BE(large + 4)
   }
 
-  /** The size of the object at `offset`: from its header, or for a delta its target size (the delta is inflated, never its base). */
-  sizeAt(offset: number): number {
+  /**
+   * A pack entry's header at `offset`: its kind, its size (for a delta, the size of the
+   * delta data) and where the rest (a base offset or id, then deflated data) starts in `head`.
+   */
+  private entryHeader(offset: number): {head: Buffer; kind: number; size: number; pos: number} {
     const head = this.bytes(offset, 64)
     let pos = 0
     let byte = head[pos++]
@@ -200,6 +203,14 @@ class Pack {
       byte = head[pos++]
       size += (byte & 0x7f) * 2 ** shift
     }
+    return {head, kind, size, pos}
+  }
+
+  /** The size of the object at `offset`: from its header, or for a delta its target size (the delta is inflated, never its base). */
+  sizeAt(offset: number): number {
+    const header = this.entryHeader(offset)
+    const {head, kind, size} = header
+    let pos = header.pos
     if (kind !== OFS_DELTA && kind !== REF_DELTA) return size
     // A delta's data is its instructions: a huge one stands for a huge object.
     if (size > 64 << 20) return size
@@ -216,15 +227,10 @@ class Pack {
     if (cached) return cached
     // Header (at most 10 bytes of size, 20 of base id or a few of base offset), then the
     // deflated data, which is never much longer than the data itself.
-    const head = this.bytes(offset, 64)
-    let pos = 0
-    let byte = head[pos++]
-    const kind = (byte >> 4) & 7
-    let size = byte & 15
-    for (let shift = 4; byte & 0x80; shift += 7) {
-      byte = head[pos++]
-      size += (byte & 0x7f) * 2 ** shift
-    }
+    const header = this.entryHeader(offset)
+    const {head, kind, size} = header
+    let pos = header.pos
+    let byte: number
     let base: GitObject | undefined
     if (kind === OFS_DELTA) {
       byte = head[pos++]
