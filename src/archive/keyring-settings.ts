@@ -10,10 +10,10 @@ import {parseSection, validateBackendName, validatePackageName} from '../core/na
 import {checkFlagUrl} from '../backends/url.js'
 import type {ArchiveView, Transaction} from '../store/archive.js'
 import {json, parseJsonFile} from './settings.js'
+import {DEFAULT_KEY_PATH} from '../core/sources-list.js'
 
 export const KEYRING_PATH = 'keyring.json'
 
-/** Where a client keeps the keyring the package installs. */
 /**
  * The longest keyring package name: its files are named after it, and the longer,
  * `NAME.sources`, must fit a tar header's 100-byte name field (the directory goes into
@@ -30,7 +30,17 @@ export function validateKeyringName(name: string): string {
   return name
 }
 
+/** Where a client keeps the keyring the package installs. */
 export const keyringFile = (name: string): string => `/usr/share/keyrings/${name}.pgp`
+
+/**
+ * The keyring file a client of this archive holds: the keyring package's when the
+ * archive builds one (`raptr key package`), else the usual /etc/apt/keyrings/raptr.gpg.
+ */
+export async function clientKeyPath(view: ArchiveView): Promise<string> {
+  const keyring = await readKeyringSettings(view)
+  return keyring ? keyringFile(keyring.name) : DEFAULT_KEY_PATH
+}
 /** Where the package puts the archive's apt source. */
 export const sourcesFile = (name: string): string => `/etc/apt/sources.list.d/${name}.sources`
 

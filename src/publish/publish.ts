@@ -3,7 +3,8 @@ import path from 'node:path'
 import {RaptrError, asRaptrError, isRaptrError} from '../errors.js'
 import {pinnedSuite, publicationDir, shortId} from '../core/layout.js'
 import {mark} from '../core/timing.js'
-import {DEFAULT_KEY_PATH, debLine} from '../core/sources-list.js'
+import {debLine} from '../core/sources-list.js'
+import {clientKeyPath} from '../archive/keyring-settings.js'
 import {listBackends, requireBackend, type NamedBackend} from '../archive/backends.js'
 import {json, listDistributionNames} from '../archive/settings.js'
 import type {Backend} from '../backends/interface.js'
@@ -178,6 +179,8 @@ async function publishOne(
     const input = {...(await gather(archive, backend, snap, head, indexesOf, opts)), afterSeq: dropped?.seq}
     mark(`publish ${backendName}/${snap.dist}: gathered`)
     const plan = planPublish(input)
+    // The keyring file clients hold: the keyring package's when the archive builds one.
+    const signedBy = opts.signer ? await clientKeyPath(await archive.view(snap.commit)) : undefined
     const result: DistResult = {
       backend: backendName,
       distribution: snap.dist,
@@ -188,7 +191,7 @@ async function publishOne(
       reason: plan.reason,
       totals: planTotals(plan),
       plan: opts.dryRun ? plan : undefined,
-      debLine: debLine({url: backend.properties.publicUrl, suite: snap.dist, components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined}),
+      debLine: debLine({url: backend.properties.publicUrl, suite: snap.dist, components: snap.categories, signedBy}),
       settled: settled.length ? [...new Set(settled)].sort() : undefined,
     }
     if (plan.action === 'refused') {
@@ -204,7 +207,7 @@ async function publishOne(
     await resolveSigner(opts.signer)
     const live = await execute(archive, backend, snap, plan, input, head, opts, others, progress, indexesOf)
     if (live.status === 'live') {
-      result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy: opts.signer ? DEFAULT_KEY_PATH : undefined})
+      result.pinnedDebLine = debLine({url: backend.properties.publicUrl, suite: pinnedSuite(plan.pinnedId, snap.dist), components: snap.categories, signedBy})
       if (live.warning) result.warning = live.warning
       await snapshotRootsAfter(archive, backend, backendName, snap, plan.pinnedId, plan.seq === 1, opts.onWarning)
       if (snap.settings.poolAliases) await poolAliasesAfter(backend, `${backendName}/${snap.dist}`, await indexesOf(snap.dist), opts.onWarning)

@@ -228,6 +228,10 @@ describe('keyring package, key sources and the rotation that upgrades clients', 
     }
     // A pinned suite, and what is not there.
     const pin = okJson(['pin', 'HEAD', 'production'], {cwd: s.dir})
+    // publish and pin print the source with the file the keyring package installs.
+    expect(pin.debLine).toBe(`deb [signed-by=/usr/share/keyrings/${NAME}.pgp] file://${s.www} ${pin.suite} public`)
+    const published = okJson(['publish'], {cwd: s.dir})
+    expect(JSON.stringify(published)).toContain(`"debLine":"deb [signed-by=/usr/share/keyrings/${NAME}.pgp] file://${s.www} production public"`)
     const pinned = okJson(['key', 'sources', pin.suite], {cwd: s.dir})
     expect(pinned).toMatchObject({suite: pin.suite, distribution: 'production', pinned: pin.pinned, components: ['public']})
     const missing = raptr(['key', 'sources', 'snapshots/0123456789ab/production', '--json'], {cwd: s.dir})

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
 import {syncFlags} from '../../cli/sync-flags.js'
-import {DEFAULT_KEY_PATH} from '../../core/sources-list.js'
 
 export default class Pin extends RaptrCommand {
   static override summary = 'Pin a server to one snapshot of a distribution, forever: records the pin and prints the apt source.'
@@ -21,7 +20,7 @@ raptr unpin. Prints the sources.list line and the deb822 .sources stanza.`
   }
   static override flags = {
     backend: Flags.string({summary: 'Backend (default: the only one).'}),
-    'key-path': Flags.string({summary: 'Where clients keep the public key.', default: DEFAULT_KEY_PATH}),
+    'key-path': Flags.string({summary: "Where clients keep the public key (default: the keyring package's file when the archive builds one, else /etc/apt/keyrings/raptr.gpg)."}),
     ...syncFlags,
   }
 
@@ -33,8 +32,11 @@ raptr unpin. Prints the sources.list line and the deb822 .sources stanza.`
     const {openNamedBackend} = await import('../../cli/open-backend.js')
     const {syncAfter, syncBefore} = await import('../../cli/sync-flags.js')
     await syncBefore(archive, flags, (m) => this.note(m))
-    const b = await chooseBackend(await archive.view(), flags.backend)
-    const {commit: _commit, ...res} = await pin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, flags['key-path'])
+    const {clientKeyPath} = await import('../../archive/keyring-settings.js')
+    const view = await archive.view()
+    const b = await chooseBackend(view, flags.backend)
+    const keyPath = flags['key-path'] ?? (await clientKeyPath(view))
+    const {commit: _commit, ...res} = await pin(archive, await openNamedBackend(b), b.name, args.snapshot, args.dist, keyPath)
     await syncAfter(archive, flags, (m) => this.note(m))
     this.log(res.debLine)
     this.log('')
