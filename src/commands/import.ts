@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../cli/base-command.js'
 import {syncFlags} from '../cli/sync-flags.js'
+import {httpFlags, httpTimeouts} from '../cli/http-flags.js'
 
 export default class Import extends RaptrCommand {
   static override summary = 'Bring a published APT repository (aptly, reprepro, deb-s3, a Debian mirror) into a distribution.'
@@ -36,9 +37,7 @@ source is only read: it never becomes a backend.`
     component: Flags.string({summary: 'Import only this component (repeatable; default every one).', multiple: true}),
     architectures: Flags.string({summary: 'Comma-separated architectures to import (default every one the Release lists).'}),
     keyring: Flags.string({summary: 'Require InRelease signed by a key of this keyring (OpenPGP public keys, binary or armored).'}),
-    'connect-timeout': Flags.string({summary: 'Seconds to wait for an http(s) connection (default 10, or RAPTR_HTTP_CONNECT_TIMEOUT).'}),
-    'idle-timeout': Flags.string({summary: 'Seconds an http(s) server may send nothing before the import gives up (default 30, or RAPTR_HTTP_IDLE_TIMEOUT).'}),
-    timeout: Flags.string({summary: 'Seconds one file may take to download over http(s) (default 600, or RAPTR_HTTP_TIMEOUT).'}),
+    ...httpFlags,
     jobs: Flags.integer({summary: 'Pool files downloaded at once (default 4).', min: 1, max: 64}),
     'carry-fields': Flags.boolean({summary: 'Overwrite an existing distribution\'s Origin, Label, Suite, Codename, Version, Description, NotAutomatic, ButAutomaticUpgrades with the upstream Release\'s.'}),
     endpoint: Flags.string({summary: 's3:// sources: an S3-compatible endpoint, e.g. http://127.0.0.1:9000.'}),
@@ -54,12 +53,7 @@ source is only read: it never becomes a backend.`
     const {repositorySource} = await import('../import/source.js')
     const {listBackends} = await import('../archive/backends.js')
     const {openNamedBackend} = await import('../cli/open-backend.js')
-    const {flagSeconds} = await import('../limits.js')
-    const timeouts = {
-      connect: flagSeconds('--connect-timeout', flags['connect-timeout']),
-      idle: flagSeconds('--idle-timeout', flags['idle-timeout']),
-      total: flagSeconds('--timeout', flags.timeout),
-    }
+    const timeouts = await httpTimeouts(flags)
     const {checkRegion} = await import('../backends/url.js')
     const s3 = {endpoint: flags.endpoint, region: flags.region === undefined ? undefined : checkRegion(flags.region, '--region'), pathStyle: flags['path-style']}
     const source = await repositorySource(args.url, {backends: await listBackends(await archive.view()), open: openNamedBackend, timeouts, s3})

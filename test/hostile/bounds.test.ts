@@ -385,6 +385,25 @@ describe('a hostile upstream ends an import in one line, within its timeouts and
     }, 120_000)
   }
 
+  it('mirror update takes the same timeout flags: a server that never answers (--idle-timeout 2)', async () => {
+    const server = await serve('silent')
+    try {
+      const add = await run(['mirror', 'add', 'stalled', server.url, 'stable', '--to', 'stalled', '--architectures', 'amd64'], {cwd: s.dir})
+      expect(add.code, add.stderr).toBe(0)
+      const res = await run(['mirror', 'update', 'stalled', '--idle-timeout', '2'], {cwd: s.dir, killAfterMs: 18_000})
+      const before = state(s)
+      expectRefused(res, 4, /no data for 2 s \(idle timeout\)/, 'mirror update')
+      expect(res.ms, `mirror update took ${res.ms} ms`).toBeLessThan(8_000)
+      const bad = await run(['mirror', 'update', 'stalled', '--timeout', 'never'], {cwd: s.dir})
+      expectRefused(bad, 2, /--timeout "never" is not a positive number of seconds/, 'bad timeout flag')
+      expect(state(s), 'a refused mirror update changed something').toEqual(before)
+      const removed = await run(['mirror', 'remove', 'stalled'], {cwd: s.dir})
+      expect(removed.code, removed.stderr).toBe(0)
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
+
   it('a timeout flag that is not a number is refused', async () => {
     const res = await run(['import', 'http://127.0.0.1:9/debian', 'stable', '--to', 'imported', '--idle-timeout', 'soon'], {cwd: s.dir})
     expectRefused(res, 2, /--idle-timeout "soon" is not a positive number of seconds/, 'bad timeout flag')

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
 import {syncFlags} from '../../cli/sync-flags.js'
+import {httpFlags, httpTimeouts} from '../../cli/http-flags.js'
 
 export default class MirrorUpdate extends RaptrCommand {
   static override summary = "Bring a mirror's distribution to exactly the upstream's selection."
@@ -13,6 +14,7 @@ changes nothing. --dry-run lists the change and writes nothing.`
   static override args = {name: Args.string({description: 'Mirror name.', required: true})}
   static override flags = {
     'dry-run': Flags.boolean({summary: 'List what would be added and removed; change nothing.'}),
+    ...httpFlags,
     ...syncFlags,
   }
 
@@ -24,19 +26,29 @@ changes nothing. --dry-run lists the change and writes nothing.`
     const {repositorySource} = await import('../../import/source.js')
     const {listBackends} = await import('../../archive/backends.js')
     const {openNamedBackend} = await import('../../cli/open-backend.js')
-    const view = await archive.view()
-    const mirror = await requireMirror(view, args.name)
-    const source = await repositorySource(mirror.url, {backends: await listBackends(view), open: openNamedBackend})
+    const timeouts = await httpTimeouts(flags)
+    // The mirror's settings and backends as the archive has them when the change runs: with
+    // sync on, after the fetch and merge, not before.
+    const sourceOf = async () => {
+      const view = await archive.view()
+      const mirror = await requireMirror(view, args.name)
+      return {mirror, source: await repositorySource(mirror.url, {backends: await listBackends(view), open: openNamedBackend, timeouts})}
+    }
     const bars = await this.progress()
     const onProgress = (p: {phase: string; done: number; total: number}): void => {
       if (bars.active && p.phase !== 'add') bars.task(p.phase === 'indexes' ? 'reading indexes' : 'downloading')(p.done, p.total)
     }
     let res
     try {
-      if (flags['dry-run']) res = await updateMirror(archive, source, mirror, {dryRun: true, onProgress})
-      else {
+      if (flags['dry-run']) {
+        const {mirror, source} = await sourceOf()
+        res = await updateMirror(archive, source, mirror, {dryRun: true, onProgress})
+      } else {
         const {runTeamChange} = await import('../../cli/sync-flags.js')
-        res = (await runTeamChange((m) => this.note(m), archive, flags, () => updateMirror(archive, source, mirror, {onProgress}))).out.result
+        res = (await runTeamChange((m) => this.note(m), archive, flags, async () => {
+          const {mirror, source} = await sourceOf()
+          return updateMirror(archive, source, mirror, {onProgress})
+        })).out.result
       }
     } finally {
       bars.stop()
