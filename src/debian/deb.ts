@@ -50,15 +50,17 @@ export interface ReadDebOptions {
  * @example const deb = await readDeb('hello_1.0-1_amd64.deb'); getField(deb.control, 'Version') // '1.0-1'
  */
 export async function readDeb(file: string, opts: ReadDebOptions = {}): Promise<DebInfo> {
+  const copy = {path: opts.copyTo, created: false}
   try {
-    return await readDebFile(file, opts.copyTo)
+    return await readDebFile(file, copy)
   } catch (error) {
-    if (opts.copyTo) await fs.promises.rm(opts.copyTo, {force: true})
+    // Only a copy this read created: a file that was there already is not ours.
+    if (copy.created) await fs.promises.rm(copy.path!, {force: true})
     throw error
   }
 }
 
-async function readDebFile(file: string, copyTo: string | undefined): Promise<DebInfo> {
+async function readDebFile(file: string, copy: {path?: string; created: boolean}): Promise<DebInfo> {
   // The name is kept in the record: one segment, no control character (names.ts).
   const fileName = validateFileName(path.basename(file), 'package file name', {hidden: true})
   const ext = path.extname(fileName) as keyof typeof KINDS
@@ -98,7 +100,10 @@ async function readDebFile(file: string, copyTo: string | undefined): Promise<De
   try {
     const fh = await openRegularFile(file, {what: fileName, hint: 'give the path of a package file'})
     try {
-      if (copyTo) out = await fs.promises.open(copyTo, 'wx', 0o644)
+      if (copy.path) {
+        out = await fs.promises.open(copy.path, 'wx', 0o644)
+        copy.created = true
+      }
       for (;;) {
         const {bytesRead} = await fh.read(buf, 0, buf.length, null)
         if (bytesRead === 0) break
