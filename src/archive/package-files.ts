@@ -13,6 +13,9 @@ import {validatePackageName} from '../core/names.js'
 import {readDeb} from '../debian/deb.js'
 import {readDsc} from '../debian/dsc.js'
 import type {DebInfo} from '../core/interface.js'
+import {debugHooks} from '../core/debug.js'
+import type {BlobFile} from '../store/blob-cache.js'
+import type {BlobIntake} from '../store/blob-intake.js'
 import {recordSha256, type PackageRecord} from './records.js'
 
 const BINARY_EXT = ['.deb', '.udeb', '.ddeb']
@@ -20,8 +23,8 @@ const BINARY_EXT = ['.deb', '.udeb', '.ddeb']
 /** A package file read from disk, ready to enter the archive. */
 export interface IncomingPackage {
   record: PackageRecord
-  /** Every file to store in the blob cache: [path on disk, sha256]. */
-  files: Array<[string, string]>
+  /** Every file to store in the blob cache: [path on disk, sha256, its copy in the intake]. */
+  files: BlobFile[]
   /** A binary's file list, kept in the archive for Contents. */
   contents?: string
 }
@@ -97,8 +100,27 @@ function isPackageFile(name: string): boolean {
   return name.endsWith('.dsc') || BINARY_EXT.some((e) => name.endsWith(e))
 }
 
-/** Reads one package file into a record for `category`, validating it completely. */
-export async function readPackageFile(file: string, category: string, read: (file: string) => Promise<DebInfo> = readDeb): Promise<IncomingPackage> {
+/** Reads a binary package (readDeb or a worker's), writing its bytes to `copyTo` as it reads them. */
+export type ReadBinary = (file: string, copyTo?: string) => Promise<DebInfo>
+
+/**
+ * Reads one package file into a record for `category`, validating it completely. With an
+ * intake, a binary's bytes are written into it as they are read (one pass for digests,
+ * file list and the blob cache's copy); a file already in the intake (an import's
+ * download) is its own copy. A .dsc and its files are copied by the blob cache later.
+ */
+export async function readPackageFile(file: string, category: string, read: ReadBinary = (f, copyTo) => readDeb(f, {copyTo}), intake?: BlobIntake): Promise<IncomingPackage> {
+  const inc = await readIncoming(file, category, read, intake)
+  if (KILL_AFTER_READ && ++readCount === KILL_AFTER_READ) process.kill(process.pid, 'SIGKILL')
+  return inc
+}
+
+/** Crash tests: SIGKILL once this many package files are read (RAPTR_DEBUG_KILL_AFTER_READ). */
+const KILL_AFTER_READ = debugHooks().killAfterRead
+let readCount = 0
+
+async function readIncoming(file: string, category: string, read: ReadBinary, intake: BlobIntake | undefined): Promise<IncomingPackage> {
+  const own = (p: string): string | undefined => (intake?.owns(p) ? p : undefined)
   if (file.endsWith('.dsc')) {
     const dsc = await readDsc(file)
     const sha = dsc.digests.sha256
@@ -119,10 +141,12 @@ export async function readPackageFile(file: string, category: string, read: (fil
           ...dsc.files.map((f) => ({name: f.name, sha256: f.digests.sha256, size: f.digests.size})),
         ],
       },
-      files: [[dsc.path, sha], ...dsc.files.map((f): [string, string] => [f.path, f.digests.sha256])],
+      files: [[dsc.path, sha, own(dsc.path)], ...dsc.files.map((f): BlobFile => [f.path, f.digests.sha256, own(f.path)])],
     }
   }
-  const deb = await read(file)
+  const input = path.resolve(file)
+  const copy = intake && !intake.owns(input) ? intake.tempPath() : undefined
+  const deb = await read(file, copy)
   const stanza = renderStanza(packagesStanza(deb, poolKeyForBinary(deb.digests.sha256, deb.kind)))
   return {
     record: {
@@ -135,7 +159,7 @@ export async function readPackageFile(file: string, category: string, read: (fil
       stanza,
       blobs: [{name: deb.fileName, sha256: deb.digests.sha256, size: deb.digests.size}],
     },
-    files: [[path.resolve(file), deb.digests.sha256]],
+    files: [[input, deb.digests.sha256, copy ?? own(input)]],
     contents: deb.files,
   }
 }

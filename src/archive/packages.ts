@@ -6,6 +6,8 @@ import {mapLimit} from '../core/map-limit.js'
 import {mark} from '../core/timing.js'
 import {readDeb} from '../debian/deb.js'
 import type {Archive, Transaction} from '../store/archive.js'
+import type {BlobFile} from '../store/blob-cache.js'
+import type {BlobIntake} from '../store/blob-intake.js'
 import {blobOid} from '../store/git-tree.js'
 import {writeHashedBlobs} from '../store/tree-reads.js'
 import {describe, formatRecord, parseRecord, recordSha256, type PackageRecord} from './records.js'
@@ -26,34 +28,47 @@ export interface AddResult extends PackageSummary {
   linked: string[]
 }
 
+/** How an add is made: see {@link addPackages}. */
+export interface AddOptions {
+  category: string
+  link?: string[]
+  replace?: boolean
+  /** Every input must be a .changes signed by a key of this keyring file. */
+  keyring?: string
+  /** The category of each file when not `category` (an import adds several components at once). */
+  categoryOf?: (file: string) => string
+  /** Runs first in the transaction (an import creates its distribution and categories there). */
+  prepare?: (tx: Transaction) => Promise<void>
+  /** Runs last in the transaction; its message replaces the package one, its events follow PackageAdded. */
+  extra?: (tx: Transaction, added: PackageHeader[]) => ExtraCommit | Promise<ExtraCommit>
+  /** Called as each file is read: files done, files in all, bytes read so far. */
+  onProgress?: (done: number, total: number, bytes: number) => void
+  /** The blob cache intake the inputs were downloaded to (an import); else the add opens its own. */
+  intake?: BlobIntake
+}
+
 /**
  * Adds package files (and directories of them) to the archive in one commit,
  * optionally linking them into distributions. Adding the same bytes again changes
  * nothing; the same name/version/architecture with other bytes is refused unless
- * `replace` is set. Everything is read and validated before anything is written.
+ * `replace` is set. Everything is read and validated before anything is written: each
+ * binary is written into the blob cache's intake as it is read, and renamed to its
+ * content name only once the whole add validated.
  *
  * @example
  *   await addPackages(archive, ['build/'], {category: 'public', link: ['staging']})
  */
-export async function addPackages(
-  archive: Archive,
-  inputs: string[],
-  opts: {
-    category: string
-    link?: string[]
-    replace?: boolean
-    /** Every input must be a .changes signed by a key of this keyring file. */
-    keyring?: string
-    /** The category of each file when not `category` (an import adds several components at once). */
-    categoryOf?: (file: string) => string
-    /** Runs first in the transaction (an import creates its distribution and categories there). */
-    prepare?: (tx: Transaction) => Promise<void>
-    /** Runs last in the transaction; its message replaces the package one, its events follow PackageAdded. */
-    extra?: (tx: Transaction, added: PackageHeader[]) => ExtraCommit | Promise<ExtraCommit>
-    /** Called as each file is read: files done, files in all, bytes read so far. */
-    onProgress?: (done: number, total: number, bytes: number) => void
-  },
-): Promise<{commit?: string; packages: AddResult[]; records: PackageHeader[]}> {
+export async function addPackages(archive: Archive, inputs: string[], opts: AddOptions): Promise<{commit?: string; packages: AddResult[]; records: PackageHeader[]}> {
+  if (opts.intake) return addWith(archive, inputs, opts, opts.intake)
+  const intake = await archive.blobs.openIntake()
+  try {
+    return await addWith(archive, inputs, opts, intake)
+  } finally {
+    await intake.close()
+  }
+}
+
+async function addWith(archive: Archive, inputs: string[], opts: AddOptions, intake: BlobIntake): Promise<{commit?: string; packages: AddResult[]; records: PackageHeader[]}> {
   validateComponentName(opts.category)
   // A link is DIST (under the packages' category) or DIST/CAT.
   const sections = (opts.link ?? []).map((l) => parseSection(l))
@@ -66,7 +81,7 @@ export async function addPackages(
   // Many binaries are read in worker threads, on every core.
   const {DebPool} = await import('../hash/deb-pool.js')
   const pool = DebPool.start(files.filter((f) => !f.endsWith('.dsc')).length)
-  const readBinary = pool ? (f: string) => pool.read(f) : readDeb
+  const readBinary = pool ? (f: string, copyTo?: string) => pool.read(f, copyTo) : (f: string, copyTo?: string) => readDeb(f, {copyTo})
   // Each package is staged as it is read: its record, stanza and file list go into git as
   // blobs (in packfiles of STAGE_BYTES), and only their ids stay in memory, so a bulk add
   // of 100,000 packages holds ids, not texts; the last few MiB go into the commit. Blobs
@@ -77,7 +92,7 @@ export async function addPackages(
     for (let i = 0; i < files.length; i += READ_CHUNK) {
       const chunk = files.slice(i, i + READ_CHUNK)
       await mapLimit(chunk, pool ? 4 * pool.size : 4, async (f, j) => {
-        const inc = await readPackageFile(f, categoryOf(f), readBinary)
+        const inc = await readPackageFile(f, categoryOf(f), readBinary, intake)
         const pkg = stager.stage(inc, categoryOf(f), i + j)
         const key = describe(pkg.record)
         const prev = staged.get(key)
@@ -183,7 +198,7 @@ interface StagedPackage {
   stanzaOid: string
   /** The binary's file list, for Contents. */
   contentsOid?: string
-  files: Array<[string, string]>
+  files: BlobFile[]
   linkCategory: string
   /** The place among the input files of the file staged, and of the first that was this package. */
   input: number

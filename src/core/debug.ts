@@ -9,6 +9,7 @@
  * | `RAPTR_DEBUG_TIMING` | `mark()` prints phase timings and memory to stderr |
  * | `RAPTR_DEBUG_KILL_BEFORE_WRITE=N` | SIGKILL before the Nth backend write (kill sweeps) |
  * | `RAPTR_DEBUG_KILL_BEFORE_COMMIT_STEP=N` | SIGKILL before step N of an archive commit |
+ * | `RAPTR_DEBUG_KILL_AFTER_READ=N` | SIGKILL once `package add` has read N package files |
  * | `RAPTR_DEBUG_KILL_AFTER_PUSH=1` | SIGKILL right after a sync's push is accepted |
  * | `RAPTR_DEBUG_S3_LOG=FILE` | append one JSON line per S3 request to FILE |
  * | `RAPTR_DEBUG_PIECE_RUN=N` | index pieces made in runs of N (default 64) |
@@ -23,6 +24,8 @@ export interface DebugHooks {
   killBeforeWrite: number
   /** 0 when off. */
   killBeforeCommitStep: number
+  /** 0 when off. */
+  killAfterRead: number
   killAfterPush: boolean
   s3Log: string | undefined
   pieceRun: number
@@ -44,6 +47,7 @@ function readHooks(env: NodeJS.ProcessEnv): DebugHooks {
     timing: Boolean(env.RAPTR_DEBUG_TIMING),
     killBeforeWrite: positive(env.RAPTR_DEBUG_KILL_BEFORE_WRITE, 0),
     killBeforeCommitStep: positive(env.RAPTR_DEBUG_KILL_BEFORE_COMMIT_STEP, 0),
+    killAfterRead: positive(env.RAPTR_DEBUG_KILL_AFTER_READ, 0),
     killAfterPush: env.RAPTR_DEBUG_KILL_AFTER_PUSH === '1',
     s3Log: env.RAPTR_DEBUG_S3_LOG || undefined,
     pieceRun: positive(env.RAPTR_DEBUG_PIECE_RUN, 64),

@@ -3,8 +3,11 @@
  * digests and, from the same bytes, pulls out the control member and streams data.tar
  * through its decompressor into a tar header parser, whose file list is what Contents
  * indices are made of (read once, at add time). data.tar is never held: memory is one
- * read buffer plus the decompressor's window, whatever the package's size.
+ * read buffer plus the decompressor's window, whatever the package's size. Given
+ * `copyTo`, the same buffers are written to that new file as they are read: the copy
+ * a `package add` keeps in its blob cache costs no second read of the package.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 
 import {getField, parseStanza} from '../core/deb822.js'
@@ -32,12 +35,32 @@ const KINDS = {'.deb': 'deb', '.udeb': 'udeb', '.ddeb': 'ddeb'} as const
 
 const REBUILD_HINT = 'the file is truncated or corrupt; download or build it again (dpkg-deb --info FILE shows what dpkg thinks)'
 
+/** How to read a package file. */
+export interface ReadDebOptions {
+  /**
+   * A file to create (it must not exist) and write the package's bytes to as they are
+   * read; complete once readDeb returns, removed when it throws.
+   */
+  copyTo?: string
+}
+
 /**
  * Read a package file's control fields and digests.
  *
  * @example const deb = await readDeb('hello_1.0-1_amd64.deb'); getField(deb.control, 'Version') // '1.0-1'
  */
-export async function readDeb(file: string): Promise<DebInfo> {
+export async function readDeb(file: string, opts: ReadDebOptions = {}): Promise<DebInfo> {
+  const copy = {path: opts.copyTo, created: false}
+  try {
+    return await readDebFile(file, copy)
+  } catch (error) {
+    // Only a copy this read created: a file that was there already is not ours.
+    if (copy.created) await fs.promises.rm(copy.path!, {force: true})
+    throw error
+  }
+}
+
+async function readDebFile(file: string, copy: {path?: string; created: boolean}): Promise<DebInfo> {
   // The name is kept in the record: one segment, no control character (names.ts).
   const fileName = validateFileName(path.basename(file), 'package file name', {hidden: true})
   const ext = path.extname(fileName) as keyof typeof KINDS
@@ -73,33 +96,49 @@ export async function readDeb(file: string): Promise<DebInfo> {
     names.push({name: e.name, type: e.type})
   }
   const buf = READ_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+  let out: fs.promises.FileHandle | undefined
   try {
     const fh = await openRegularFile(file, {what: fileName, hint: 'give the path of a package file'})
     try {
+      if (copy.path) {
+        out = await fs.promises.open(copy.path, 'wx', 0o644)
+        copy.created = true
+      }
       for (;;) {
         const {bytesRead} = await fh.read(buf, 0, buf.length, null)
         if (bytesRead === 0) break
         const chunk = buf.subarray(0, bytesRead)
-        digester.update(chunk)
-        parser.push(chunk)
-        for (const {member, bytes} of dataChunks) {
-          // The first data.tar is the package's files; data.tar.bz2 and .lzma (old dpkg)
-          // are valid packages whose files are just not listed.
-          if (!dataMember) {
-            dataMember = member
-            sink = await dataSink(member.name, new TarHeaderParser((e) => listEntry(e, member.name), member.name, limit('tarTrailer')))
+        // The copy is written while the bytes are hashed and listed, and done before the buffer is read into again.
+        const written = out ? writeAll(out, chunk) : undefined
+        try {
+          digester.update(chunk)
+          parser.push(chunk)
+          for (const {member, bytes} of dataChunks) {
+            // The first data.tar is the package's files; data.tar.bz2 and .lzma (old dpkg)
+            // are valid packages whose files are just not listed.
+            if (!dataMember) {
+              dataMember = member
+              sink = await dataSink(member.name, new TarHeaderParser((e) => listEntry(e, member.name), member.name, limit('tarTrailer')))
+            }
+            if (member === dataMember && sink) await sink.write(bytes)
           }
-          if (member === dataMember && sink) await sink.write(bytes)
+          dataChunks.length = 0
+        } finally {
+          // Even when the listing failed, the write is over before the buffer is reused.
+          await written?.catch(() => {})
         }
-        dataChunks.length = 0
+        await written
       }
     } finally {
       await fh.close()
     }
     parser.end()
     await sink?.end()
+    await out?.close()
+    out = undefined
   } catch (error) {
     sink?.abort()
+    await out?.close().catch(() => {})
     throw inFile(fileName, error)
   } finally {
     READ_BUFFERS.push(buf)
@@ -144,6 +183,11 @@ export async function readDeb(file: string): Promise<DebInfo> {
 
   const files = sink ? contentsList(names) : undefined
   return {kind, fileName, control: controlFields, digests, files}
+}
+
+/** Writes all of `bytes` (a write may take fewer than asked). */
+async function writeAll(out: fs.promises.FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; ) at += (await out.write(bytes, at, bytes.length - at)).bytesWritten
 }
 
 /** The compression of a member from its name (`control.tar.xz` → `.xz`). */

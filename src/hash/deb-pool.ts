@@ -110,8 +110,8 @@ export class DebPool {
     return {...this.counts}
   }
 
-  /** readDeb(file), in the least busy worker. */
-  read(file: string): Promise<DebInfo> {
+  /** readDeb(file, {copyTo}), in the least busy worker. */
+  read(file: string, copyTo?: string): Promise<DebInfo> {
     if (this.failure) return Promise.reject(this.failure)
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a))
     const id = this.nextId++
@@ -124,7 +124,7 @@ export class DebPool {
     return new Promise<DebInfo>((resolve, reject) => {
       this.pending.set(id, {resolve, reject})
       slot.worker.ref()
-      slot.worker.postMessage({id, file} satisfies DebRequest)
+      slot.worker.postMessage({id, file, copyTo} satisfies DebRequest)
     }).finally(() => {
       if (slot.busy === 0) slot.worker.unref()
     })

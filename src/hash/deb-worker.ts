@@ -1,6 +1,6 @@
 /**
  * A worker thread of the package-reading pool (see deb-pool.ts): reads the .deb files it
- * is sent (digests, control fields, file list) and answers with what readDeb returns, or
+ * is sent (digests, control fields, file list; and a copy of its bytes, when asked) and answers with what readDeb returns, or
  * the error it threw, as plain data.
  */
 import {parentPort} from 'node:worker_threads'
@@ -11,6 +11,8 @@ import {isRaptrError} from '../errors.js'
 export interface DebRequest {
   id: number
   file: string
+  /** Where to write the package's bytes as they are read (readDeb's copyTo). */
+  copyTo?: string
 }
 
 export type DebReply =
@@ -18,7 +20,7 @@ export type DebReply =
   | {id: number; error: {raptr: boolean; code?: string; message: string; hint?: string; data?: Record<string, unknown>; errno?: string}}
 
 parentPort?.on('message', (request: DebRequest) => {
-  readDeb(request.file).then(
+  readDeb(request.file, {copyTo: request.copyTo}).then(
     (deb) => parentPort!.postMessage({id: request.id, deb} satisfies DebReply),
     (error: unknown) => {
       const e = error as Error & {code?: string}

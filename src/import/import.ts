@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {RaptrError} from '../errors.js'
@@ -104,7 +103,10 @@ export async function importRepository(archive: Archive, source: RepositorySourc
     return {...base, ...result, commit, downloaded: 0, skipped, packages: []}
   }
 
-  const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'raptr-import-'))
+  // Pool files are downloaded into the blob cache's intake: the add reads each once (its
+  // file list) and renames it to its content name, with no copy.
+  const intake = await archive.blobs.openIntake()
+  const work = intake.dir
   try {
     const total = fresh.reduce((s, c) => s + c.files.length, 0)
     let done = 0
@@ -127,6 +129,7 @@ export async function importRepository(archive: Archive, source: RepositorySourc
       category: components[0],
       categoryOf: (f) => categoryOf.get(f)!,
       link: [opts.to],
+      intake,
       prepare: async (tx) => {
         report = await ensureTarget(tx, opts.to, components, architectures, carry, Boolean(opts.carryFields))
       },
@@ -138,7 +141,7 @@ export async function importRepository(archive: Archive, source: RepositorySourc
     opts.onProgress?.({phase: 'add', done: inputs.length, total: inputs.length})
     return {...base, ...report, commit: res.commit, downloaded: total, skipped, packages: res.packages}
   } finally {
-    await fs.promises.rm(work, {recursive: true, force: true})
+    await intake.close()
   }
 }
 

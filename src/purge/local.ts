@@ -75,6 +75,8 @@ export async function purgeLocal(archive: Archive, opts: {graceMs?: number; dryR
         if (!opts.dryRun) await archive.blobs.remove(cid)
       }
     }
+    // What a killed add left in the cache's intakes (temp copies under no content name).
+    if (!opts.dryRun) await archive.blobs.sweep()
     // A purge changes no file of the archive; what it deleted is kept as an event of its own commit.
     const record = !opts.dryRun && blobs.length > 0
     const message = `purged: ${removed.objects} unreferenced file${removed.objects === 1 ? '' : 's'} (${removed.bytes} bytes) from the blob cache`

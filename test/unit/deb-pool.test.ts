@@ -75,4 +75,34 @@ describe('the package-reading pool', () => {
       await pool?.close()
     }
   })
+  it('writes a copy of each package as it reads it (copyTo), byte for byte, and leaves none of a package it refuses', async () => {
+    const pool = DebPool.start(1000, pathToFileURL(BUILT_WORKER))
+    expect(pool).toBeDefined()
+    try {
+      const big = await buildDeb(dir, {name: 'copied', version: '1', arch: 'amd64', compression: 'gzip', payloadBytes: 3 << 20})
+      const files = [path.join(FIXTURES, 'hello-xz_1.0-1_amd64.deb'), big]
+      for (const [k, read] of [['main', (f: string, to: string) => readDeb(f, {copyTo: to})], ['pool', (f: string, to: string) => pool!.read(f, to)]] as const) {
+        for (const [i, f] of files.entries()) {
+          const copy = path.join(dir, `${k}-${i}.tmp`)
+          expect(await read(f, copy), `${k}: ${f}`).toEqual(await readDeb(f))
+          expect(fs.readFileSync(copy).equals(fs.readFileSync(f)), `${k}: the copy of ${f} is its bytes`).toBe(true)
+          // A copy is a new file: one already there is never written over.
+          await expect(read(f, copy)).rejects.toMatchObject({code: 'EEXIST'})
+          expect(fs.readFileSync(copy).equals(fs.readFileSync(f)), `${k}: a refused copy leaves the file there alone`).toBe(true)
+        }
+        // Refused after its whole read (a truncated data.tar), or at its first bytes: no copy stays.
+        const truncated = path.join(dir, `${k}-truncated.deb`)
+        fs.writeFileSync(truncated, fs.readFileSync(big).subarray(0, 2 << 20))
+        const text = path.join(dir, `${k}-text.deb`)
+        fs.writeFileSync(text, 'not a package\n')
+        for (const f of [truncated, text]) {
+          const copy = path.join(dir, `${k}-${path.basename(f)}.tmp`)
+          await expect(read(f, copy)).rejects.toMatchObject({code: 'BAD_DEB'})
+          expect(fs.existsSync(copy), `${k}: ${f}`).toBe(false)
+        }
+      }
+    } finally {
+      await pool?.close()
+    }
+  })
 })
