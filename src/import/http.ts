@@ -40,8 +40,13 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<Uint8A
     if (res.kind === 'body') return res.body
     if (res.kind === 'missing') return undefined
     if (hop >= MAX_REDIRECTS) throw new RaptrError('BACKEND_ERROR', `cannot fetch ${url}: more than ${MAX_REDIRECTS} redirects`, 'check the URL')
-    current = new URL(res.location, current).toString()
-    if (!/^https?:/.test(current)) throw new RaptrError('BACKEND_ERROR', `cannot fetch ${url}: redirected to ${current}`, 'import from an http(s):// URL that stays on http(s)')
+    const next = new URL(res.location, current).toString()
+    if (!/^https?:/.test(next)) throw new RaptrError('BACKEND_ERROR', `cannot fetch ${url}: redirected to ${next}`, 'import from an http(s):// URL that stays on http(s)')
+    // Never from https to plain http: what TLS protected on the way would travel in the clear.
+    if (current.startsWith('https:') && next.startsWith('http:')) {
+      throw new RaptrError('BACKEND_ERROR', `cannot fetch ${url}: redirected from https to plain http (${next})`, 'the server downgrades the connection; import from a URL that stays on https')
+    }
+    current = next
   }
 }
 

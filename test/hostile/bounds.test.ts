@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
@@ -401,6 +402,39 @@ describe('a hostile upstream ends an import in one line, within its timeouts and
       expect(removed.code, removed.stderr).toBe(0)
     } finally {
       await server.close()
+    }
+  }, 60_000)
+
+  it('redirects: followed at most five times, never off http(s), never from https down to http', async () => {
+    // A loop: every path redirects to the next hop, for ever.
+    const loop = await serve((req, res) => res.writeHead(302, {location: `${req.url}x`}).end())
+    const toFile = await serve((_req, res) => res.writeHead(301, {location: 'file:///etc/passwd'}).end())
+    // https, with a certificate made for 127.0.0.1 and trusted by the raptr process alone.
+    const dir = tempDir('raptr-tls-')
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')]
+    const made = sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert])
+    expect(made.code, made.stderr).toBe(0)
+    const tls = https.createServer({key: fs.readFileSync(key), cert: fs.readFileSync(cert)}, (req, res) => res.writeHead(302, {location: `${loop.url.replace('/debian', '')}${req.url}`}).end())
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
+    const httpsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/debian`
+    try {
+      const before = state(s)
+      const cases: Array<[string, string, RegExp, Record<string, string>?]> = [
+        ['a redirect loop', loop.url, /more than 5 redirects/],
+        ['a redirect to file:', toFile.url, /redirected to file:\/\/\/etc\/passwd/],
+        ['https redirected to http', httpsUrl, /redirected from https to plain http/, {NODE_EXTRA_CA_CERTS: cert}],
+      ]
+      for (const [what, url, message, env] of cases) {
+        const res = await run(['import', url, 'stable', '--to', 'imported'], {cwd: s.dir, env, killAfterMs: 20_000})
+        expectRefused(res, 4, message, what)
+      }
+      expect(state(s), 'a refused redirect changed something').toEqual(before)
+    } finally {
+      await new Promise<void>((resolve) => tls.close(() => resolve()))
+      tls.closeAllConnections()
+      await loop.close()
+      await toFile.close()
+      fs.rmSync(dir, {recursive: true, force: true})
     }
   }, 60_000)
 
