@@ -175,7 +175,7 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
     try {
       for await (const out of new XzReadableStream(source)) onOut(out)
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error))
+      failure = xzError(error)
     } finally {
       finished = true
       wake?.()
@@ -188,7 +188,9 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
     async write(bytes) {
       await waitForWant()
       check()
-      // Bytes after the end of the xz stream are ignored, as xz --single-stream does.
+      // xz-embedded reads concatenated streams, as `xz -d` does: after a stream may come
+      // stream padding (zeros) or another stream, and anything else is refused. Once it
+      // has ended, nothing more is taken.
       if (finished) return
       wants--
       input.enqueue(bytes)
@@ -208,4 +210,21 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
       if (!finished) input.error(new Error('read failed'))
     },
   }
+}
+
+/** xz-embedded's return codes (its xz.h), in words: it reports them only as numbers. */
+const XZ_ERRORS: Record<string, string> = {
+  '2': 'unsupported integrity check',
+  '3': 'out of memory',
+  '4': 'needs more memory than allowed',
+  '5': 'not in xz format, or not only xz data',
+  '6': 'unsupported xz options',
+  '7': 'compressed data is corrupt',
+  '8': 'unexpected end of input',
+}
+
+function xzError(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error))
+  const code = /failed with error code (\d+)$/.exec(error.message)?.[1]
+  return code && XZ_ERRORS[code] ? new Error(`xz: ${XZ_ERRORS[code]}`) : error
 }
