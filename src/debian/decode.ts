@@ -4,7 +4,8 @@
  * ahead of the reader, so a caller that stops (a cap passed, a bad tar header) stops the
  * decoding too: a bomb costs the bytes decoded before the cap, never its full size.
  */
-import {createGunzip} from 'node:zlib'
+import type {Transform} from 'node:stream'
+import zlib from 'node:zlib'
 
 /**
  * Where compressed bytes go. `write` resolves once the bytes are consumed (the caller may
@@ -36,10 +37,13 @@ export async function createDecoder(compression: Compression, onOut: (out: Uint8
     case '':
       return {write: (b) => onOut(b), end() {}, abort() {}}
     case '.gz':
-      return gzipDecoder(onOut)
+      return zlibDecoder(zlib.createGunzip(), onOut)
     case '.xz':
       return xzDecoder(onOut)
     case '.zst': {
+      // Node's own zstd (22.15 and later) is native and several times faster than fzstd.
+      const createZstd = (zlib as unknown as {createZstdDecompress?: () => Transform}).createZstdDecompress
+      if (createZstd) return zlibDecoder(createZstd(), onOut)
       const {Decompress} = await import('fzstd')
       const zstd = new Decompress((out) => onOut(out))
       return {
@@ -87,19 +91,19 @@ export async function decompressCapped(compression: Compression, bytes: Uint8Arr
   return Buffer.concat(parts, total)
 }
 
-function gzipDecoder(onOut: (out: Uint8Array) => void): Decoder {
-  const gunzip = createGunzip()
+/** A decoder around one of Node's zlib streams (gunzip, and zstd where Node has it). */
+function zlibDecoder(stream: Transform, onOut: (out: Uint8Array) => void): Decoder {
   let failure: Error | undefined
-  gunzip.on('data', (out: Buffer) => {
+  stream.on('data', (out: Buffer) => {
     if (failure) return
     try {
       onOut(out)
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error))
-      gunzip.destroy()
+      stream.destroy()
     }
   })
-  gunzip.on('error', (error) => {
+  stream.on('error', (error) => {
     failure ??= error
   })
   const check = () => {
@@ -109,33 +113,33 @@ function gzipDecoder(onOut: (out: Uint8Array) => void): Decoder {
   // stream may close before anyone listens: then it is not waited for at all).
   const settle = (start: (done: () => void) => void) =>
     new Promise<void>((resolve) => {
-      if (gunzip.destroyed) return resolve()
+      if (stream.destroyed) return resolve()
       const done = (): void => {
-        gunzip.off('close', done)
-        gunzip.off('error', done)
+        stream.off('close', done)
+        stream.off('error', done)
         resolve()
       }
-      gunzip.once('close', done)
-      gunzip.once('error', done)
+      stream.once('close', done)
+      stream.once('error', done)
       start(done)
     })
   return {
     async write(bytes) {
       check()
       // The callback runs once zlib has taken all of the bytes.
-      await settle((done) => gunzip.write(bytes, done))
+      await settle((done) => stream.write(bytes, done))
       check()
     },
     async end() {
       check()
       await settle((done) => {
-        gunzip.once('end', done)
-        gunzip.end()
+        stream.once('end', done)
+        stream.end()
       })
       check()
     },
     abort() {
-      gunzip.destroy()
+      stream.destroy()
     },
   }
 }
@@ -171,7 +175,7 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
     try {
       for await (const out of new XzReadableStream(source)) onOut(out)
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error))
+      failure = xzError(error)
     } finally {
       finished = true
       wake?.()
@@ -184,7 +188,9 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
     async write(bytes) {
       await waitForWant()
       check()
-      // Bytes after the end of the xz stream are ignored, as xz --single-stream does.
+      // xz-embedded reads concatenated streams, as `xz -d` does: after a stream may come
+      // stream padding (zeros) or another stream, and anything else is refused. Once it
+      // has ended, nothing more is taken.
       if (finished) return
       wants--
       input.enqueue(bytes)
@@ -204,4 +210,21 @@ async function xzDecoder(onOut: (out: Uint8Array) => void): Promise<Decoder> {
       if (!finished) input.error(new Error('read failed'))
     },
   }
+}
+
+/** xz-embedded's return codes (its xz.h), in words: it reports them only as numbers. */
+const XZ_ERRORS: Record<string, string> = {
+  '2': 'unsupported integrity check',
+  '3': 'out of memory',
+  '4': 'needs more memory than allowed',
+  '5': 'not in xz format, or not only xz data',
+  '6': 'unsupported xz options',
+  '7': 'compressed data is corrupt',
+  '8': 'unexpected end of input',
+}
+
+function xzError(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error))
+  const code = /failed with error code (\d+)$/.exec(error.message)?.[1]
+  return code && XZ_ERRORS[code] ? new Error(`xz: ${XZ_ERRORS[code]}`) : error
 }

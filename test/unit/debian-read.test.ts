@@ -249,6 +249,27 @@ describe('bad binary packages are refused with a coded error', () => {
     expect(e.message).toContain('control.tar.gz')
   })
 
+  it('a data.tar.xz cut short or not xz at all is BAD_DEB, saying what is wrong in words', async () => {
+    const members = path.join(dir, 'xz-members')
+    fs.mkdirSync(members)
+    execFileSync('ar', ['x', path.join(FIXTURES, 'hello-xz_1.0-1_amd64.deb')], {cwd: members})
+    const names = ['debian-binary', 'control.tar.xz', 'data.tar.xz']
+    const data = fs.readFileSync(path.join(members, 'data.tar.xz'))
+    const cases = [
+      {name: 'cut', bytes: data.subarray(0, data.length >> 1), words: 'unexpected end of input'},
+      {name: 'text', bytes: Buffer.from('this is not xz\n'), words: 'not in xz format'},
+    ]
+    for (const c of cases) {
+      fs.writeFileSync(path.join(members, 'data.tar.xz'), c.bytes)
+      const file = path.join(dir, `${c.name}_1_amd64.deb`)
+      execFileSync('ar', ['rc', file, ...names], {cwd: members})
+      const e = await errorOf(readDeb(file))
+      expect(e.code, c.name).toBe('BAD_DEB')
+      expect(e.message, c.name).toContain(`data.tar.xz is corrupt (xz: ${c.words}`)
+      expect(e.message, c.name).not.toContain('\n')
+    }
+  })
+
   it('a file that is not an ar archive, or has no debian-binary first, is BAD_DEB', async () => {
     const text = path.join(dir, 'text.deb')
     fs.writeFileSync(text, 'hello, this is not a package\n'.repeat(10))
