@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import {pinnedDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {poolRefsOfIndex} from '../core/pool-refs.js'
@@ -10,7 +9,7 @@ import type {DistSnapshot} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
 import type {PlanInput} from './plan.js'
 import type {PublishOptions, RenderedIndexes} from './publish-types.js'
-import {indexFilePath} from './scratch.js'
+import {indexTextStream} from './scratch.js'
 
 /**
  * What the plan of one distribution's publish to one backend needs: the live head, the
@@ -56,7 +55,7 @@ export async function gather(
     const rendered = await indexesOf(snap.dist)
     for (const index of rendered.files) {
       if (!/(^|\/)(Packages|Sources)$/.test(index.path)) continue
-      for await (const r of poolRefsOfFile(indexFilePath(rendered.dir, index))) refs.set(r.key, r)
+      for await (const r of poolRefsOfText(indexTextStream(rendered.dir, index))) refs.set(r.key, r)
     }
     candidates = [...refs.values()]
     const sizes = new Map<string, number>()
@@ -84,9 +83,9 @@ export async function gather(
  * The pool files a Packages or Sources file names, read a run of whole stanzas at a
  * time (a stanza ends at a blank line): never the whole index in memory.
  */
-async function* poolRefsOfFile(file: string): AsyncGenerator<PoolBlob> {
+async function* poolRefsOfText(text: AsyncIterable<unknown>): AsyncGenerator<PoolBlob> {
   let rest: Buffer = Buffer.alloc(0)
-  for await (const chunk of fs.createReadStream(file, {highWaterMark: 1 << 20})) {
+  for await (const chunk of text) {
     const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
     const end = buf.lastIndexOf('\n\n')
     if (end === -1) {
