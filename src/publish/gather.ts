@@ -4,6 +4,7 @@ import {poolRefsOfIndex} from '../core/pool-refs.js'
 import {parseReleaseEntries} from '../core/release.js'
 import type {Backend} from '../backends/interface.js'
 import type {PublicationEntry} from '../remote/log.js'
+import {publishesPlain, writtenEntries} from '../remote/references.js'
 import {poolFilesAdded, type PoolBlob} from '../snapshot/changes.js'
 import type {DistSnapshot} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
@@ -28,7 +29,9 @@ export async function gather(
     dist: snap.dist,
     snapshot: snap.commit,
     distTree: snap.distTree,
-    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: parseReleaseEntries(head.release)},
+    // What the live publication wrote (not the plain indexes it only listed): a plain index
+    // it left out is uploaded when this one writes it, whatever its hash.
+    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: writtenEntries(parseReleaseEntries(head.release), publishesPlain(head))},
     force: Boolean(opts.force),
   }
   // Already live: the plan says "unchanged" from this alone, so read and render nothing

@@ -8,7 +8,7 @@ export interface PlanInput {
   snapshot: string
   pinnedId: string
   distTree: string
-  /** The live publication, from the backend's log. */
+  /** The live publication, from the backend's log; `releaseEntries`: the files it wrote. */
   head?: {seq: number; snapshot: string; distTree: string; releaseEntries: ReleaseEntry[]}
   /** The seq of a drop entry when the distribution was dropped: the next publication follows it. */
   afterSeq?: number

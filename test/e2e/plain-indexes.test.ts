@@ -136,16 +136,21 @@ describe('plainIndexes: the uncompressed files too, and back', () => {
     s = makeTestArchive()
     await buildDeb(s.pkgs, {name: 'hello', version: '1.0-1', arch: 'amd64'})
     ok(['package', 'add', s.pkgs, '--section', 'production/public'], {cwd: s.dir})
+    // published under a second name too (dists/stable), and first without the plain files
+    ok(['distribution', 'set', 'production', '--suite', 'stable'], {cwd: s.dir})
+    publish(s)
+    for (const p of PLAIN) expect(fs.existsSync(path.join(s.www, LIVE, p)), p).toBe(false)
   })
 
-  it('distribution set --plain-indexes: the plain files are published, by name and by hash, matching the Release', () => {
+  it('distribution set --plain-indexes: the next publish (the same indexes) writes the plain files, by name and by hash, matching the Release, under both names', () => {
     const set = okJson(['distribution', 'set', 'production', '--plain-indexes'], {cwd: s.dir})
     expect(set).toMatchObject({plainIndexes: true, changed: true})
     const pinned = publish(s).results[0].pinned
     const entries = releaseEntries(s.www, LIVE)
     for (const p of PLAIN) {
       const e = entries.get(p)!
-      for (const f of [`${LIVE}/${p}`, `dists/snapshots/${pinned}/production/${p}`, `${LIVE}/${path.posix.dirname(p)}/by-hash/SHA256/${e.sha256}`]) {
+      const byHash = `${path.posix.dirname(p)}/by-hash/SHA256/${e.sha256}`
+      for (const f of [`${LIVE}/${p}`, `dists/snapshots/${pinned}/production/${p}`, `${LIVE}/${byHash}`, `dists/stable/${p}`, `dists/stable/${byHash}`]) {
         const data = fs.readFileSync(path.join(s.www, f))
         expect({sha256: sha256(data), size: data.length}, f).toEqual(e)
       }
@@ -176,6 +181,7 @@ describe('plainIndexes: the uncompressed files too, and back', () => {
     ok(['package', 'add', path.join(s.pkgs, 'more_1.0_amd64.deb'), '--section', 'production/public'], {cwd: s.dir})
     publish(s)
     for (const p of PLAIN) expect(fs.existsSync(path.join(s.www, LIVE, p)), p).toBe(false)
+    for (const p of PLAIN) expect(fs.existsSync(path.join(s.www, 'dists/stable', p)), p).toBe(false)
     // the old publication's by-hash plain copies stay while it is kept (a rollback needs them)
     const oldHash = `${LIVE}/public/binary-amd64/by-hash/SHA256/${before.get('public/binary-amd64/Packages')!.sha256}`
     expect(fs.existsSync(path.join(s.www, oldHash))).toBe(true)
@@ -185,8 +191,10 @@ describe('plainIndexes: the uncompressed files too, and back', () => {
     ok(['rollback', 'production', '--sign-key', s.key], {cwd: s.dir})
     expect(fs.readFileSync(path.join(s.www, LIVE, 'public/binary-amd64/Packages'))).toEqual(plainText)
     expect(ok(['verify', '--deep'], {cwd: s.dir}).stdout).toMatch(/^local: healthy/)
+    expect(fs.readFileSync(path.join(s.www, 'dists/stable/public/binary-amd64/Packages'))).toEqual(plainText)
     ok(['rollback', 'production', '--forward', '--sign-key', s.key], {cwd: s.dir})
     for (const p of PLAIN) expect(fs.existsSync(path.join(s.www, LIVE, p)), p).toBe(false)
+    for (const p of PLAIN) expect(fs.existsSync(path.join(s.www, 'dists/stable', p)), p).toBe(false)
 
     const res = okJson<any[]>(['purge', '--keep-last', '1', '--grace', '0'], {cwd: s.dir})
     expect(res[0].deleted.byHash).toContain(oldHash)
