@@ -81,7 +81,7 @@ export async function addDistribution(
 
 function pick(existing: Partial<DistributionSettings>, opts: Partial<DistributionSettings>): Partial<DistributionSettings> {
   const out: Partial<DistributionSettings> = {}
-  const keys = ['origin', 'label', 'description', 'suite', 'codename', 'version', 'notAutomatic', 'butAutomaticUpgrades', 'acquireByHash', 'validFor', 'contents', 'ddebs', 'poolAliases'] as const
+  const keys = ['origin', 'label', 'description', 'suite', 'codename', 'version', 'notAutomatic', 'butAutomaticUpgrades', 'acquireByHash', 'validFor', 'contents', 'ddebs', 'poolAliases', 'plainIndexes'] as const
   for (const k of keys) {
     const v = opts[k] ?? existing[k]
     // An empty string clears a text setting (--valid-for "" turns Valid-Until off).

@@ -57,6 +57,11 @@ export const DistributionSettings = z.object({
   ddebs: z.optional(z.enum(['packages', 'debug'])),
   /** Conventional download paths (`pool/<cat>/h/hello/hello_1.0-1_amd64.deb`) beside the hash-named pool. */
   poolAliases: z.optional(z.boolean()),
+  /**
+   * Also publish the uncompressed Packages, Sources and Contents files (default off: only
+   * their .xz and .gz, as Debian's archive; the Release lists the uncompressed ones either way).
+   */
+  plainIndexes: z.optional(z.boolean()),
 })
 export type DistributionSettings = z.infer<typeof DistributionSettings>
 

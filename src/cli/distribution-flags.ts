@@ -17,6 +17,7 @@ export const distributionFlags = {
   contents: Flags.boolean({summary: 'Contents-ARCH.gz indices (default on; --no-contents turns them off).', allowNo: true}),
   ddebs: Flags.string({summary: 'Where .ddeb packages are listed: in Packages (default) or in CATEGORY/debug/.', options: ['packages', 'debug']}),
   'pool-aliases': Flags.boolean({summary: 'Also publish each package at its conventional path (pool/CATEGORY/h/hello/hello_1.0-1_amd64.deb) for scripts that hard-coded it (links on directory backends, copies on S3).', allowNo: true}),
+  'plain-indexes': Flags.boolean({summary: 'Also publish uncompressed Packages, Sources and Contents files for clients that cannot decompress (default off: .xz and .gz only; Release lists them either way).', allowNo: true}),
 }
 
 type Parsed = {
@@ -34,6 +35,7 @@ type Parsed = {
   contents?: boolean
   ddebs?: string
   'pool-aliases'?: boolean
+  'plain-indexes'?: boolean
 }
 
 /** The settings the flags give (undefined where a flag was not given). */
@@ -53,5 +55,6 @@ export function distributionSettingsOf(flags: Parsed): Partial<DistributionSetti
     contents: flags.contents,
     ddebs: flags.ddebs as DistributionSettings['ddebs'],
     poolAliases: flags['pool-aliases'],
+    plainIndexes: flags['plain-indexes'],
   }
 }

@@ -1,16 +1,16 @@
-import fs from 'node:fs'
 import {pinnedDir, shortId} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {poolRefsOfIndex} from '../core/pool-refs.js'
 import {parseReleaseEntries} from '../core/release.js'
 import type {Backend} from '../backends/interface.js'
 import type {PublicationEntry} from '../remote/log.js'
+import {publishesPlain, writtenEntries} from '../remote/references.js'
 import {poolFilesAdded, type PoolBlob} from '../snapshot/changes.js'
 import type {DistSnapshot} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
 import type {PlanInput} from './plan.js'
 import type {PublishOptions, RenderedIndexes} from './publish-types.js'
-import {indexFilePath} from './scratch.js'
+import {indexTextStream} from './scratch.js'
 
 /**
  * What the plan of one distribution's publish to one backend needs: the live head, the
@@ -29,7 +29,9 @@ export async function gather(
     dist: snap.dist,
     snapshot: snap.commit,
     distTree: snap.distTree,
-    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: parseReleaseEntries(head.release)},
+    // What the live publication wrote (not the plain indexes it only listed): a plain index
+    // it left out is uploaded when this one writes it, whatever its hash.
+    head: head && {seq: head.seq, snapshot: head.snapshot, distTree: head.distTree, releaseEntries: writtenEntries(parseReleaseEntries(head.release), publishesPlain(head))},
     force: Boolean(opts.force),
   }
   // Already live: the plan says "unchanged" from this alone, so read and render nothing
@@ -56,7 +58,7 @@ export async function gather(
     const rendered = await indexesOf(snap.dist)
     for (const index of rendered.files) {
       if (!/(^|\/)(Packages|Sources)$/.test(index.path)) continue
-      for await (const r of poolRefsOfFile(indexFilePath(rendered.dir, index))) refs.set(r.key, r)
+      for await (const r of poolRefsOfText(indexTextStream(rendered.dir, index))) refs.set(r.key, r)
     }
     candidates = [...refs.values()]
     const sizes = new Map<string, number>()
@@ -84,9 +86,9 @@ export async function gather(
  * The pool files a Packages or Sources file names, read a run of whole stanzas at a
  * time (a stanza ends at a blank line): never the whole index in memory.
  */
-async function* poolRefsOfFile(file: string): AsyncGenerator<PoolBlob> {
+async function* poolRefsOfText(text: AsyncIterable<unknown>): AsyncGenerator<PoolBlob> {
   let rest: Buffer = Buffer.alloc(0)
-  for await (const chunk of fs.createReadStream(file, {highWaterMark: 1 << 20})) {
+  for await (const chunk of text) {
     const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
     const end = buf.lastIndexOf('\n\n')
     if (end === -1) {

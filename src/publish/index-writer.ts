@@ -9,17 +9,21 @@ import {XZ_DEFAULT_FLAGS, type PieceId, type PieceStore} from './piece-store.js'
 
 // Index files from their pieces: plain, .gz and .xz (Contents: plain and .gz), each
 // written as its parts come and hashed on the way, for Release and the by-hash names.
+// The plain file is only hashed unless `keepPlain` asks for it on disk: apt reads the .xz or
+// .gz and checks what it decompressed against the plain entry of the Release.
 
 /** An index file, by its path relative to the distribution's directory (its bytes: on disk, see writeIndexes). */
 export interface IndexFile {
   path: string
   size: number
   sha256: string
+  /** Listed in Release but not written (an uncompressed index when plain indexes are off): never uploaded. */
+  unwritten?: true
 }
 
-/** Packages or Sources, plain, .gz and .xz, written from the index's pieces as they come. */
-export async function writeVariants(dir: string, p: string, store: PieceStore, ids: PieceId[]): Promise<IndexFile[]> {
-  const plain = await IndexWriter.open(dir, p)
+/** Packages or Sources, plain (hashed only unless `keepPlain`), .gz and .xz, written from the index's pieces as they come. */
+export async function writeVariants(dir: string, p: string, store: PieceStore, ids: PieceId[], keepPlain = false): Promise<IndexFile[]> {
+  const plain = keepPlain ? await IndexWriter.open(dir, p) : new HashOnly(p)
   const gz = await IndexWriter.open(dir, `${p}.gz`)
   let xz = await IndexWriter.open(dir, `${p}.xz`)
   await gz.write(gzipStart)
@@ -61,8 +65,8 @@ export async function writeVariants(dir: string, p: string, store: PieceStore, i
   return [await plain.close(), await gz.close(), await xz.close()]
 }
 
-/** A Contents index, plain and .gz: sorted by path across every shard, as Debian's are; compressed in chunks memoized by content. */
-export async function writeContents(dir: string, p: string, store: PieceStore, ids: PieceId[], chunkDir: string): Promise<IndexFile[]> {
+/** A Contents index, plain (hashed only unless `keepPlain`) and .gz: sorted by path across every shard, as Debian's are; compressed in chunks memoized by content. */
+export async function writeContents(dir: string, p: string, store: PieceStore, ids: PieceId[], chunkDir: string, keepPlain = false): Promise<IndexFile[]> {
   const texts: Buffer[] = []
   await store.each(ids, (piece) => {
     if (piece.text.length > 0) texts.push(Buffer.from(piece.text))
@@ -70,7 +74,7 @@ export async function writeContents(dir: string, p: string, store: PieceStore, i
   const chunks = contentsChunks(texts)
   texts.length = 0
   // apt finds an index by its uncompressed name in Release (Debian lists it too), then fetches the .gz.
-  const plain = await IndexWriter.open(dir, p)
+  const plain = keepPlain ? await IndexWriter.open(dir, p) : new HashOnly(p)
   let crc = 0
   let length = 0
   for (const c of chunks) {
@@ -83,6 +87,25 @@ export async function writeContents(dir: string, p: string, store: PieceStore, i
   for (const d of deflateChunks(chunkDir, chunks)) await gz.write(d)
   await gz.write(gzipEnd(crc, length))
   return [await plain.close(), await gz.close()]
+}
+
+/** An index listed in Release but not written: its text is hashed as it comes. */
+class HashOnly {
+  private readonly hash = createHash('sha256')
+  private size = 0
+
+  constructor(private readonly path: string) {}
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the same shape as IndexWriter.write
+  async write(data: Uint8Array): Promise<void> {
+    this.hash.update(data)
+    this.size += data.length
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the same shape as IndexWriter.close
+  async close(): Promise<IndexFile> {
+    return {path: this.path, size: this.size, sha256: this.hash.digest('hex'), unwritten: true}
+  }
 }
 
 /** Written in runs of this many bytes. */

@@ -20,14 +20,16 @@ import {contentsRenderer, stanzaRenderer} from './shard-render.js'
 
 export {categoryIndexSpecs} from './index-specs.js'
 export type {IndexFile} from './index-writer.js'
-export {indexFilePath, indexScratchDir} from './scratch.js'
+export {indexFilePath, indexScratchDir, indexTextStream} from './scratch.js'
 export type {PoolBlob} from '../snapshot/changes.js'
 export type {DistSnapshot} from '../snapshot/read.js'
 
 /**
  * Writes every index of a distribution (see {@link categoryIndexSpecs}) into `dir`, each
- * file at its path there (`main/binary-amd64/Packages.xz`): Packages and Sources plain,
- * .gz and .xz; Contents plain and .gz. Returns their sizes and hashes, in Release order.
+ * file at its path there (`main/binary-amd64/Packages.xz`): Packages and Sources .gz and
+ * .xz; Contents .gz; and the plain files only when the distribution's plainIndexes says so
+ * (otherwise they are hashed but not written: `unwritten`). Returns every file's size and
+ * hash, plain ones included, in Release order.
  *
  * An index is the concatenation of its shards' stanzas, and each shard is one piece,
  * compressed on its own and memoized by its id (see piece-store.ts): after a few
@@ -51,25 +53,26 @@ export async function writeIndexes(archive: Archive, snap: DistSnapshot, dir: st
   await Promise.all(specs.map((s) => s.shards))
   mark(`indexes ${snap.dist}: shards listed`)
   const chunkDir = path.join(archive.gitDir, 'raptr', 'cache', 'contents-chunk')
+  const plain = snap.settings.plainIndexes === true
   const out: IndexFile[] = []
   for (const s of specs) {
     // A piece is a shard and the shard before it: every shard but an index's first follows
     // a blank line, and its deflate stream may refer back to the text before it.
     const ids = (await s.shards).map((oid, i, all) => ({oid, prev: i > 0 ? all[i - 1] : undefined}))
-    out.push(...(s.kind === 'contents' ? await writeContents(dir, s.path, stores.contents, ids, chunkDir) : await writeVariants(dir, s.path, stores.index, ids)))
+    out.push(...(s.kind === 'contents' ? await writeContents(dir, s.path, stores.contents, ids, chunkDir, plain) : await writeVariants(dir, s.path, stores.index, ids, plain)))
     mark(`indexes ${snap.dist}: ${s.path} written`)
   }
   return out
 }
 
 /**
- * Every index of a distribution with its bytes in memory (verify's repair), by way of
+ * Every written index of a distribution with its bytes in memory (verify's repair), by way of
  * {@link writeIndexes} and a temporary directory.
  */
 export async function renderIndexes(archive: Archive, snap: DistSnapshot): Promise<Array<IndexFile & {data: Buffer}>> {
   const dir = await indexScratchDir(archive)
   try {
-    const files = await writeIndexes(archive, snap, dir)
+    const files = (await writeIndexes(archive, snap, dir)).filter((f) => !f.unwritten)
     return await Promise.all(files.map(async (f) => ({...f, data: await fs.promises.readFile(indexFilePath(dir, f))})))
   } finally {
     await fs.promises.rm(dir, {recursive: true, force: true})

@@ -8,7 +8,7 @@ export interface PlanInput {
   snapshot: string
   pinnedId: string
   distTree: string
-  /** The live publication, from the backend's log. */
+  /** The live publication, from the backend's log; `releaseEntries`: the files it wrote. */
   head?: {seq: number; snapshot: string; distTree: string; releaseEntries: ReleaseEntry[]}
   /** The seq of a drop entry when the distribution was dropped: the next publication follows it. */
   afterSeq?: number
@@ -76,18 +76,20 @@ export function planPublish(input: PlanInput): PublishPlan {
   const blobs = input.candidateBlobs.filter((b) => !input.presentBlobs.has(b.key))
   const byHash: PublishPlan['byHash'] = []
   const seen = new Set<string>()
-  for (const index of input.indexes) {
+  // Only what was written goes up; Release lists the unwritten plain indexes too.
+  const written = input.indexes.filter((i) => !i.unwritten)
+  for (const index of written) {
     const key = byHashKey(live, index.path, index.sha256)
     if (liveByHash.has(key) || seen.has(key)) continue
     seen.add(key)
     byHash.push({key, index})
   }
-  const canonical = input.indexes
+  const canonical = written
     .filter((i) => liveCanonical.get(i.path) !== i.sha256)
     .map((index) => ({key: `${live}/${index.path}`, index}))
   const pinnedCopies = input.pinnedExists
     ? []
-    : input.indexes.flatMap((i) => {
+    : written.flatMap((i) => {
         const from = byHashKey(live, i.path, i.sha256)
         return [
           {from, to: byHashKey(pinned, i.path, i.sha256)},

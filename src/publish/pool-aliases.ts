@@ -1,8 +1,7 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import {getField, parseStanza} from '../core/deb822.js'
 import type {Backend} from '../backends/interface.js'
-import {indexFilePath, type IndexFile} from './indexes.js'
+import {indexTextStream, type IndexFile} from './indexes.js'
 
 /**
  * Stable download paths (a distribution's `--pool-aliases`): beside the hash-named pool,
@@ -73,7 +72,7 @@ export async function aliasesOfIndexes(dir: string, files: IndexFile[]): Promise
   for (const f of files) {
     const category = categoryOfPackagesIndex(f.path)
     if (!category) continue
-    for await (const text of stanzasOf(indexFilePath(dir, f))) {
+    for await (const text of stanzasOf(indexTextStream(dir, f))) {
       for (const [key, filename] of aliasesOfPackages(category, text)) {
         const had = out.get(key)
         if (had === undefined || filename < had) out.set(key, filename)
@@ -84,10 +83,11 @@ export async function aliasesOfIndexes(dir: string, files: IndexFile[]): Promise
 }
 
 /** An index file as runs of whole stanzas (a stanza ends at a blank line): never the whole file in memory. */
-async function* stanzasOf(file: string): AsyncGenerator<string> {
+async function* stanzasOf(runs: AsyncIterable<unknown>): AsyncGenerator<string> {
   let rest = ''
-  for await (const chunk of fs.createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20})) {
-    const text = rest + (chunk as string)
+  const utf8 = new TextDecoder()
+  for await (const chunk of runs) {
+    const text = rest + utf8.decode(chunk as Buffer, {stream: true})
     const end = text.lastIndexOf('\n\n')
     if (end === -1) {
       rest = text
@@ -96,6 +96,7 @@ async function* stanzasOf(file: string): AsyncGenerator<string> {
     yield text.slice(0, end + 2)
     rest = text.slice(end + 2)
   }
+  rest += utf8.decode()
   if (rest.trim()) yield rest
 }
 

@@ -91,6 +91,7 @@ export async function execute(
     pinned: plan.pinnedId,
     date: date.toISOString(),
     publisher: publisherName(),
+    plainIndexes: snap.settings.plainIndexes === true,
     ...live,
   }
   progress('pointer', 0, 1)

@@ -90,6 +90,7 @@ async function refreshOne(archive: Archive, backend: Backend, backendName: strin
       date: date.toISOString(),
       publisher: publisherName(),
       restores: head.action === 'publish' ? head.seq : head.restores,
+      plainIndexes: head.plainIndexes,
       ...(await signRelease(release, signer)),
     }
     const res = await goLive(backend, entry, head, {signer})

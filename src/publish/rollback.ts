@@ -1,6 +1,7 @@
 import {isRaptrError, RaptrError} from '../errors.js'
 import {byHashKey, liveDir, pinnedDir, publicationDir, shortId} from '../core/layout.js'
 import {parseReleaseEntries, reliveRelease} from '../core/release.js'
+import {publishesPlain, writtenEntries} from '../remote/references.js'
 import {selectBackends, type NamedBackend} from '../archive/backends.js'
 import {json} from '../archive/settings.js'
 import {resolveSnapshot} from '../archive/snapshots.js'
@@ -156,7 +157,7 @@ export async function rollback(
     }
     const releaseText = Buffer.from(pinnedRelease).toString('utf8')
     const missing: string[] = []
-    for (const e of parseReleaseEntries(releaseText)) {
+    for (const e of writtenEntries(parseReleaseEntries(releaseText), publishesPlain(target))) {
       if (!(await backend.stat(byHashKey(liveDir(dist), e.path, e.sha256)))) missing.push(e.path)
     }
     if (missing.length) {
@@ -176,6 +177,7 @@ export async function rollback(
       date: date.toISOString(),
       publisher: publisherName(),
       restores: positionOf(log, target),
+      plainIndexes: publishesPlain(target),
       ...(await signRelease(release, opts.signer)),
     }
     const res = await goLive(backend, entry, head, {signer: opts.signer})

@@ -1,5 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import {pipeline, type Readable} from 'node:stream'
+import zlib from 'node:zlib'
 import type {Archive} from '../store/archive.js'
 import type {IndexFile} from './index-writer.js'
 
@@ -9,6 +11,19 @@ import type {IndexFile} from './index-writer.js'
 /** Where {@link writeIndexes} put an index file. */
 export function indexFilePath(dir: string, f: IndexFile): string {
   return path.join(dir, ...f.path.split('/'))
+}
+
+/**
+ * The text of an index {@link writeIndexes} wrote, as a stream of runs: the file itself,
+ * or, when only its compressed forms were written (`unwritten`), its .gz decompressed on
+ * the way (raptr's own output, just written: zlib is native and fast).
+ */
+export function indexTextStream(dir: string, f: IndexFile): Readable {
+  const file = indexFilePath(dir, f)
+  if (!f.unwritten) return fs.createReadStream(file, {highWaterMark: 1 << 20})
+  return pipeline(fs.createReadStream(`${file}.gz`, {highWaterMark: 1 << 20}), zlib.createGunzip({chunkSize: 1 << 20}), () => {
+    // An error reaches the reader: pipeline destroys the gunzip stream with it.
+  })
 }
 
 /**

@@ -12,7 +12,8 @@ import {distContentIds} from '../snapshot/read.js'
 import {acquireLease} from '../remote/lease.js'
 import {loggedDistributions, readHead, readLog} from '../remote/log.js'
 import {readPins} from '../remote/pins.js'
-import {indexRefs, isPlainIndex} from '../remote/references.js'
+import {gzipIndexText} from '../remote/index-text.js'
+import {indexRefs, isGzipIndex} from '../remote/references.js'
 import type {Archive} from '../store/archive.js'
 import {deletionOrder, planPurge, type KindTotals, type PurgePlan} from './plan.js'
 import {poolRefsOfIndex} from '../core/pool-refs.js'
@@ -161,15 +162,19 @@ async function gatherReferences(archive: Archive, backend: Backend, retained: Re
   for (const r of retained) {
     retainedPinned.add(pinnedDir(r.pinned, r.distribution))
     let fromArchive = false
-    for (const idx of indexRefs(r.distribution, r.pinned, r.release)) {
+    // Plain indexes are referenced whether or not this publication wrote them: one an
+    // older publication wrote stays while a kept publication lists it and goes with the
+    // last of them, as before; the name of one never written matches nothing.
+    for (const idx of indexRefs(r.distribution, r.pinned, r.release, true)) {
       for (const k of idx.keys) referenced.add(k)
-      if (!isPlainIndex(idx.path) || parsed.has(idx.sha256)) continue
+      // Pool files are read from the .gz every publication wrote (the plain one may not be there).
+      if (!isGzipIndex(idx.path) || parsed.has(idx.sha256)) continue
       const text = await fetchIndex(backend, idx.keys, idx.sha256)
       if (text !== undefined) {
         for (const p of poolRefsOfIndex(text)) referenced.add(p.key)
         // A retained package keeps its conventional path too (--pool-aliases); the
         // alias of a purged one goes with it.
-        const category = categoryOfPackagesIndex(idx.path)
+        const category = categoryOfPackagesIndex(idx.path.slice(0, -'.gz'.length))
         if (category) for (const [alias] of aliasesOfPackages(category, text)) referenced.add(alias)
         parsed.add(idx.sha256)
       } else if (!fromArchive) {
@@ -193,7 +198,7 @@ async function gatherReferences(archive: Archive, backend: Backend, retained: Re
 async function fetchIndex(backend: Backend, keys: string[], sha256: string): Promise<string | undefined> {
   for (const k of keys) {
     const data = await backend.get(k)
-    if (data && createHash('sha256').update(data).digest('hex') === sha256) return Buffer.from(data).toString('utf8')
+    if (data && createHash('sha256').update(data).digest('hex') === sha256) return gzipIndexText(data, k)
   }
   return undefined
 }

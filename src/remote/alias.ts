@@ -3,7 +3,7 @@ import {parseReleaseEntries, releaseAliases, type ReleaseEntry} from '../core/re
 import type {Backend} from '../backends/interface.js'
 import {mapLimit} from '../core/map-limit.js'
 import {writeReleaseFiles, type ReleaseFiles} from './pointer.js'
-import {RELEASE_FILES} from './references.js'
+import {RELEASE_FILES, publishesPlain, unwrittenEntries, writtenEntries} from './references.js'
 
 /**
  * Publishes a live Release under the distribution's other names too (its Suite and
@@ -14,9 +14,13 @@ import {RELEASE_FILES} from './references.js'
  *
  * @example await publishAliases(backend, 'bookworm', files)
  */
-export async function publishAliases(backend: Backend, dist: string, files: ReleaseFiles): Promise<string[]> {
+export async function publishAliases(backend: Backend, dist: string, files: ReleaseFiles & {plainIndexes?: boolean}): Promise<string[]> {
   const aliases = releaseAliases(dist, files.release)
-  const entries = parseReleaseEntries(files.release)
+  const listed = parseReleaseEntries(files.release)
+  const entries = writtenEntries(listed, publishesPlain(files))
+  const unwritten = unwrittenEntries(listed, publishesPlain(files))
+  // The alias's Release does not say whether its plain indexes were written: those are checked on the backend.
+  const plainPaths = new Set(unwrittenEntries(listed, false).map((e) => e.path))
   for (const alias of aliases) {
     const dir = liveDir(alias)
     await mapLimit(entries, 8, async (e: ReleaseEntry) => {
@@ -26,10 +30,20 @@ export async function publishAliases(backend: Backend, dist: string, files: Rele
     const had = await backend.get(`${dir}/Release`)
     const current = new Map((had ? parseReleaseEntries(Buffer.from(had).toString('utf8')) : []).map((e) => [e.path, e.sha256]))
     await backend.sync()
+    const plainStats = await mapLimit(
+      entries.filter((e) => plainPaths.has(e.path)),
+      8,
+      async (e) => [e.path, (await backend.stat(`${dir}/${e.path}`))?.size === e.size] as const,
+    )
+    const plainThere = new Map(plainStats)
     for (const e of entries) {
-      if (current.get(e.path) !== e.sha256) await backend.copy(byHashKey(dir, e.path, e.sha256), `${dir}/${e.path}`, {contentType: 'application/octet-stream', batched: true})
+      const there = plainPaths.has(e.path) ? plainThere.get(e.path) === true && current.get(e.path) === e.sha256 : current.get(e.path) === e.sha256
+      if (!there) await backend.copy(byHashKey(dir, e.path, e.sha256), `${dir}/${e.path}`, {contentType: 'application/octet-stream', batched: true})
     }
     await writeReleaseFiles(backend, dir, files, false)
+    // Uncompressed names an earlier publication wrote and this one does not (see settle's removeStalePlain).
+    const stale = unwritten.filter((e) => current.has(e.path)).map((e) => `${dir}/${e.path}`)
+    if (stale.length) await backend.remove(stale)
   }
   return aliases
 }

@@ -8,6 +8,7 @@ import {appendEntry, type PublicationEntry} from './log.js'
 import {writeReleaseFiles} from './pointer.js'
 import {settle, type SettleOptions} from './settle.js'
 import {publishAliases} from './alias.js'
+import {publishesPlain, writtenEntries} from './references.js'
 
 export type GoLiveResult =
   /** The pointer is the entry's: apt reads it now. `warning` says what failed after that. */
@@ -38,8 +39,9 @@ export async function goLive(backend: Backend, entry: PublicationEntry, previous
   if (!(await appendEntry(backend, entry))) return {status: 'lost'}
   const live = liveDir(entry.distribution)
   try {
-    const current = new Map((previous ? parseReleaseEntries(previous.release) : []).map((e) => [e.path, e.sha256]))
-    const changed = parseReleaseEntries(entry.release).filter((e) => current.get(e.path) !== e.sha256)
+    // What the previous publication wrote: a plain index it only listed is copied when this one writes it.
+    const current = new Map((previous ? writtenEntries(parseReleaseEntries(previous.release), publishesPlain(previous)) : []).map((e) => [e.path, e.sha256]))
+    const changed = writtenEntries(parseReleaseEntries(entry.release), publishesPlain(entry)).filter((e) => current.get(e.path) !== e.sha256)
     // Durable with the pointer: writeReleaseFiles syncs every batched write before it returns.
     await mapLimit(changed, 8, (e) => backend.copy(byHashKey(live, e.path, e.sha256), `${live}/${e.path}`, {contentType: 'application/octet-stream', batched: true}))
     await writeReleaseFiles(backend, live, entry, false)

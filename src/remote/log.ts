@@ -29,6 +29,12 @@ export const PublicationEntry = z.object({
    * so a second rollback goes one further back and --forward returns.
    */
   restores: z.optional(z.int().check(z.positive())),
+  /**
+   * Whether the uncompressed indexes its Release lists are on the backend too (a
+   * distribution's plainIndexes). Absent: they are (entries written before the setting
+   * existed); false: only their .xz and .gz are (remote/references.ts, writtenEntries).
+   */
+  plainIndexes: z.optional(z.boolean()),
 })
 export type PublicationEntry = z.infer<typeof PublicationEntry>
 

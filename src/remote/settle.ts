@@ -1,6 +1,7 @@
 import {PUBLIC_KEY_ASC, PUBLIC_KEY_GPG, byHashKey, liveDir, pinnedDir, pinnedSuite} from '../core/layout.js'
 import {mapLimit} from '../core/map-limit.js'
 import {parseReleaseEntries, withReleaseFields, type ReleaseEntry} from '../core/release.js'
+import {publishesPlain, unwrittenEntries, writtenEntries} from './references.js'
 import type {Backend} from '../backends/interface.js'
 import {readHead, type PublicationEntry} from './log.js'
 import {releaseFilesDiffer, resolveSigner, writePublicKey, writeReleaseFiles, type SignerSource} from './pointer.js'
@@ -19,7 +20,7 @@ export interface SettleResult {
   head?: PublicationEntry
   /** The drop entry when the newest entry took the distribution off: nothing is live, nothing settled. */
   dropped?: PublicationEntry
-  /** Keys written to finish what was started. Empty when the backend was settled already. */
+  /** Keys written (or removed: stale uncompressed indexes) to finish what was started. Empty when the backend was settled already. */
   wrote: string[]
   /** What could not be finished without a signing key. */
   unmended: string[]
@@ -46,7 +47,8 @@ export async function settle(backend: Backend, dist: string, opts: SettleOptions
     const head = await readHead(backend, dist)
     if (!head) return {head, wrote, unmended}
     if (head.action === 'drop') return {head: undefined, dropped: head, wrote, unmended}
-    const entries = parseReleaseEntries(head.release)
+    const listed = parseReleaseEntries(head.release)
+    const entries = writtenEntries(listed, publishesPlain(head))
     await settlePinned(backend, head, entries, opts, wrote, unmended)
     if (head.inRelease) await settlePublicKey(backend, opts, wrote, unmended)
     const live = liveDir(dist)
@@ -56,6 +58,7 @@ export async function settle(backend: Backend, dist: string, opts: SettleOptions
       await writeReleaseFiles(backend, live, head, false)
       wrote.push(...differ.map((f) => `${live}/${f}`))
     }
+    await removeStalePlain(backend, live, unwrittenEntries(listed, publishesPlain(head)), wrote)
     // A newer entry may have arrived meanwhile: then settle to that one.
     const after = await readHead(backend, dist)
     if (!after || after.seq === head.seq) return {head, wrote, unmended}
@@ -106,6 +109,22 @@ async function settlePublicKey(backend: Backend, opts: SettleOptions, wrote: str
   if (asc && gpg) return
   if (opts.signer && (await writePublicKey(backend, opts.signer))) wrote.push(PUBLIC_KEY_GPG, PUBLIC_KEY_ASC)
   else if (!opts.signer) unmended.push(PUBLIC_KEY_GPG)
+}
+
+/**
+ * Uncompressed canonical names a publication lists but did not write, left by an earlier
+ * one that wrote them: their bytes no longer match the live Release, so they go (after the
+ * pointer, so clients of the old Release had them until it changed). Their by-hash
+ * copies stay while a kept publication references them (purge).
+ */
+async function removeStalePlain(backend: Backend, dir: string, unwritten: ReleaseEntry[], wrote: string[]): Promise<void> {
+  if (unwritten.length === 0) return
+  const keys = unwritten.map((e) => `${dir}/${e.path}`)
+  const stats = await mapLimit(keys, 16, (k) => backend.stat(k))
+  const stale = keys.filter((_, i) => stats[i] !== undefined)
+  if (stale.length === 0) return
+  await backend.remove(stale)
+  wrote.push(...stale)
 }
 
 /**

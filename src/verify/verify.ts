@@ -11,7 +11,8 @@ import {readDistSnapshot} from '../snapshot/read.js'
 import {deadRootLinks, listRootLinks, rootDistKey, writeSnapshotRoot} from '../publish/snapshot-roots.js'
 import {poolRefsOfIndex, type PoolRef} from '../core/pool-refs.js'
 import {loggedDistributions, readLog, type PublicationEntry} from '../remote/log.js'
-import {indexRefs, isPlainIndex} from '../remote/references.js'
+import {gzipIndexText} from '../remote/index-text.js'
+import {indexRefs, isGzipIndex, publishesPlain, writtenEntries} from '../remote/references.js'
 import {settle} from '../remote/settle.js'
 import type {SignerSource} from '../remote/pointer.js'
 import type {Archive} from '../store/archive.js'
@@ -145,7 +146,8 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
     heads.push(head)
     await checkPointer(backend, head, ins, needKey)
     const live = liveDir(dist)
-    for (const e of parseReleaseEntries(head.release)) indexChecks.set(`${live}/${e.path}`, {...e, entry: head})
+    // What the publication wrote: not the plain indexes its Release lists when it left them out.
+    for (const e of writtenEntries(parseReleaseEntries(head.release), publishesPlain(head))) indexChecks.set(`${live}/${e.path}`, {...e, entry: head})
     // Every pinned snapshot still on the backend (purge removes whole directories).
     const byPinned = new Map<string, PublicationEntry>()
     const signedPinned = new Set<string>()
@@ -165,13 +167,14 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
         await checkPinnedSignatures(backend, dir, release, signedPinned.has(pinned), ins, needKey)
       }
       const text = release ? Buffer.from(release).toString('utf8') : entry.release
-      for (const ref of indexRefs(dist, pinned, text)) {
+      for (const ref of indexRefs(dist, pinned, text, publishesPlain(entry))) {
         for (const k of ref.keys) indexChecks.set(k, {sha256: ref.sha256, size: ref.size, path: ref.path, entry})
       }
     }
   }
   await inspectRoots(backend, heads, ins)
   const poolRefs = new Map<string, PoolRef>()
+  const gzipRead = new Set<string>()
   await mapLimit([...indexChecks.entries()], 8, async ([k, want]) => {
     ins.checked.indexes++
     const data = await backend.get(k)
@@ -181,7 +184,11 @@ async function inspect(backend: Backend, deep: boolean, onProgress?: VerifyOptio
     else if (actualSha !== want.sha256) ins.problems.push({kind: 'hash', key: k, expected: want.sha256, actual: actualSha})
     if (data && actualSha === want.sha256) {
       ins.goodIndexes.set(want.sha256, data)
-      if (isPlainIndex(want.path)) for (const p of poolRefsOfIndex(Buffer.from(data).toString('utf8'))) poolRefs.set(p.key, p)
+      // Pool files are read from the .gz every publication wrote (the plain one may not be there).
+      if (isGzipIndex(want.path) && !gzipRead.has(want.sha256)) {
+        gzipRead.add(want.sha256)
+        for (const p of poolRefsOfIndex(await gzipIndexText(data, k))) poolRefs.set(p.key, p)
+      }
     } else {
       ins.badIndexes.set(k, {sha256: want.sha256, path: want.path, entry: want.entry})
     }
@@ -295,7 +302,9 @@ async function repair(archive: Archive, backend: Backend, ins: Inspection, other
       p = (async () => {
         const out = new Map<string, Uint8Array>()
         if (!(await archive.expandCommit(entry.snapshot))) return out
-        for (const f of await renderIndexes(archive, await readDistSnapshot(archive, entry.snapshot, entry.distribution))) out.set(f.sha256, f.data)
+        const snap = await readDistSnapshot(archive, entry.snapshot, entry.distribution)
+        // The plain indexes when that publication wrote them (and only then: repair never adds one).
+        for (const f of await renderIndexes(archive, {...snap, settings: {...snap.settings, plainIndexes: publishesPlain(entry)}})) out.set(f.sha256, f.data)
         return out
       })()
       rendered.set(id, p)

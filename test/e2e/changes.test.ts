@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb, buildSource} from '../helpers/build-packages.js'
 import {archiveState, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
 import {aptForDirectory, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
+import {readIndex} from '../helpers/indexes.js'
 
 const ENV = {...process.env, SOURCE_DATE_EPOCH: '1704067200', LC_ALL: 'C.UTF-8', TZ: 'UTC'}
 
@@ -93,7 +94,7 @@ describe('adding a .changes upload', () => {
     } finally {
       apt.cleanup()
     }
-    const sources = fs.readFileSync(path.join(s.www, 'dists/production/public/source/Sources'), 'utf8')
+    const sources = readIndex(path.join(s.www, 'dists/production/public/source/Sources'))
     expect(sources).toMatch(/^Package: hello$/m)
   })
 

@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient, availableBinaries} from '../helpers/apt.js'
 import {buildDeb, buildSource} from '../helpers/build-packages.js'
 import {archiveState, ok, okJson, raptrAsync, tempDir} from '../helpers/cli.js'
+import {readIndex} from '../helpers/indexes.js'
 
 /** name version arch → SHA256, as apt sees the configured sources. */
 const aptView = availableBinaries
@@ -70,7 +71,7 @@ describe('importing a published repository', () => {
       expect(aptView(theirs).size).toBeGreaterThan(0)
       expect(aptView(ours)).toEqual(aptView(theirs))
     }
-    expect(fs.readFileSync(path.join(work, 'www/dists/production/main/source/Sources'), 'utf8')).toMatch(/^Package: hello\nFormat: 3\.0 \(quilt\)$/m)
+    expect(readIndex(path.join(work, 'www/dists/production/main/source/Sources'))).toMatch(/^Package: hello\nFormat: 3\.0 \(quilt\)$/m)
 
     // nothing new: no commit (the directory given as a plain path)
     const before = archiveState(dir)

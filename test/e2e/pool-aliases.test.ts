@@ -12,10 +12,11 @@ import {buildDeb} from '../helpers/build-packages.js'
 import {ok, okJson} from '../helpers/cli.js'
 import {aptForDirectory, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 import {serveDirectory} from '../helpers/trixie.js'
+import {readIndex} from '../helpers/indexes.js'
 
 /** The Filename of every stanza of the live Packages of production/public amd64. */
 function filenames(s: TestArchive, dist = 'production', www = s.www): Map<string, string> {
-  const text = fs.readFileSync(path.join(www, `dists/${dist}/public/binary-amd64/Packages`), 'utf8')
+  const text = readIndex(path.join(www, `dists/${dist}/public/binary-amd64/Packages`))
   const out = new Map<string, string>()
   for (const st of text.split('\n\n').filter(Boolean)) out.set(`${/^Package: (.+)$/m.exec(st)![1]} ${/^Version: (.+)$/m.exec(st)![1]}`, /^Filename: (.+)$/m.exec(st)![1])
   return out

@@ -75,7 +75,8 @@ describe('publishing to a directory', () => {
     const id = res.snapshot.slice(0, 12)
     const changed = written(before, tree(s.www))
     const sha = okJson<any[]>(['package', 'list', '-d', 'production'], {cwd: s.dir}).find((p) => p.name === 'newpkg').sha256
-    const newAmd64 = ['Packages', 'Packages.gz', 'Packages.xz']
+    // only the compressed files: the Release lists the uncompressed ones, which are not written
+    const newAmd64 = ['Packages.gz', 'Packages.xz']
     const byHash = changed.filter((p) => p.startsWith('dists/production/') && p.includes('/by-hash/'))
     const expected = [
       // the one new pool file
@@ -83,7 +84,6 @@ describe('publishing to a directory', () => {
       // the amd64 indexes changed: by hash, then canonical
       ...byHash,
       ...newAmd64.map((f) => `dists/production/public/binary-amd64/${f}`),
-      'dists/production/public/Contents-amd64',
       'dists/production/public/Contents-amd64.gz',
       // the pointer
       'dists/production/InRelease',
@@ -97,9 +97,9 @@ describe('publishing to a directory', () => {
     ]
     const pinned = changed.filter((p) => p.startsWith(`dists/snapshots/${id}/`))
     const rest = changed.filter((p) => !p.startsWith(`dists/snapshots/${id}/`))
-    expect(byHash).toHaveLength(5)
-    expect(byHash.filter((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toHaveLength(3)
-    expect(byHash.filter((p) => p.startsWith('dists/production/public/by-hash/SHA256/'))).toHaveLength(2) // Contents-amd64{,.gz}
+    expect(byHash).toHaveLength(3)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/binary-amd64/by-hash/SHA256/'))).toHaveLength(2)
+    expect(byHash.filter((p) => p.startsWith('dists/production/public/by-hash/SHA256/'))).toHaveLength(1) // Contents-amd64.gz
     expect(rest.sort()).toEqual(expect.arrayContaining(expected))
     expect(rest).toHaveLength(expected.length)
     // the pinned copy: its Release files, and every index linked (not re-sent) from the live by-hash files
@@ -107,12 +107,12 @@ describe('publishing to a directory', () => {
       ['InRelease', 'Release', 'Release.gpg'].map((f) => `dists/snapshots/${id}/production/${f}`),
     )
     const pinnedIndexes = pinned.filter((p) => !/\/(InRelease|Release|Release\.gpg)$/.test(p))
-    expect(pinnedIndexes).toHaveLength((9 + 4) * 2) // 9 Packages/Sources files and 4 Contents files, by hash and by name
+    expect(pinnedIndexes).toHaveLength((6 + 2) * 2) // 6 Packages/Sources .gz/.xz files and 2 Contents .gz files, by hash and by name
     for (const p of pinnedIndexes.filter((x) => x.includes('/by-hash/'))) {
       const liveTwin = p.replace(`dists/snapshots/${id}/production/`, 'dists/production/')
       expect(fs.statSync(path.join(s.www, p)).ino).toBe(fs.statSync(path.join(s.www, liveTwin)).ino)
     }
-    expect(res.results[0].totals).toMatchObject({blobs: 1, indexes: 5, canonical: 5, copies: 26})
+    expect(res.results[0].totals).toMatchObject({blobs: 1, indexes: 3, canonical: 3, copies: 16})
   })
 
   it('publishing again with no change writes nothing', () => {
@@ -160,14 +160,12 @@ describe('publishing to a directory', () => {
       'dists/production/InRelease',
       'dists/production/Release',
       'dists/production/Release.gpg',
-      'dists/production/public/Contents-arm64',
       'dists/production/public/Contents-arm64.gz',
-      `${arm64}/Packages`,
       `${arm64}/Packages.gz`,
       `${arm64}/Packages.xz`,
       'raptr/log/production/0000000004.json',
     ])
-    for (const f of ['Packages', 'Packages.gz', 'Packages.xz']) {
+    for (const f of ['Packages.gz', 'Packages.xz']) {
       const ino = fs.statSync(path.join(s.www, arm64, f)).ino
       const twins = fs.readdirSync(path.join(s.www, arm64, 'by-hash/SHA256')).filter((h) => fs.statSync(path.join(s.www, arm64, 'by-hash/SHA256', h)).ino === ino)
       expect(twins, f).toHaveLength(1)

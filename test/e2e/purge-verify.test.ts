@@ -4,6 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AptClient} from '../helpers/apt.js'
 import {buildDeb} from '../helpers/build-packages.js'
 import {FIXTURES, ok, okJson, raptr, tempDir} from '../helpers/cli.js'
+import {readIndex} from '../helpers/indexes.js'
 import {aptForDirectory, fileTree, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
 type Setup = TestArchive
@@ -26,14 +27,18 @@ function referencedBy(www: string, dist: string, pinnedIds: string[]): Set<strin
     const dir = `dists/snapshots/${id}/${dist}`
     for (const f of ['InRelease', 'Release', 'Release.gpg']) out.add(`${dir}/${f}`)
     const release = fs.readFileSync(path.join(www, dir, 'Release'), 'utf8')
-    for (const m of release.matchAll(/^ ([0-9a-f]{64})\s+\d+\s+(\S+)$/gm)) {
+    const listed = [...release.matchAll(/^ ([0-9a-f]{64})\s+\d+\s+(\S+)$/gm)]
+    const paths = new Set(listed.map((m) => m[2]))
+    for (const m of listed) {
       const [, sha, p] = m
+      // an uncompressed index listed beside its .gz is not published (as Debian's archive)
+      if (!/\.(gz|xz)$/.test(p) && paths.has(`${p}.gz`)) continue
       const sub = p.slice(0, p.lastIndexOf('/'))
       out.add(`dists/${dist}/${sub}/by-hash/SHA256/${sha}`)
       out.add(`${dir}/${sub}/by-hash/SHA256/${sha}`)
       out.add(`${dir}/${p}`)
-      if (p.endsWith('/Packages')) {
-        for (const f of fs.readFileSync(path.join(www, dir, p), 'utf8').matchAll(/^Filename: (\S+)$/gm)) out.add(f[1])
+      if (p.endsWith('/Packages.gz')) {
+        for (const f of readIndex(path.join(www, dir, p.slice(0, -'.gz'.length))).matchAll(/^Filename: (\S+)$/gm)) out.add(f[1])
       }
     }
   }
@@ -134,7 +139,7 @@ describe('purge keeps what clients use and deletes the rest', () => {
     const deb = poolFile(s, pkgA)!
     fs.rmSync(path.join(s.www, deb))
     const release = fs.readFileSync(path.join(s.www, 'dists/production/Release'), 'utf8')
-    const sha = /^ ([0-9a-f]{64})\s+\d+ public\/binary-amd64\/Packages$/m.exec(release)![1]
+    const sha = /^ ([0-9a-f]{64})\s+\d+ public\/binary-amd64\/Packages\.xz$/m.exec(release)![1]
     const index = `dists/production/public/binary-amd64/by-hash/SHA256/${sha}`
     // a fresh file under the by-hash name (the pinned copies are other links of the old inode)
     fs.rmSync(path.join(s.www, index))
@@ -184,9 +189,9 @@ describe('purge and a publish in flight', () => {
     publish(s)
     add(s, await buildDeb(s.pkgs, {name: 'inflight', version: '1.0', arch: 'amd64'}), '--link', 'production')
     const cid = cidOf(s, 'inflight', '1.0')
-    // killed before its 36th write: pool file, 5 by-hash indexes (3 Packages, 2 Contents),
-    // 26 pinned copies and the pinned Release files are up; the log entry and the pointer are not
-    const killed = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: '36'}})
+    // killed before its 24th write: pool file, 3 by-hash indexes (Packages.gz, .xz, Contents-amd64.gz),
+    // 16 pinned copies and the pinned Release files are up; the log entry and the pointer are not
+    const killed = raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: '24'}})
     expect(killed.code).not.toBe(0)
     expect(poolFile(s, cid)).toBeDefined()
     expect(fs.existsSync(path.join(s.www, 'raptr/log/production/0000000002.json'))).toBe(false)
@@ -208,7 +213,7 @@ describe('purge and a publish in flight', () => {
     // another publish killed the same way, then --grace 0: its blob and pinned copy go, the live ones stay
     add(s, await buildDeb(s.pkgs, {name: 'orphan', version: '1.0', arch: 'amd64'}), '--link', 'production')
     const orphan = cidOf(s, 'orphan', '1.0')
-    expect(raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: '26'}}).code).not.toBe(0)
+    expect(raptr(['publish', '--sign-key', s.key], {cwd: s.dir, env: {RAPTR_DEBUG_KILL_BEFORE_WRITE: '14'}}).code).not.toBe(0)
     const orphanId = okJson<any[]>(['log'], {cwd: s.dir})[0].id.slice(0, 12)
     expect(poolFile(s, orphan)).toBeDefined()
     const purged = okJson<any[]>(['purge', '--keep-last', '1', '--grace', '0'], {cwd: s.dir})

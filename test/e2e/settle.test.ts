@@ -16,7 +16,7 @@ import {FIXTURES, ok, okJson, raptr, sh} from '../helpers/cli.js'
 import {FaultyBackend, type Rule} from '../helpers/faulty-backend.js'
 import {aptForDirectory, makeTestArchive, type TestArchive} from '../helpers/published-archive.js'
 
-const LIVE_PACKAGES = 'dists/production/public/binary-amd64/Packages'
+const LIVE_PACKAGES = 'dists/production/public/binary-amd64/Packages.gz'
 
 let s: TestArchive
 afterEach(() => fs.rmSync(s.work, {recursive: true, force: true}))

@@ -3,6 +3,7 @@ import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
 import {archiveFile, archiveState, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
+import {readIndex} from '../helpers/indexes.js'
 
 // raptr clone, raptr sync and --sync/--no-sync from the command line, against a bare git
 // remote and a directory backend.
@@ -125,7 +126,7 @@ describe('raptr clone and raptr sync', () => {
     ok(['package', 'add', debs.late, '--category', 'main', '--link', 'staging'], {cwd: a})
     const res = okJson(['publish', '--no-sign'], {cwd: b})
     expect(res.results.map((r: {action: string}) => r.action)).toEqual(['published'])
-    expect(fs.readFileSync(path.join(www, 'dists/staging/main/binary-amd64/Packages'), 'utf8')).toMatch(/^Package: late$/m)
+    expect(readIndex(path.join(www, 'dists/staging/main/binary-amd64/Packages'))).toMatch(/^Package: late$/m)
     expect(sh('git', ['log', '-1', '--format=%s', 'main'], {cwd: remote}).stdout).toMatch(/^published: staging [0-9a-f]{12} to local/)
     expect(remoteHead()).toBe(archiveState(b).head)
   })

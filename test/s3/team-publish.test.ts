@@ -5,6 +5,7 @@ import {GetObjectCommand, ListObjectsV2Command, type S3Client} from '@aws-sdk/cl
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
 import {ok, raptr, raptrAsync, sh, tempDir, type RunResult} from '../helpers/cli.js'
+import {gunzipIndex, readIndex} from '../helpers/indexes.js'
 import {makeBucket, s3Client} from './torture-kit.js'
 
 // CI jobs sharing one archive: each clones a bare git remote and runs one command that
@@ -52,6 +53,11 @@ async function getObject(k: string): Promise<string> {
   return res.Body!.transformToString()
 }
 
+async function getBytes(k: string): Promise<Uint8Array> {
+  const res = await client.send(new GetObjectCommand({Bucket: bucket, Key: k}))
+  return res.Body!.transformToByteArray()
+}
+
 /** The two backends, read alike: a directory and the bucket (under the backend's prefix). */
 const backends = {
   dir: {
@@ -61,15 +67,17 @@ const backends = {
       return fs.readdirSync(root).map((f) => `${prefix}${f}`).sort()
     },
     get: async (k: string): Promise<string> => fs.readFileSync(path.join(www, k), 'utf8'),
+    index: async (k: string): Promise<string> => readIndex(path.join(www, k)),
   },
   s3: {
     list: async (prefix: string): Promise<string[]> => (await listBucket(`debian/${prefix}`)).map((k) => k.slice('debian/'.length)),
     get: async (k: string): Promise<string> => getObject(`debian/${k}`),
+    index: async (k: string): Promise<string> => gunzipIndex(await getBytes(`debian/${k}.gz`)),
   },
 }
 
 async function livePackages(b: keyof typeof backends): Promise<string> {
-  return backends[b].get(`dists/${DIST}/${CAT}/binary-amd64/Packages`)
+  return backends[b].index(`dists/${DIST}/${CAT}/binary-amd64/Packages`)
 }
 
 function packageNames(packages: string): string[] {

@@ -76,7 +76,7 @@ describe('retention: which publications purge keeps', () => {
 describe('references: what a publication needs', () => {
   it('lists each index under its live by-hash, pinned by-hash and pinned canonical names', () => {
     const release = `Suite: production\nSHA256:\n ${hex('1')} 120 public/binary-amd64/Packages\n`
-    expect(indexRefs('production', 'aaaaaaaaaaaa', release)[0].keys).toEqual([
+    expect(indexRefs('production', 'aaaaaaaaaaaa', release, true)[0].keys).toEqual([
       `dists/production/public/binary-amd64/by-hash/SHA256/${hex('1')}`,
       `dists/snapshots/aaaaaaaaaaaa/production/public/binary-amd64/by-hash/SHA256/${hex('1')}`,
       'dists/snapshots/aaaaaaaaaaaa/production/public/binary-amd64/Packages',
