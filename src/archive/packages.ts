@@ -122,6 +122,17 @@ async function commitRows(
     }
   }
   const results: AddResult[] = []
+  // Where a package of each link category goes; its `linked` list is shared by every result of that category.
+  const byCategory = new Map<string, {where: Array<{dist: string; cat: string}>; linked: string[]}>()
+  const linksOf = (cat: string): {where: Array<{dist: string; cat: string}>; linked: string[]} => {
+    let got = byCategory.get(cat)
+    if (!got) {
+      const where = sections.map((x) => ({dist: x.dist, cat: x.cat ?? cat}))
+      got = {where, linked: where.map((w) => `${w.dist}/${w.cat}`)}
+      byCategory.set(cat, got)
+    }
+    return got
+  }
   const added: AddedPackage[] = []
   const blobFiles: Array<[string, string]> = []
   // What is still pending goes into the commit itself: a small add writes nothing before it.
@@ -132,8 +143,7 @@ async function commitRows(
   }
   for await (const inc of rows.inOrder()) {
     const r = inc.record
-    const cat = inc.linkCategory
-    const where = sections.map((x) => ({dist: x.dist, cat: x.cat ?? cat}))
+    const {where, linked} = linksOf(inc.linkCategory)
     for (const {dist, cat: c} of where) await checkLinkable(tx, r, dist, c)
     const rp = recordPath(r.name, r.version, r.arch)
     const existingOid = await tx.oidAt(rp)
@@ -155,11 +165,9 @@ async function commitRows(
     if (status === 'replaced') {
       for (const [d, c] of await findLinks(tx, r)) put(linkPath(d, c, r.arch, r.name, r.version, r.kind), inc.stanzaOid)
     }
-    const linked: string[] = []
     for (const {dist, cat: c} of where) {
       const lp = linkPath(dist, c, r.arch, r.name, r.version, r.kind)
       if ((await tx.oidAt(lp)) !== inc.stanzaOid) put(lp, inc.stanzaOid)
-      linked.push(`${dist}/${c}`)
     }
     results.push({...summary(r), status, linked})
     if (opts.extra) added.push({name: r.name, version: r.version, arch: r.arch, kind: r.kind})

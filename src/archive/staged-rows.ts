@@ -2,8 +2,9 @@
  * What a bulk add keeps of each package between reading it and its commit, out of the
  * JavaScript heap: the package's texts are git blobs (BlobStager), and its row (header,
  * blob ids, the files for the blob cache) is appended to a temporary file; memory holds
- * one key and a fixed 44-byte slot per package (StagedRows).
+ * a 20-byte key and a fixed 44-byte slot per package (StagedRows).
  */
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
@@ -138,7 +139,10 @@ export class StagedRows {
   async add(pkg: StagedPackage, input: number): Promise<void> {
     const key = describe(pkg.record)
     const oid = Buffer.from(pkg.stanzaOid, 'hex')
-    const prev = this.slots.get(key)
+    // The map's key is a digest of the text, a flat 20-character string: the text itself
+    // would be a chain of the name, version and architecture strings.
+    const digest = createHash('sha1').update(key).digest().toString('latin1')
+    const prev = this.slots.get(digest)
     if (prev !== undefined) {
       const at = prev * SLOT
       if (!this.meta.subarray(at + OID, at + OID + 20).equals(oid)) {
@@ -166,7 +170,7 @@ export class StagedRows {
     this.meta.writeUInt32LE(input, at + ORDER)
     this.meta.writeUInt32LE(this.categoryNumber(pkg.linkCategory), at + CATEGORY)
     this.meta.writeDoubleLE(-1, at + OFFSET)
-    this.slots.set(key, slot)
+    this.slots.set(digest, slot)
     this.pending.set(slot, row(pkg))
   }
 
