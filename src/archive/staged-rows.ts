@@ -201,8 +201,8 @@ export class StagedRows {
     return used
   }
 
-  /** Every package staged, in the order the files were given, read back from the file (after a flush). */
-  async *inOrder(): AsyncGenerator<StagedPackage> {
+  /** Every package staged, with the number of its input file, in the order the files were given, read back from the file (after a flush). */
+  async *inOrder(): AsyncGenerator<StagedPackage & {input: number}> {
     const order = new Uint32Array(this.count)
     for (let slot = 0; slot < this.count; slot++) order[slot] = slot
     order.sort((a, b) => this.meta.readUInt32LE(a * SLOT + ORDER) - this.meta.readUInt32LE(b * SLOT + ORDER))
@@ -216,7 +216,9 @@ export class StagedRows {
         window = await this.readAt(offset, Math.max(WINDOW, length))
         start = offset
       }
-      yield parseRow(window.subarray(offset - start, offset - start + length))
+      const pkg = parseRow(window.subarray(offset - start, offset - start + length)) as StagedPackage & {input: number}
+      pkg.input = this.meta.readUInt32LE(slot * SLOT + INPUT)
+      yield pkg
     }
   }
 
