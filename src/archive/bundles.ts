@@ -6,7 +6,7 @@ import {selectVersions, type VersionChoice} from '../core/selection.js'
 import type {PackagePlace, PackageRef, RaptrEvent} from '../core/events.js'
 import {compareVersions, parseVersion} from '../core/version.js'
 import type {Archive, ArchiveView, Transaction} from '../store/archive.js'
-import {addPackages, changesVersion, linkRecords, type AddResult, type PackageHeader} from './packages.js'
+import {addPackages, changesVersion, linkRecords, type AddResult, type AddedPackage} from './packages.js'
 import {describe, parseRecord, type PackageRecord} from './records.js'
 import {json, listCategoryNames, listDistributionNames, parseJsonFile, requireDistribution} from './settings.js'
 
@@ -26,7 +26,7 @@ export interface BundleInfo extends BundleFile {
  * The version a bundle takes from its files when none is given: the source
  * package's, or the one version all binaries share.
  */
-function versionFromRecords(records: PackageHeader[]): string {
+function versionFromRecords(records: AddedPackage[]): string {
   const src = records.find((r) => r.kind === 'dsc')
   if (src) return src.version
   const versions = [...new Set(records.map((r) => r.version))]

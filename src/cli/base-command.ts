@@ -6,6 +6,7 @@ type ArgOutput = {[name: string]: unknown}
 import type {Archive} from '../store/archive.js'
 // Tiny (node:path, node:url); the error printer loads it for every command anyway.
 import {redactUrl} from '../backends/url.js'
+import {tableLines} from './format/table.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RaptrCommand)['baseFlags'] & T['flags']>
 
@@ -51,6 +52,22 @@ export abstract class RaptrCommand extends Command {
   protected async progress(): Promise<import('./progress.js').ProgressReporter> {
     const {progressReporter} = await import('./progress.js')
     return progressReporter({json: this.jsonEnabled()})
+  }
+
+  /**
+   * Prints a table (format/table.ts) a run of lines at a time: a bulk add's 100,000 rows
+   * never become one string. Silent under --json, as this.log is.
+   */
+  protected logTable<T>(rows: readonly T[], columns: string[], cell: (row: T, column: string) => string): void {
+    let run: string[] = []
+    for (const line of tableLines(rows, columns, cell)) {
+      run.push(line)
+      if (run.length === 1000) {
+        this.log(run.join('\n'))
+        run = []
+      }
+    }
+    if (run.length > 0 || rows.length === 0) this.log(run.join('\n'))
   }
 
   /** Progress and notes for people: to stderr, and only when not printing JSON; URL userinfo masked (a note may quote git). */

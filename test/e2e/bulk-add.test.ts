@@ -4,9 +4,10 @@
  */
 import fs from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {buildDeb} from '../helpers/build-packages.js'
-import {archiveState, ok, okJson, sh} from '../helpers/cli.js'
+import {archiveState, ok, okJson, raptr, sh, tempDir} from '../helpers/cli.js'
 import {makeTestArchive} from '../helpers/published-archive.js'
 
 describe('a bulk add of the built CLI', () => {
@@ -51,5 +52,38 @@ describe('a bulk add of the built CLI', () => {
     // Reported in the order of the files (a directory's, sorted), however the worker threads finished.
     const files = fs.readdirSync(held.pkgs).filter((f) => f.endsWith('.deb')).sort()
     expect(again.packages.map((p) => `${p.name}_${p.version}_${p.architecture}.deb`)).toEqual(files)
+  })
+
+  it('keeps its rows in a temporary file: a file given twice counts once at its first place, two files of one package are refused, and no rows file stays', async () => {
+    const s = makeTestArchive()
+    const names = ['dup-a', 'dup-b', 'dup-c', 'dup-d']
+    for (const name of names) await buildDeb(s.pkgs, {name, version: '1.0-1', arch: 'amd64', compression: 'gzip'})
+    const file = (name: string) => path.join(s.pkgs, `${name}_1.0-1_amd64.deb`)
+    const tmp = path.join(s.dir, '.git', 'raptr', 'tmp')
+    fs.mkdirSync(tmp, {recursive: true})
+    // What a killed add could leave (its process gone), and the name of a running one.
+    const dead = path.join(tmp, 'add-rows-2147483646-x1')
+    const live = path.join(tmp, `add-rows-${process.pid}-x2`)
+    for (const f of [dead, live]) fs.writeFileSync(f, '{}')
+    // Tiny packfiles and checkpoints: the rows outlive several blob flushes.
+    const knobs = {RAPTR_DEBUG_STAGE_BYTES: '1024', RAPTR_DEBUG_CHECKPOINT: '3'}
+    const added = okJson<{packages: Array<{name: string; status: string; linked: string[]}>}>(['package', 'add', file('dup-c'), s.pkgs, file('dup-a'), '--section', 'production/public'], {cwd: s.dir, env: knobs})
+    expect(added.packages.map((p) => p.name)).toEqual(['dup-c', 'dup-a', 'dup-b', 'dup-d'])
+    expect(added.packages.map((p) => p.status)).toEqual(['added', 'added', 'added', 'added'])
+    expect(added.packages.map((p) => p.linked)).toEqual(names.map(() => ['production/public']))
+    expect(fs.existsSync(dead), "a dead add's rows file is removed").toBe(false)
+    expect(fs.existsSync(live), "a running add's rows file is left alone").toBe(true)
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('add-rows-'))).toEqual([path.basename(live)])
+    expect(sh('git', ['fsck', '--strict'], {cwd: s.dir}).code).toBe(0)
+    // Another file that is dup-b 1.0-1 amd64 with other bytes, beside the first.
+    const other = path.join(tempDir(), 'other')
+    fs.mkdirSync(other)
+    const clash = await buildDeb(other, {name: 'dup-b', version: '1.0-1', arch: 'amd64', payloadBytes: 100, seed: 7})
+    const before = archiveState(s.dir)
+    const refused = raptr(['package', 'add', s.pkgs, clash, '--section', 'production/public'], {cwd: s.dir})
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toMatch(/two different files are dup-b 1\.0-1 amd64: dup-b_1\.0-1_amd64\.deb and dup-b_1\.0-1_amd64\.deb/)
+    expect(archiveState(s.dir)).toEqual(before)
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('add-rows-'))).toEqual([path.basename(live)])
   })
 })

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {RaptrCommand, table} from '../../cli/base-command.js'
+import {RaptrCommand} from '../../cli/base-command.js'
 import {publishAfterFlags, syncFlags} from '../../cli/sync-flags.js'
 import {addTarget, sectionFlag} from '../../cli/section-flags.js'
 
@@ -44,7 +44,7 @@ archive unchanged.`
       target.link.map((s) => s.split('/')[0]),
     )
     const res = out.result
-    this.log(table(res.packages.map((p) => ({...p, linked: p.linked.join(',')})), ['status', 'name', 'version', 'architecture', 'linked']))
+    this.logTable(res.packages, ['status', 'name', 'version', 'architecture', 'linked'], (p, c) => (c === 'linked' ? p.linked.join(',') : String(p[c as keyof typeof p])))
     if (!res.commit) this.note('nothing changed')
     for (const l of report) this.log(l)
     return {snapshot: res.commit, packages: res.packages, published: out.published?.results}
