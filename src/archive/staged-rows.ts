@@ -14,6 +14,7 @@ import {blobOid} from '../store/git-tree.js'
 import {writeHashedBlobs} from '../store/tree-reads.js'
 import type {IncomingPackage} from './package-files.js'
 import {describe, formatRecord, type PackageRecord} from './records.js'
+import {processAlive} from '../core/process-alive.js'
 
 /** A package record without its stanza: what an add keeps of each package once staged. */
 export type PackageHeader = Omit<PackageRecord, 'stanza'>
@@ -262,15 +263,5 @@ function parseRow(bytes: Buffer): StagedPackage {
     return JSON.parse(bytes.toString('utf8')) as StagedPackage
   } catch {
     throw new RaptrError('IO_ERROR', 'a staged package row did not read back whole from the add\'s temporary file', 'check the disk under the archive\'s .git/raptr/tmp, then run the add again')
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, run by someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -4,6 +4,7 @@ import {pipeline, type Readable} from 'node:stream'
 import zlib from 'node:zlib'
 import type {Archive} from '../store/archive.js'
 import type {IndexFile} from './index-writer.js'
+import {processAlive} from '../core/process-alive.js'
 
 // The scratch directory index files are written to before they are uploaded: one per
 // process, under the archive's .git, and those of dead processes removed.
@@ -40,14 +41,3 @@ export async function indexScratchDir(archive: Archive): Promise<string> {
   }
   return fs.promises.mkdtemp(path.join(tmp, `indexes-${process.pid}-`))
 }
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, run by someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import {processAlive} from '../core/process-alive.js'
 
 /**
  * Where a `package add` (or an `import`) writes the bytes bound for the blob cache while
@@ -64,14 +65,4 @@ export async function sweepIntakes(root: string): Promise<number> {
     removed++
   }
   return removed
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, run by someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

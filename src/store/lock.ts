@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
+import {processAlive} from '../core/process-alive.js'
 
 /**
  * An exclusive lock on one archive, held for the duration of a mutating command. The
@@ -34,7 +35,7 @@ export function acquireLock(gitDir: string): () => void {
       }
       if (!st) continue // released just now: try again
       const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10)
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
         throw new RaptrError(
           'ARCHIVE_LOCKED',
           `the archive is locked by another raptr process (pid ${pid})`,
@@ -46,13 +47,4 @@ export function acquireLock(gitDir: string): () => void {
     }
   }
   throw new RaptrError('ARCHIVE_LOCKED', 'could not take the archive lock', 'try again')
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
