@@ -122,6 +122,20 @@ async function decodeAll(c: Candidate, members: Buffer[]): Promise<number> {
 }
 
 /** Decoders of packages raptr does not depend on, when RAPTR_BENCH_MODULES names a directory that has them. */
+/** A Node transform stream (a binding's decompressor) as a Decoder: writes wait for the stream to take them. */
+function streamDecoder(s: import('node:stream').Transform, onOut: (out: Uint8Array) => void): Decoder {
+  s.on('data', (b: Buffer) => onOut(b))
+  const ended = new Promise<void>((resolve, reject) => s.on('end', resolve).on('error', reject))
+  return {
+    write: (b) => new Promise<void>((resolve, reject) => s.write(b, (e) => (e ? reject(e) : resolve()))),
+    end: async () => {
+      s.end()
+      await ended
+    },
+    abort: () => s.destroy(),
+  }
+}
+
 function extraCandidates(): Candidate[] {
   const dir = process.env.RAPTR_BENCH_MODULES
   if (!dir) return []
@@ -152,19 +166,7 @@ function extraCandidates(): Candidate[] {
     found.push({
       name: `node-liblzma ${version('node-liblzma')} createUnxz (liblzma)`,
       format: 'xz',
-      make(onOut) {
-        const s = liblzma.createUnxz()
-        s.on('data', (b: Buffer) => onOut(b))
-        const ended = new Promise<void>((resolve, reject) => s.on('end', resolve).on('error', reject))
-        return {
-          write: (b) => new Promise<void>((resolve, reject) => s.write(b, (e) => (e ? reject(e) : resolve()))),
-          end: async () => {
-            s.end()
-            await ended
-          },
-          abort: () => s.destroy(),
-        }
-      },
+      make: (onOut) => streamDecoder(liblzma.createUnxz(), onOut),
     })
   } catch {}
   return found
@@ -244,19 +246,7 @@ function candidates(): Candidate[] {
     list.push({
       name: 'node:zlib zstd (Node >= 22.15; raptr there)',
       format: 'zst',
-      make(onOut) {
-        const s = create()
-        s.on('data', (b: Buffer) => onOut(b))
-        const ended = new Promise<void>((resolve, reject) => s.on('end', resolve).on('error', reject))
-        return {
-          write: (b) => new Promise<void>((resolve, reject) => s.write(b, (e) => (e ? reject(e) : resolve()))),
-          end: async () => {
-            s.end()
-            await ended
-          },
-          abort: () => s.destroy(),
-        }
-      },
+      make: (onOut) => streamDecoder(create(), onOut),
     })
   }
   return list
