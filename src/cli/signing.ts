@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
 import {RaptrError} from '../errors.js'
@@ -12,6 +13,20 @@ export interface SigningFlags {
   gpg?: string
   sign: boolean
 }
+
+/**
+ * A signing key not yet parsed: calling it loads the Signer (once). `identity` names the
+ * key material without parsing it (a hash of the armored key, the GnuPG key id, or the
+ * rotation's settings), so a check of the key can be remembered without loading OpenPGP.
+ */
+export type SignerLoader = (() => Promise<Signer>) & {readonly identity: string}
+
+function loaderOf(identity: string, load: () => Promise<Signer>): SignerLoader {
+  let loaded: Promise<Signer> | undefined
+  return Object.assign(() => (loaded ??= load()), {identity})
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
 
 /** `~/…` as a shell would expand it (a path stored in signing.json is not shell-expanded). */
 export function expandHome(file: string): string {
@@ -28,18 +43,16 @@ export function expandHome(file: string): string {
  *
  * @example const load = signerFromFlags({sign: true, 'sign-key': 'key.asc'}); const signer = await load?.()
  */
-export function signerFromFlags(flags: SigningFlags, configured?: SigningSettings): (() => Promise<Signer>) | undefined {
+export function signerFromFlags(flags: SigningFlags, configured?: SigningSettings): SignerLoader | undefined {
   if (!flags.sign) return undefined
   const passphrase = process.env.RAPTR_SIGNING_PASSPHRASE
   // A rotation under way signs with the keys it names, unless a key is given explicitly.
   if (configured?.rotation && !flags.gpg && !flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY) {
-    return rotationSigner(configured.rotation, {passphrase, newPassphrase: process.env[NEW_PASSPHRASE_ENV]}, expandHome)
+    const rotation = configured.rotation
+    return loaderOf(`rotation:${sha256(JSON.stringify(rotation))}`, rotationSigner(rotation, {passphrase, newPassphrase: process.env[NEW_PASSPHRASE_ENV]}, expandHome))
   }
   const gpg = flags.gpg ?? (!flags['sign-key'] && !process.env.RAPTR_SIGNING_KEY && configured && 'gpg' in configured ? configured.gpg : undefined)
-  if (gpg) {
-    let loaded: Promise<Signer> | undefined
-    return () => (loaded ??= import('../signing/gpg-signer.js').then(({loadGpgSigner}) => loadGpgSigner(gpg, {passphrase})))
-  }
+  if (gpg) return loaderOf(`gpg:${sha256(gpg)}`, () => import('../signing/gpg-signer.js').then(({loadGpgSigner}) => loadGpgSigner(gpg, {passphrase})))
   let armored: string | undefined
   const file = flags['sign-key'] ?? (!process.env.RAPTR_SIGNING_KEY && configured && 'keyFile' in configured ? expandHome(configured.keyFile) : undefined)
   if (file) {
@@ -60,8 +73,7 @@ export function signerFromFlags(flags: SigningFlags, configured?: SigningSetting
     )
   }
   const key = armored
-  let loaded: Promise<Signer> | undefined
-  return () => (loaded ??= import('../signing/openpgp-signer.js').then(({loadSigner}) => loadSigner({armoredKey: key, passphrase})))
+  return loaderOf(`sha256:${sha256(key)}`, () => import('../signing/openpgp-signer.js').then(({loadSigner}) => loadSigner({armoredKey: key, passphrase})))
 }
 
 /**
@@ -69,7 +81,7 @@ export function signerFromFlags(flags: SigningFlags, configured?: SigningSetting
  *
  * @example const load = await signerForArchive(archive, flags)
  */
-export async function signerForArchive(archive: {view(): Promise<import('../store/archive.js').ArchiveView>}, flags: SigningFlags): Promise<(() => Promise<Signer>) | undefined> {
+export async function signerForArchive(archive: {view(): Promise<import('../store/archive.js').ArchiveView>}, flags: SigningFlags): Promise<SignerLoader | undefined> {
   if (!flags.sign) return undefined
   const {readSigningSettings} = await import('../archive/signing-settings.js')
   return signerFromFlags(flags, await readSigningSettings(await archive.view()))

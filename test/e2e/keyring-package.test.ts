@@ -306,13 +306,27 @@ describe('publish warns about the signing key once a day', () => {
     expect(json.stderr).toMatch(/RSA-2048: apt warns from 2029-02-01/)
   })
 
-  it('a key that is fine: no warning, and nothing recorded', async () => {
+  it('a key that is fine: no warning; the check is remembered for that key for a day, another key is checked at once', async () => {
     const t = makeTestArchive()
     ok(['key', 'use', t.key], {cwd: t.dir})
     await buildDeb(t.pkgs, {name: 'hello', version: '1.0', arch: 'amd64', payloadBytes: 64, seed: 2})
     ok(['package', 'add', t.pkgs, '--section', 'production/public'], {cwd: t.dir})
     const res = ok(['publish'], {cwd: t.dir})
     expect(res.stderr).not.toMatch(/warning: key/)
-    expect(fs.existsSync(path.join(t.dir, '.git', 'raptr', 'key-warning.json'))).toBe(false)
+    const stampFile = path.join(t.dir, '.git', 'raptr', 'key-warning.json')
+    const first = JSON.parse(fs.readFileSync(stampFile, 'utf8'))
+    expect(Object.keys(first).sort()).toEqual(['checkedAt', 'key'])
+    expect(first.key).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(fs.readFileSync(stampFile, 'utf8')).not.toContain('PRIVATE') // a hash names the key, never the key
+    // The same key the same day: not checked again (the stamp is left as it was).
+    ok(['publish', '--force'], {cwd: t.dir})
+    expect(JSON.parse(fs.readFileSync(stampFile, 'utf8')).checkedAt).toBe(first.checkedAt)
+    // An RSA-2048 key given with --sign-key the same day: checked at once, and warned about.
+    const weak = path.join(s.work, 'rsa2048.asc')
+    const other = ok(['publish', '--force', '--sign-key', weak], {cwd: t.dir})
+    expect(other.stderr).toMatch(/^warning: key [0-9A-F]{16}: RSA-2048: apt warns from 2029-02-01/m)
+    const second = JSON.parse(fs.readFileSync(stampFile, 'utf8'))
+    expect(second.key).not.toBe(first.key)
+    expect(second.warnedAt).toBe(second.checkedAt)
   })
 })

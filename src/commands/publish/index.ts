@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaptrCommand} from '../../cli/base-command.js'
 import type {SignerSource} from '../../remote/pointer.js'
+import type {SignerLoader} from '../../cli/signing.js'
 import type {Archive} from '../../store/archive.js'
 import {syncFlags} from '../../cli/sync-flags.js'
 
@@ -76,14 +77,13 @@ RAPTR_SIGNING_PASSPHRASE. --no-sign publishes unsigned.`
   }
 
   /** What key check warns about the signing keys, on stderr (also under --json), at most once a day per clone. */
-  private async keyWarnings(gitDir: string, signer: SignerSource): Promise<void> {
+  private async keyWarnings(gitDir: string, signer: SignerLoader): Promise<void> {
     const {keyWarningDue, dailyKeyWarnings} = await import('../../keys/key-warning.js')
     const now = new Date()
-    if (!keyWarningDue(gitDir, now)) return
+    if (!keyWarningDue(gitDir, now, signer.identity)) return
     try {
-      const {resolveSigner} = await import('../../remote/pointer.js')
-      const keys = (await resolveSigner(signer))!.publicKeyBinary()
-      for (const line of await dailyKeyWarnings(gitDir, keys, now)) process.stderr.write(`warning: ${line}\n`)
+      const keys = (await signer()).publicKeyBinary()
+      for (const line of await dailyKeyWarnings(gitDir, keys, now, signer.identity)) process.stderr.write(`warning: ${line}\n`)
     } catch {
       // Advisory: a key that cannot be loaded here already failed the publish, or was not needed.
     }
