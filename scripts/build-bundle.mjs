@@ -51,7 +51,7 @@ function commandFiles() {
  * behind a proxy that requires it on first use (the glob of oclif's "pattern" command
  * loading, the spinner frames).
  */
-export const LAZY = ['tinyglobby', 'cli-spinners']
+export const LAZY = ['tinyglobby', 'cli-spinners', 'node:readline', 'node:perf_hooks']
 
 /**
  * Packages oclif calls at every start with input that needs no work, answered directly
@@ -90,6 +90,9 @@ const lazyRequire = {
     b.onResolve({filter}, async (args) => {
       if (args.pluginData?.real) return undefined
       if (STUBS[args.path]) return {path: args.path, namespace: 'stub'}
+      // A Node built-in (oclif's readline, for reading stdin; its perf_hooks, for timing
+      // under OCLIF_PERFORMANCE): required by its bare name, which this filter lets pass.
+      if (args.path.startsWith('node:')) return {path: args.path.slice(5), namespace: 'lazy', pluginData: {name: args.path}}
       const real = await b.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, pluginData: {real: true}})
       if (real.errors.length) return {errors: real.errors}
       return {path: real.path, namespace: 'lazy', pluginData: {name: args.path}}
@@ -98,7 +101,7 @@ const lazyRequire = {
     b.onLoad({filter: /.*/, namespace: 'lazy'}, (args) => ({
       contents: lazyModule(args.path, SHORTCUTS[args.pluginData.name] ?? ''),
       loader: 'js',
-      resolveDir: path.dirname(args.path),
+      resolveDir: path.isAbsolute(args.path) ? path.dirname(args.path) : root,
     }))
   },
 }
