@@ -26,7 +26,8 @@ export interface PageDistribution {
 export interface PageInput {
   /** The archive root URL apt clients use. */
   url: string
-  key?: {fingerprint: string; url: string}
+  /** The signing key: its fingerprint, where it is published, and the file the sources lines name (`signed-by`). */
+  key?: {fingerprint: string; url: string; path: string}
   distributions: PageDistribution[]
   generated: string
 }
@@ -45,7 +46,7 @@ function keySection(input: PageInput): string {
   if (!input.key) return '<p class="meta">This repository is <strong>unsigned</strong>: clients need <code>[trusted=yes]</code>.</p>'
   const fpr = input.key.fingerprint.replace(/(.{4})(?=.)/g, '$1 ')
   return `<p>Signing key: <a href="${esc(input.key.url)}">${esc(input.key.url)}</a>, fingerprint <code class="fingerprint">${esc(fpr)}</code></p>
-<pre>sudo curl -fsSLo /etc/apt/keyrings/raptr.gpg ${esc(input.key.url.replace(/\.asc$/, '.gpg'))}</pre>`
+<pre>sudo curl -fsSLo ${esc(input.key.path)} ${esc(input.key.url.replace(/\.asc$/, '.gpg'))}</pre>`
 }
 
 /** Rows of a package table: one per name and version, the architectures together. */
@@ -63,6 +64,23 @@ function packageRows(packages: PagePackage[]): string {
     .join('\n')
 }
 
+/**
+ * The most packages a distribution's table has on the root page; a larger one is listed on
+ * its own page only, so the root page of a 100,000-package archive stays small and the
+ * publish renders each table once.
+ */
+export const ROOT_TABLE_MAX = 1000
+
+function packageTable(d: PageDistribution, link: string | undefined): string {
+  if (link !== undefined && d.packages.length > ROOT_TABLE_MAX) {
+    return `<p class="meta">${d.packages.length} packages: listed on <a href="${esc(link)}">the page of ${esc(d.name)}</a>.</p>`
+  }
+  return `<table><thead><tr><th>Package</th><th>Version</th><th>Architectures</th><th>Category</th></tr></thead>
+<tbody>
+${packageRows(d.packages)}
+</tbody></table>`
+}
+
 function distributionSection(d: PageDistribution, level: 'h1' | 'h2', link?: string): string {
   const title = link ? `<a href="${esc(link)}">${esc(d.name)}</a>` : esc(d.name)
   const pins = d.pins.length
@@ -77,10 +95,7 @@ function distributionSection(d: PageDistribution, level: 'h1' | 'h2', link?: str
 <pre class="deb822">${esc(d.stanza)}</pre>
 ${pins}
 <h3>Packages</h3>
-<table><thead><tr><th>Package</th><th>Version</th><th>Architectures</th><th>Category</th></tr></thead>
-<tbody>
-${packageRows(d.packages)}
-</tbody></table>
+${packageTable(d, link)}
 </section>`
 }
 

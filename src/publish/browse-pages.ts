@@ -11,7 +11,8 @@ import {asRaptrError} from '../errors.js'
 import {renderDistributionPage, renderRootPage, type PageDistribution, type PagePackage} from '../core/browse-page.js'
 import {decodeVersion, pinnedSuite} from '../core/layout.js'
 import {compareVersions} from '../core/version.js'
-import {DEFAULT_KEY_PATH, debLine, sourcesStanza} from '../core/sources-list.js'
+import {debLine, sourcesStanza} from '../core/sources-list.js'
+import {clientKeyPath} from '../archive/keyring-settings.js'
 import type {Backend} from '../backends/interface.js'
 import {categoryLinks, distContentId, shardLinkNames} from '../snapshot/read.js'
 import type {Archive} from '../store/archive.js'
@@ -47,7 +48,6 @@ export async function writeBrowsePages(
     try {
       const backend = await open(name)
       const url = backend.properties.publicUrl
-      const signedBy = key ? DEFAULT_KEY_PATH : undefined
       // What the archive last recorded for this backend, then what this run made live.
       const snapshots = new Map<string, string>()
       for (const p of publications) if (p.backend === name) snapshots.set(p.distribution, p.snapshot)
@@ -58,7 +58,8 @@ export async function writeBrowsePages(
         const settings = await readDistribution(view, dist)
         if (!settings) continue
         const categories = await listCategoryNames(view, dist)
-        const spec = {url, suite: dist, components: categories, signedBy}
+        // The keyring file clients hold, as publish prints it: the keyring package's when the archive builds one.
+        const spec = {url, suite: dist, components: categories, signedBy: key ? await clientKeyPath(view) : undefined}
         distributions.push({
           name: dist,
           snapshot,
@@ -72,7 +73,7 @@ export async function writeBrowsePages(
             .map((p) => ({snapshot: p.snapshot, date: p.date, debLine: debLine({...spec, suite: pinnedSuite(p.pinned, dist)})})),
         })
       }
-      const input = {url, key: key ? {fingerprint: key.fingerprint(), url: `${url.replace(/\/$/, '')}/raptr.asc`} : undefined, distributions, generated: new Date().toISOString()}
+      const input = {url, key: key ? {fingerprint: key.fingerprint(), url: `${url.replace(/\/$/, '')}/raptr.asc`, path: await clientKeyPath(current)} : undefined, distributions, generated: new Date().toISOString()}
       const enc = new TextEncoder()
       for (const d of distributions) await backend.put(`dists/${d.name}/index.html`, enc.encode(renderDistributionPage(input, d)), HTML)
       await backend.put('index.html', enc.encode(renderRootPage(input)), HTML)

@@ -88,6 +88,14 @@ async function publishTo(
   // Any backend of the archive can supply a pool file the local cache lacks (a clone has
   // the archive but not the blob cache), not only those being published to.
   const everyBackend = await listBackends(await archive.view())
+  // The keyring file clients hold (the keyring package's when the archive builds one):
+  // read once per snapshot, not once per backend and distribution.
+  const keyPaths = new Map<string, Promise<string>>()
+  const keyPathOf = (snapshot: string): Promise<string> => {
+    let p = keyPaths.get(snapshot)
+    if (!p) keyPaths.set(snapshot, (p = archive.view(snapshot).then(clientKeyPath)))
+    return p
+  }
   const perBackend = await Promise.all(
     backends.map(async (b) => {
       const out: DistResult[] = []
@@ -99,7 +107,7 @@ async function publishTo(
       }
       for (const d of dists) {
         try {
-          out.push(await publishOne(archive, backend, b.name, snaps.get(d)!, indexesOf, opts, everyBackend.filter((x) => x.name !== b.name).map(openNamed)))
+          out.push(await publishOne(archive, backend, b.name, snaps.get(d)!, indexesOf, opts, everyBackend.filter((x) => x.name !== b.name).map(openNamed), keyPathOf))
         } catch (error) {
           // A key that cannot sign fails every backend alike, before any write: say it once.
           if (isRaptrError(error) && ['BAD_SIGNING_KEY', 'NO_SIGNING_KEY', 'BAD_PASSPHRASE'].includes(error.code)) throw error
@@ -152,6 +160,7 @@ async function publishOne(
   indexesOf: (d: string) => Promise<RenderedIndexes>,
   opts: PublishOptions,
   others: Array<Promise<Backend>>,
+  keyPathOf: (snapshot: string) => Promise<string>,
 ): Promise<DistResult> {
   const progress = (phase: PublishProgress['phase'], done: number, total: number): void =>
     opts.onProgress?.({backend: backendName, dist: snap.dist, phase, done, total})
@@ -179,8 +188,7 @@ async function publishOne(
     const input = {...(await gather(archive, backend, snap, head, indexesOf, opts)), afterSeq: dropped?.seq}
     mark(`publish ${backendName}/${snap.dist}: gathered`)
     const plan = planPublish(input)
-    // The keyring file clients hold: the keyring package's when the archive builds one.
-    const signedBy = opts.signer ? await clientKeyPath(await archive.view(snap.commit)) : undefined
+    const signedBy = opts.signer ? await keyPathOf(snap.commit) : undefined
     const result: DistResult = {
       backend: backendName,
       distribution: snap.dist,

@@ -232,6 +232,10 @@ describe('keyring package, key sources and the rotation that upgrades clients', 
     expect(pin.debLine).toBe(`deb [signed-by=/usr/share/keyrings/${NAME}.pgp] file://${s.www} ${pin.suite} public`)
     const published = okJson(['publish'], {cwd: s.dir})
     expect(JSON.stringify(published)).toContain(`"debLine":"deb [signed-by=/usr/share/keyrings/${NAME}.pgp] file://${s.www} production public"`)
+    // The browse page shows the same source.
+    const page = fs.readFileSync(path.join(s.www, 'dists', 'production', 'index.html'), 'utf8')
+    expect(page).toContain(`signed-by=/usr/share/keyrings/${NAME}.pgp`)
+    expect(page).not.toContain('/etc/apt/keyrings/raptr.gpg')
     const pinned = okJson(['key', 'sources', pin.suite], {cwd: s.dir})
     expect(pinned).toMatchObject({suite: pin.suite, distribution: 'production', pinned: pin.pinned, components: ['public']})
     const missing = raptr(['key', 'sources', 'snapshots/0123456789ab/production', '--json'], {cwd: s.dir})
